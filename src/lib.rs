@@ -2,4 +2,18 @@
 //!
 //! Data flow: discover → front-ends (`lang`) → model → rules → findings → report.
 
+pub mod analysis;
+pub mod cli;
+pub mod commands;
+pub mod discover;
+pub mod finding;
+pub mod keypattern;
+pub mod lang;
+pub mod lua;
+pub mod model;
+pub mod report;
+pub mod rules;
 pub mod slot;
+pub mod slot_cmd;
+pub mod source;
+pub mod topology;

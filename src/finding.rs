@@ -1,0 +1,135 @@
+//! Findings: what a rule reports, independent of any output format.
+
+use std::fmt;
+
+use crate::model::Span;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    /// Parses `error`, `warning`, `info`.
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure the analyzer is that the finding is real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Certainty {
+    /// Fails for every value (concrete keys, static tags).
+    Proven,
+    /// Fails for nearly every value, or is a design hazard the code shows plainly.
+    Likely,
+    /// The analyzer cannot see enough to know.
+    Possible,
+}
+
+impl Certainty {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Certainty::Proven => "proven",
+            Certainty::Likely => "likely",
+            Certainty::Possible => "possible",
+        }
+    }
+}
+
+/// A secondary location with its explanation (a key and its slot).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Finding {
+    /// `SL001`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub certainty: Certainty,
+    /// The primary location.
+    pub span: Span,
+    /// What the primary label says.
+    pub label: String,
+    pub message: String,
+    pub labels: Vec<Label>,
+    /// The fix: the corrected key shape or what to do instead.
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Finding {
+    /// A finding with the rule's severity; add the rest with the builder methods.
+    pub fn new(rule: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+        Finding {
+            rule,
+            severity,
+            certainty: Certainty::Proven,
+            span,
+            label: String::new(),
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn certainty(mut self, certainty: Certainty) -> Self {
+        self.certainty = certainty;
+        self
+    }
+
+    #[must_use]
+    pub fn primary_label(mut self, text: impl Into<String>) -> Self {
+        self.label = text.into();
+        self
+    }
+
+    #[must_use]
+    pub fn label(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: text.into(),
+        });
+        self
+    }
+
+    #[must_use]
+    pub fn help(mut self, text: impl Into<String>) -> Self {
+        self.help = Some(text.into());
+        self
+    }
+
+    #[must_use]
+    pub fn note(mut self, text: impl Into<String>) -> Self {
+        self.notes.push(text.into());
+        self
+    }
+}

@@ -1,0 +1,555 @@
+//! Key patterns: a key as literal bytes and holes, its hash tag, and the
+//! same-slot verdict for two patterns.
+//!
+//! Holes stand for interpolated values. They are assumed to be brace-free and
+//! non-empty unless the front-end marks them otherwise (`may_contain_braces`),
+//! which is what makes a verdict like `{user:<id>}:a` ≡ `{user:<id>}:b` sound.
+
+use std::fmt;
+
+use crate::slot;
+
+/// An interpolated value inside a key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Hole {
+    /// What fills the hole, as written in the code (`uid`, `self.prefix`,
+    /// `user.id`), or `None` when nothing is known. Two holes with the same name
+    /// in one group stand for the same value.
+    pub name: Option<String>,
+    /// The literal the code falls back to (`opts.prefix || 'bull'`).
+    pub default: Option<Vec<u8>>,
+    /// How many distinct values the hole can take, when the code or schema says
+    /// (a bool: 2, a weekday: 7, `x % 100`: 100).
+    pub domain: Option<u64>,
+    /// The value may itself contain `{`/`}` (a whole key passed in as a
+    /// parameter, a configurable prefix): the tag cannot be known.
+    pub may_contain_braces: bool,
+}
+
+impl Hole {
+    /// A named, brace-free hole.
+    pub fn named(name: impl Into<String>) -> Self {
+        Hole {
+            name: Some(name.into()),
+            ..Hole::default()
+        }
+    }
+
+    /// A hole nothing is known about, not even whether it holds braces.
+    pub fn opaque(name: Option<String>) -> Self {
+        Hole {
+            name,
+            may_contain_braces: true,
+            ..Hole::default()
+        }
+    }
+}
+
+/// One piece of a key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Segment {
+    Lit(Vec<u8>),
+    Hole(Hole),
+}
+
+/// A key as the program builds it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct KeyPattern {
+    segments: Vec<Segment>,
+}
+
+/// Where the hash tag of a pattern comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HashTag {
+    /// A tag made of literal bytes only: every instance lands in `slot`.
+    Static { tag: Vec<u8>, slot: u16 },
+    /// A tag that contains holes.
+    Dynamic(KeyPattern),
+    /// No tag: the whole key is hashed.
+    Untagged,
+    /// A hole could supply a brace, so the hashed part is unknown.
+    Uncertain,
+}
+
+/// Byte offsets of a key's tag inside its literal segments, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hashed {
+    /// The hashed part as a pattern (the tag contents, or the whole key).
+    pub part: KeyPattern,
+    /// Whether `part` came from a `{…}` tag.
+    pub tagged: bool,
+}
+
+/// How sure a same-slot verdict is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SameSlot {
+    /// Always the same slot.
+    Same,
+    /// Nothing can be said (a key passed in whole, an unknown value in a tag).
+    Unknown,
+    /// Equal only when two different variables hold equal values.
+    LikelyDifferentVariables,
+    /// The hashed parts differ in their literal text: equal only by a hash collision.
+    LikelyDifferentLiterals,
+    /// Provably different slots.
+    Different,
+}
+
+/// A same-slot verdict with the reason a diagnostic shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub kind: SameSlot,
+    pub reason: String,
+}
+
+impl KeyPattern {
+    /// A pattern from segments; adjacent literals are merged and empty ones dropped.
+    pub fn new(segments: impl IntoIterator<Item = Segment>) -> Self {
+        let mut out = KeyPattern::default();
+        for s in segments {
+            out.push(s);
+        }
+        out
+    }
+
+    /// A fully literal key.
+    pub fn literal(bytes: impl Into<Vec<u8>>) -> Self {
+        KeyPattern::new([Segment::Lit(bytes.into())])
+    }
+
+    /// Appends a segment, keeping the pattern normalized.
+    pub fn push(&mut self, segment: Segment) {
+        match segment {
+            Segment::Lit(bytes) if bytes.is_empty() => {}
+            Segment::Lit(bytes) => {
+                if let Some(Segment::Lit(last)) = self.segments.last_mut() {
+                    last.extend_from_slice(&bytes);
+                } else {
+                    self.segments.push(Segment::Lit(bytes));
+                }
+            }
+            hole @ Segment::Hole(_) => self.segments.push(hole),
+        }
+    }
+
+    /// Appends every segment of `other`.
+    pub fn extend(&mut self, other: &KeyPattern) {
+        for s in &other.segments {
+            self.push(s.clone());
+        }
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The key's bytes when it has no holes.
+    pub fn as_literal(&self) -> Option<&[u8]> {
+        match self.segments.as_slice() {
+            [] => Some(&[]),
+            [Segment::Lit(b)] => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn holes(&self) -> impl Iterator<Item = &Hole> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Hole(h) => Some(h),
+            Segment::Lit(_) => None,
+        })
+    }
+
+    pub fn has_holes(&self) -> bool {
+        self.holes().next().is_some()
+    }
+
+    /// The pattern with every hole that has a default replaced by it (the
+    /// default configuration), or `None` when no hole has a default.
+    pub fn with_defaults(&self) -> Option<KeyPattern> {
+        let mut any = false;
+        let p = KeyPattern::new(self.segments.iter().map(|s| match s {
+            Segment::Hole(Hole {
+                default: Some(d), ..
+            }) => {
+                any = true;
+                Segment::Lit(d.clone())
+            }
+            other => other.clone(),
+        }));
+        any.then_some(p)
+    }
+
+    /// The hashed part, or `None` when a hole may supply a brace before the tag
+    /// is settled.
+    pub fn hashed(&self) -> Option<Hashed> {
+        // Find the first `{` in literal bytes; holes before it must be brace-free.
+        let mut open: Option<(usize, usize)> = None;
+        'outer: for (i, seg) in self.segments.iter().enumerate() {
+            match seg {
+                Segment::Hole(h) if h.may_contain_braces => return None,
+                Segment::Hole(_) => {}
+                Segment::Lit(b) => {
+                    if let Some(p) = b.iter().position(|&c| c == b'{') {
+                        open = Some((i, p));
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        let Some((oi, op)) = open else {
+            return Some(Hashed {
+                part: self.clone(),
+                tagged: false,
+            });
+        };
+        // Find the first `}` after it.
+        let mut inner = KeyPattern::default();
+        for (i, seg) in self.segments.iter().enumerate().skip(oi) {
+            let start = if i == oi { op + 1 } else { 0 };
+            match seg {
+                Segment::Hole(h) if h.may_contain_braces => return None,
+                Segment::Hole(h) => inner.push(Segment::Hole(h.clone())),
+                Segment::Lit(b) => {
+                    let rest = &b[start..];
+                    if let Some(cp) = rest.iter().position(|&c| c == b'}') {
+                        inner.push(Segment::Lit(rest[..cp].to_vec()));
+                        // Holes are non-empty, so a hole makes the tag non-empty.
+                        if inner.segments.is_empty() {
+                            return Some(Hashed {
+                                part: self.clone(),
+                                tagged: false,
+                            });
+                        }
+                        return Some(Hashed {
+                            part: inner,
+                            tagged: true,
+                        });
+                    }
+                    inner.push(Segment::Lit(rest.to_vec()));
+                }
+            }
+        }
+        Some(Hashed {
+            part: self.clone(),
+            tagged: false,
+        })
+    }
+
+    /// The hash tag classification of this pattern.
+    pub fn hash_tag(&self) -> HashTag {
+        match self.hashed() {
+            None => HashTag::Uncertain,
+            Some(Hashed { tagged: false, .. }) => HashTag::Untagged,
+            Some(Hashed { part, tagged: true }) => match part.as_literal() {
+                Some(tag) => HashTag::Static {
+                    tag: tag.to_vec(),
+                    slot: slot::slot_of_hashed(tag),
+                },
+                None => HashTag::Dynamic(part),
+            },
+        }
+    }
+
+    /// The slot every instance of this pattern lands in, when that is fixed.
+    pub fn slot(&self) -> Option<u16> {
+        let hashed = self.hashed()?;
+        hashed.part.as_literal().map(slot::slot_of_hashed)
+    }
+
+    /// The same-slot verdict for two keys of one group.
+    pub fn same_slot(&self, other: &KeyPattern) -> Verdict {
+        let (Some(a), Some(b)) = (self.hashed(), other.hashed()) else {
+            let which = if self.hashed().is_none() { self } else { other };
+            return Verdict {
+                kind: SameSlot::Unknown,
+                reason: format!(
+                    "the hash tag of `{which}` depends on a value that may contain braces"
+                ),
+            };
+        };
+        let what = |h: &Hashed| if h.tagged { "tag" } else { "untagged key" };
+        if let (Some(x), Some(y)) = (a.part.as_literal(), b.part.as_literal()) {
+            let (sx, sy) = (slot::slot_of_hashed(x), slot::slot_of_hashed(y));
+            return if sx == sy {
+                Verdict {
+                    kind: SameSlot::Same,
+                    reason: format!("both hash to slot {sx}"),
+                }
+            } else {
+                Verdict {
+                    kind: SameSlot::Different,
+                    reason: format!(
+                        "{} `{}` hashes to slot {sx}, {} `{}` to slot {sy}",
+                        what(&a),
+                        a.part,
+                        what(&b),
+                        b.part
+                    ),
+                }
+            };
+        }
+        if a.part == b.part && a.part.holes().all(|h| h.name.is_some()) {
+            return Verdict {
+                kind: SameSlot::Same,
+                reason: format!("both hash `{}`", a.part),
+            };
+        }
+        if a.part.shape() == b.part.shape() {
+            if a.part
+                .holes()
+                .chain(b.part.holes())
+                .any(|h| h.name.is_none())
+            {
+                return Verdict {
+                    kind: SameSlot::Unknown,
+                    reason: format!(
+                        "{} `{}` and {} `{}` are built from unknown values",
+                        what(&a),
+                        a.part,
+                        what(&b),
+                        b.part
+                    ),
+                };
+            }
+            let names = |p: &KeyPattern| {
+                p.holes()
+                    .map(|h| format!("`{}`", h.name.as_deref().unwrap_or("?")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Verdict {
+                kind: SameSlot::LikelyDifferentVariables,
+                reason: format!(
+                    "{} `{}` and `{}` differ only in their variables ({} vs {}): same slot only when the values are equal",
+                    if a.tagged && b.tagged { "tags" } else { "hashed parts" },
+                    a.part,
+                    b.part,
+                    names(&a.part),
+                    names(&b.part)
+                ),
+            };
+        }
+        let kinds = if a.tagged == b.tagged {
+            if a.tagged { "tags" } else { "untagged keys" }.to_string()
+        } else {
+            format!("{} and {}", what(&a), what(&b))
+        };
+        Verdict {
+            kind: SameSlot::LikelyDifferentLiterals,
+            reason: format!(
+                "{kinds} `{}` and `{}` differ in their literal parts",
+                a.part, b.part
+            ),
+        }
+    }
+
+    /// The pattern with hole names erased: equal shapes differ only in variables.
+    fn shape(&self) -> Vec<Option<&[u8]>> {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Lit(b) => Some(b.as_slice()),
+                Segment::Hole(_) => None,
+            })
+            .collect()
+    }
+
+    /// Fills every hole with `fill(hole)`; used by the oracle tests.
+    pub fn instantiate(&self, mut fill: impl FnMut(&Hole) -> Vec<u8>) -> Vec<u8> {
+        let mut out = Vec::new();
+        for s in &self.segments {
+            match s {
+                Segment::Lit(b) => out.extend_from_slice(b),
+                Segment::Hole(h) => out.extend(fill(h)),
+            }
+        }
+        out
+    }
+}
+
+/// Writes bytes as text, escaping what is not printable UTF-8.
+pub fn escape_bytes(bytes: &[u8], f: &mut impl fmt::Write) -> fmt::Result {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        for b in chunk.invalid() {
+            write!(f, "\\x{b:02x}")?;
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for KeyPattern {
+    /// Literal text as is, holes as `<name>` (`<?>` when unknown).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for s in &self.segments {
+            match s {
+                Segment::Lit(b) => escape_bytes(b, f)?,
+                Segment::Hole(h) => write!(f, "<{}>", h.name.as_deref().unwrap_or("?"))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses the schema notation `{user:<user_id>}:cart` into a pattern whose
+/// holes are named by their placeholders. `<` without a closing `>` is literal.
+pub fn parse_placeholders(text: &str) -> KeyPattern {
+    let mut p = KeyPattern::default();
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        let Some(len) = rest[start + 1..].find('>') else {
+            break;
+        };
+        p.push(Segment::Lit(rest[..start].as_bytes().to_vec()));
+        p.push(Segment::Hole(Hole::named(
+            &rest[start + 1..start + 1 + len],
+        )));
+        rest = &rest[start + 2 + len..];
+    }
+    p.push(Segment::Lit(rest.as_bytes().to_vec()));
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pat(s: &str) -> KeyPattern {
+        parse_placeholders(s)
+    }
+
+    #[test]
+    fn classification() {
+        assert_eq!(pat("user:1:cart").hash_tag(), HashTag::Untagged);
+        assert_eq!(
+            pat("{user:1}:cart").hash_tag(),
+            HashTag::Static {
+                tag: b"user:1".to_vec(),
+                slot: slot::key_slot(b"user:1")
+            }
+        );
+        assert_eq!(
+            pat("{user:<id>}:cart").hash_tag(),
+            HashTag::Dynamic(pat("user:<id>"))
+        );
+        assert_eq!(pat("{}:<id>").hash_tag(), HashTag::Untagged);
+        assert_eq!(pat("{<id>}").hash_tag(), HashTag::Dynamic(pat("<id>")));
+        assert_eq!(pat("a{b<id>").hash_tag(), HashTag::Untagged);
+        let opaque = KeyPattern::new([
+            Segment::Hole(Hole::opaque(Some("prefix".into()))),
+            Segment::Lit(b":{x}".to_vec()),
+        ]);
+        assert_eq!(opaque.hash_tag(), HashTag::Uncertain);
+        // An opaque hole after the tag is settled does not matter.
+        let after = KeyPattern::new([
+            Segment::Lit(b"{x}:".to_vec()),
+            Segment::Hole(Hole::opaque(None)),
+        ]);
+        assert_eq!(after.slot(), Some(slot::key_slot(b"x")));
+    }
+
+    #[test]
+    fn verdicts() {
+        use SameSlot::*;
+        let v = |a: &str, b: &str| pat(a).same_slot(&pat(b)).kind;
+        assert_eq!(v("{user:1}:a", "{user:1}:b"), Same);
+        assert_eq!(v("{user:<id>}:a", "{user:<id>}:b"), Same);
+        assert_eq!(v("user:123:name", "user:123:email"), Different);
+        assert_eq!(v("{acct:<a>}", "{acct:<b>}"), LikelyDifferentVariables);
+        assert_eq!(
+            v("order:<id>", "archive:order:<id>"),
+            LikelyDifferentLiterals
+        );
+        assert_eq!(v("{user:<id>}:a", "{acct:<id>}:b"), LikelyDifferentLiterals);
+        assert_eq!(v("order:<id>", "order:<id>"), Same);
+        assert_eq!(v("{user:1}:a", "user:1"), Same);
+        let unknown = KeyPattern::new([Segment::Hole(Hole::opaque(Some("key".into())))]);
+        assert_eq!(pat("a").same_slot(&unknown).kind, Unknown);
+        let unnamed = KeyPattern::new([Segment::Hole(Hole::default())]);
+        assert_eq!(unnamed.same_slot(&unnamed).kind, Unknown);
+    }
+
+    #[test]
+    fn reasons_name_the_parts() {
+        let r = pat("order:<id>")
+            .same_slot(&pat("archive:order:<id>"))
+            .reason;
+        assert_eq!(
+            r,
+            "untagged keys `order:<id>` and `archive:order:<id>` differ in their literal parts"
+        );
+        let r = pat("user:123:name")
+            .same_slot(&pat("user:123:email"))
+            .reason;
+        assert_eq!(
+            r,
+            "untagged key `user:123:name` hashes to slot 6198, untagged key `user:123:email` to slot 4886"
+        );
+    }
+
+    #[test]
+    fn placeholders() {
+        let p = pat("{user:<user_id>}:cart");
+        assert_eq!(p.to_string(), "{user:<user_id>}:cart");
+        assert_eq!(p.holes().count(), 1);
+        assert_eq!(pat("a<b").to_string(), "a<b");
+    }
+
+    fn arb_segment() -> impl Strategy<Value = Segment> {
+        prop_oneof![
+            prop::sample::select(vec!["{", "}", "a", "b:", "{}", "x{", "}y", ":", "{a}"])
+                .prop_map(|s| Segment::Lit(s.as_bytes().to_vec())),
+            prop::sample::select(vec!["p", "q", "r"]).prop_map(|n| Segment::Hole(Hole::named(n))),
+        ]
+    }
+
+    fn arb_pattern() -> impl Strategy<Value = KeyPattern> {
+        prop::collection::vec(arb_segment(), 0..6).prop_map(KeyPattern::new)
+    }
+
+    fn arb_value() -> impl Strategy<Value = Vec<u8>> {
+        // Brace-free, non-empty: the hole assumption.
+        prop::collection::vec(prop::sample::select(b"az09:_\x80".to_vec()), 1..4)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn verdict_never_contradicts_instances(
+            a in arb_pattern(),
+            b in arb_pattern(),
+            vals in prop::collection::vec(arb_value(), 3),
+        ) {
+            let fill = |h: &Hole| match h.name.as_deref() {
+                Some("p") => vals[0].clone(),
+                Some("q") => vals[1].clone(),
+                _ => vals[2].clone(),
+            };
+            let ka = a.instantiate(fill);
+            let kb = b.instantiate(fill);
+            let (sa, sb) = (slot::key_slot(&ka), slot::key_slot(&kb));
+            let v = a.same_slot(&b);
+            match v.kind {
+                SameSlot::Same => prop_assert_eq!(sa, sb, "{} / {}: {}", a, b, v.reason),
+                SameSlot::Different => prop_assert_ne!(sa, sb, "{} / {}: {}", a, b, v.reason),
+                _ => {}
+            }
+            if let Some(s) = a.slot() {
+                prop_assert_eq!(s, sa);
+            }
+            match a.hash_tag() {
+                HashTag::Static { tag, .. } => prop_assert_eq!(slot::hash_tag(&ka), Some(tag.as_slice())),
+                HashTag::Untagged => prop_assert_eq!(slot::hash_tag(&ka), None),
+                HashTag::Dynamic(_) => prop_assert!(slot::hash_tag(&ka).is_some()),
+                HashTag::Uncertain => {}
+            }
+        }
+    }
+}

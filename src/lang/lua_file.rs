@@ -1,0 +1,95 @@
+//! The front-end for standalone `.lua` files: a Redis script loaded by other
+//! code (its KEYS come from the caller, so `numkeys` is not known here).
+
+use super::redis_cli::Output;
+use crate::lua;
+use crate::model::Script;
+
+/// Reads a `.lua` file. A file that never calls `redis.call`/`redis.pcall` is not
+/// a Redis script and gives an empty model; so does a Redis Functions library
+/// (`#!lua name=…`, `redis.register_function`), whose keys arrive as a
+/// parameter rather than in KEYS. Never panics, whatever the bytes.
+pub fn parse(source: &[u8]) -> Output {
+    let mut out = Output::default();
+    if !contains(source, b"redis") && !contains(source, b"server") {
+        return out;
+    }
+    if is_function_library(source) {
+        return out;
+    }
+    let analysis = lua::analyze_full(source, &lua::identity_offsets(source.len()));
+    if !analysis.calls_redis {
+        return out;
+    }
+    out.model.scripts.push(Script {
+        numkeys: None,
+        ..analysis.script
+    });
+    out.problems = analysis.problems;
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn is_function_library(source: &[u8]) -> bool {
+    let first_line = source.split(|&b| b == b'\n').next().unwrap_or_default();
+    (first_line.starts_with(b"#!lua") && contains(first_line, b"name="))
+        || contains(source, b"register_function")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_redis_script_gives_one_script() {
+        let src = b"local k = KEYS[1]\nreturn redis.call('GET', 'fixed:key')\n";
+        let out = parse(src);
+        assert!(out.model.ops.is_empty());
+        let s = &out.model.scripts[0];
+        assert_eq!(s.numkeys, None);
+        assert_eq!(s.max_key_index.map(|(n, _)| n), Some(1));
+        let u = &s.key_uses[0];
+        assert_eq!(&src[u.span.start..u.span.end], b"'fixed:key'");
+        assert!(!u.from_keys);
+    }
+
+    #[test]
+    fn other_lua_gives_nothing() {
+        assert!(parse(b"print(KEYS[1])\n").model.scripts.is_empty());
+        assert!(parse(b"-- redis.call('GET', 'x')\nlocal server = 1\n")
+            .model
+            .scripts
+            .is_empty());
+        let lib = b"#!lua name=mylib\nredis.register_function('f', function(keys, args) return redis.call('GET', keys[1]) end)\n";
+        assert!(parse(lib).model.scripts.is_empty());
+    }
+
+    #[test]
+    fn lexical_problems_are_reported() {
+        let out = parse(b"redis.call('GET', KEYS[1])\nlocal s = 'open\n");
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].span.start, 37);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300), prefix in "(redis\\.call\\(|KEYS\\[|)") {
+            let mut src = prefix.into_bytes();
+            src.extend(bytes);
+            let out = parse(&src);
+            for s in &out.model.scripts {
+                prop_assert!(s.span.end <= src.len());
+                for u in &s.key_uses {
+                    prop_assert!(u.span.start <= u.span.end && u.span.end <= src.len());
+                }
+            }
+            for p in &out.problems {
+                prop_assert!(p.span.end <= src.len());
+            }
+        }
+    }
+}

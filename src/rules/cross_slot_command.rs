@@ -1,0 +1,62 @@
+//! SL002 cross-slot-command: one multi-key command over keys in different slots.
+
+use super::util::{command_spec, cross_slot_level, distinct_patterns, label_keys, same_tag_help, worst_pair};
+use super::{Context, Rule};
+use crate::finding::{Finding, Severity};
+
+pub(crate) struct CrossSlotCommand;
+
+impl Rule for CrossSlotCommand {
+    fn id(&self) -> &'static str {
+        "SL002"
+    }
+    fn name(&self) -> &'static str {
+        "cross-slot-command"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn summary(&self) -> &'static str {
+        "one multi-key command over keys in different slots"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../rules/SL002.md")
+    }
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model;
+        for (i, op) in model.ops.iter().enumerate() {
+            if op.keys.len() < 2 || !is_checked_multi_key(&op.command) {
+                continue;
+            }
+            if model
+                .client(op.client)
+                .is_some_and(|c| c.splits_per_slot.iter().any(|s| *s == op.command))
+            {
+                continue; // the client splits it per slot: SL010's business
+            }
+            let keys: Vec<_> = op.keys.iter().map(|k| (i, k)).collect();
+            let Some((verdict, _, _)) = worst_pair(&keys, |_, _| true) else {
+                continue;
+            };
+            let Some((severity, certainty, spans)) = cross_slot_level(verdict.kind) else {
+                continue;
+            };
+            let finding = Finding::new(
+                self.id(),
+                severity,
+                op.span,
+                format!("`{}` {spans}: {}", op.command, verdict.reason),
+            )
+            .certainty(certainty)
+            .primary_label(format!("one `{}` over {} keys", op.command, keys.len()))
+            .help(same_tag_help(&distinct_patterns(&keys)))
+            .note("a cluster rejects a command whose keys hash to different slots with CROSSSLOT");
+            out.push(label_keys(finding, &keys));
+        }
+    }
+}
+
+/// Multi-key commands this rule judges; script calls are SL001's.
+pub(crate) fn is_checked_multi_key(command: &str) -> bool {
+    command_spec(command).is_some_and(|c| c.is_multi_key() && !c.is_script())
+}

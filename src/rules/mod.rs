@@ -1,0 +1,110 @@
+//! The rule catalog: the `Rule` trait and the one list of rules, in id order.
+//! A rule reads the model and returns findings; it never sees syntax.
+
+use crate::finding::{Finding, Severity};
+use crate::model::FileModel;
+
+mod cross_slot_command;
+mod cross_slot_transaction;
+mod hot_slot_tag;
+mod low_cardinality_tag;
+mod malformed_hash_tag;
+mod node_local_command;
+mod script_undeclared_key;
+mod unhashed_multi_key;
+pub(crate) mod util;
+
+/// Knobs rules read; set from the config file and the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A tag with at most this many distinct values is low-cardinality (SL005).
+    pub low_cardinality_max: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            low_cardinality_max: 1024,
+        }
+    }
+}
+
+/// What a rule sees of one file.
+pub struct Context<'a> {
+    pub model: &'a FileModel,
+    pub options: &'a Options,
+}
+
+/// One lint.
+pub trait Rule: Sync {
+    /// `SL001`.
+    fn id(&self) -> &'static str;
+    /// `cross-slot-transaction`.
+    fn name(&self) -> &'static str;
+    /// Severity of its most certain findings.
+    fn default_severity(&self) -> Severity;
+    /// One line for `slotlint rules`.
+    fn summary(&self) -> &'static str;
+    /// The documentation page `slotlint explain` prints.
+    fn doc(&self) -> &'static str;
+    /// Appends the rule's findings for one file.
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+}
+
+/// Every rule, in id order.
+pub static RULES: &[&dyn Rule] = &[
+    &cross_slot_transaction::CrossSlotTransaction,
+    &cross_slot_command::CrossSlotCommand,
+    &unhashed_multi_key::UnhashedMultiKey,
+    &hot_slot_tag::HotSlotTag,
+    &low_cardinality_tag::LowCardinalityTag,
+    &malformed_hash_tag::MalformedHashTag,
+    &script_undeclared_key::ScriptUndeclaredKey,
+    &node_local_command::NodeLocalCommand,
+];
+
+/// Finds a rule by id (`SL004`, case-insensitive) or name (`hot-slot-tag`).
+pub fn find(id_or_name: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.id().eq_ignore_ascii_case(id_or_name) || r.name() == id_or_name)
+}
+
+/// Runs every rule over one file's model.
+pub fn check_all(model: &FileModel, options: &Options) -> Vec<Finding> {
+    let cx = Context { model, options };
+    let mut out = Vec::new();
+    for rule in RULES {
+        rule.check(&cx, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_is_in_id_order_and_unique() {
+        let ids: Vec<_> = RULES.iter().map(|r| r.id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted);
+    }
+
+    #[test]
+    fn docs_front_matter_matches() {
+        for r in RULES {
+            let doc = r.doc();
+            assert!(doc.contains(&format!("id: {}", r.id())), "{}", r.id());
+            assert!(doc.contains(&format!("name: {}", r.name())), "{}", r.id());
+            assert!(
+                doc.contains(&format!("severity: {}", r.default_severity())),
+                "{}",
+                r.id()
+            );
+        }
+    }
+}

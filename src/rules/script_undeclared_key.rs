@@ -1,0 +1,122 @@
+//! SL007 script-undeclared-key: a Lua script that hard-codes or builds key
+//! names instead of taking them from KEYS, or reads more KEYS than the call passes.
+
+use super::{Context, Rule};
+use crate::finding::{Certainty, Finding, Severity};
+use crate::keypattern::{KeyPattern, Segment};
+use crate::model::{Script, ScriptKeyUse};
+
+pub(crate) struct ScriptUndeclaredKey;
+
+impl Rule for ScriptUndeclaredKey {
+    fn id(&self) -> &'static str {
+        "SL007"
+    }
+    fn name(&self) -> &'static str {
+        "script-undeclared-key"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn summary(&self) -> &'static str {
+        "Lua script builds or hard-codes key names instead of using KEYS, or uses more KEYS than numkeys passes"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../rules/SL007.md")
+    }
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for script in &cx.model.scripts {
+            self.check_numkeys(script, out);
+            for used in &script.key_uses {
+                if let Some(f) = self.judge_use(used) {
+                    out.push(f.label(script.span, "in this script"));
+                }
+            }
+        }
+    }
+}
+
+impl ScriptUndeclaredKey {
+    fn check_numkeys(&self, script: &Script, out: &mut Vec<Finding>) {
+        let (Some(numkeys), Some((max, span))) = (script.numkeys, script.max_key_index) else {
+            return;
+        };
+        if max <= numkeys {
+            return;
+        }
+        out.push(
+            Finding::new(
+                self.id(),
+                Severity::Error,
+                span,
+                format!("script reads `KEYS[{max}]` but the call passes {numkeys} key{}", plural(numkeys)),
+            )
+            .primary_label(format!("`KEYS[{max}]` is nil"))
+            .label(script.span, format!("called with numkeys {numkeys}"))
+            .help(format!("pass {max} keys (numkeys {max}) or read the value from ARGV")),
+        );
+    }
+
+    fn judge_use(&self, used: &ScriptKeyUse) -> Option<Finding> {
+        if used.from_keys {
+            return None;
+        }
+        let p = &used.pattern;
+        let cmd = &used.command;
+        if let Some(lit) = p.as_literal() {
+            let key = KeyPattern::literal(lit);
+            return Some(
+                Finding::new(
+                    self.id(),
+                    Severity::Error,
+                    used.span,
+                    format!("script hard-codes key `{key}` for `{cmd}` instead of taking it from KEYS"),
+                )
+                .primary_label("undeclared key")
+                .help(format!("pass `{key}` in KEYS and read it as `KEYS[n]`"))
+                .note("a cluster routes a script by its KEYS; a key it was not given fails when it lives on another node"),
+            );
+        }
+        // A bare variable of unknown origin may well hold a KEYS value (a loop
+        // over KEYS): only keys the script visibly builds are judged.
+        let has_literal = p.segments().iter().any(|s| matches!(s, Segment::Lit(_)));
+        if !has_literal {
+            return None;
+        }
+        let from_keys_part = p
+            .holes()
+            .any(|h| h.name.as_deref().is_some_and(|n| n.starts_with("KEYS[")));
+        let finding = if from_keys_part {
+            Finding::new(
+                self.id(),
+                Severity::Warning,
+                used.span,
+                format!("script builds key `{p}` for `{cmd}` from a KEYS value instead of taking it from KEYS"),
+            )
+            .certainty(Certainty::Possible)
+            .note("it stays in the declared key's slot only when that key carries a hash tag the suffix keeps")
+        } else {
+            Finding::new(
+                self.id(),
+                Severity::Error,
+                used.span,
+                format!("script builds key `{p}` for `{cmd}` instead of taking it from KEYS"),
+            )
+            .certainty(Certainty::Likely)
+            .note("a cluster routes a script by its KEYS; a key it was not given fails when it lives on another node")
+        };
+        Some(
+            finding
+                .primary_label("key built inside the script")
+                .help("build the key in the caller and pass it in KEYS"),
+        )
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,83 @@
+//! SL003 unhashed-multi-key: a multi-key command or transaction whose keys
+//! share a slot only by luck, or whose slots cannot be known, because no hash
+//! tag ties them together.
+
+use super::cross_slot_command::is_checked_multi_key;
+use super::util::{distinct_keys, distinct_patterns, label_keys, same_tag_help, worst_pair};
+use super::{Context, Rule};
+use crate::finding::{Certainty, Finding, Severity};
+use crate::keypattern::{HashTag, SameSlot};
+use crate::model::{GroupKind, Key, Span};
+
+pub(crate) struct UnhashedMultiKey;
+
+impl Rule for UnhashedMultiKey {
+    fn id(&self) -> &'static str {
+        "SL003"
+    }
+    fn name(&self) -> &'static str {
+        "unhashed-multi-key"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "multi-key command / transaction over keys with no hash tag (same slot only by luck)"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../rules/SL003.md")
+    }
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model;
+        for (i, op) in model.ops.iter().enumerate() {
+            if op.keys.len() >= 2 && is_checked_multi_key(&op.command) {
+                let keys: Vec<_> = op.keys.iter().map(|k| (i, k)).collect();
+                self.judge(&format!("`{}`", op.command), op.span, &keys, out);
+            }
+        }
+        for group in model.groups.iter().filter(|g| g.kind.is_atomic() && g.kind != GroupKind::Watch) {
+            let keys = model.group_keys(group);
+            self.judge(group.kind.describe(), group.span, &keys, out);
+        }
+    }
+}
+
+impl UnhashedMultiKey {
+    fn judge(&self, what: &str, span: Span, keys: &[(usize, &Key)], out: &mut Vec<Finding>) {
+        let distinct = distinct_keys(keys);
+        if distinct.len() < 2 {
+            return;
+        }
+        let Some((verdict, a, b)) = worst_pair(&distinct, |_, _| true) else {
+            return;
+        };
+        let shared_tag = distinct
+            .iter()
+            .all(|(_, k)| matches!(k.pattern.hash_tag(), HashTag::Static { .. } | HashTag::Dynamic(_)));
+        let (message, certainty) = match verdict.kind {
+            // Equal slots through one tag (or one identical hashed part) are by design.
+            SameSlot::Same if shared_tag => return,
+            SameSlot::Same => (
+                format!(
+                    "{what} works only by luck: `{}` and `{}` have no hash tag and happen to share a slot ({})",
+                    a.pattern, b.pattern, verdict.reason
+                ),
+                Certainty::Proven,
+            ),
+            SameSlot::Unknown => (
+                format!(
+                    "{what} over keys whose slots cannot be known: {}; no hash tag guarantees they share a slot",
+                    verdict.reason
+                ),
+                Certainty::Possible,
+            ),
+            // Cross-slot verdicts are SL001/SL002's.
+            _ => return,
+        };
+        let finding = Finding::new(self.id(), Severity::Warning, span, message)
+            .certainty(certainty)
+            .primary_label(format!("{} keys, no shared hash tag", distinct.len()))
+            .help(same_tag_help(&distinct_patterns(keys)));
+        out.push(label_keys(finding, keys));
+    }
+}

@@ -1,0 +1,252 @@
+//! Helpers shared by rules: how a key is labelled, the worst same-slot verdict
+//! over a set of keys, the severity a verdict earns, and the suggested fix.
+
+use crate::finding::{Certainty, Finding, Severity};
+use crate::keypattern::{HashTag, Hole, KeyPattern, SameSlot, Segment, Verdict};
+use crate::model::Key;
+
+/// The command table entry of a canonical name (`MGET`, `OBJECT ENCODING`).
+pub(crate) fn command_spec(canonical: &str) -> Option<&'static crate::commands::CommandSpec> {
+    let mut words = canonical.splitn(2, ' ');
+    crate::commands::lookup(words.next()?, words.next())
+}
+
+/// What a secondary label says about one key: its slot, its tag, or why it is unknown.
+pub(crate) fn key_label(pattern: &KeyPattern) -> String {
+    match pattern.hash_tag() {
+        HashTag::Static { tag, slot } => {
+            let tag = KeyPattern::literal(tag);
+            if pattern.has_holes() {
+                format!("slot {slot} (tag `{{{tag}}}`)")
+            } else {
+                format!("`{pattern}`: slot {slot} (tag `{{{tag}}}`)")
+            }
+        }
+        HashTag::Dynamic(tag) => format!("tag `{{{tag}}}`"),
+        HashTag::Untagged => match pattern.slot() {
+            Some(slot) => format!("`{pattern}`: slot {slot}, no tag"),
+            None => format!("no tag: slot depends on {}", hole_list(pattern)),
+        },
+        HashTag::Uncertain => format!("slot unknown: {} may contain a hash tag", hole_list(pattern)),
+    }
+}
+
+fn hole_list(pattern: &KeyPattern) -> String {
+    let names: Vec<String> = pattern
+        .holes()
+        .map(|h| format!("`{}`", h.name.as_deref().unwrap_or("?")))
+        .collect();
+    if names.is_empty() {
+        "the key".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The worst verdict over pairs of keys, with the pair it came from.
+/// `pair_ok` filters which pairs count (e.g. only keys of different ops).
+pub(crate) fn worst_pair<'k>(
+    keys: &[(usize, &'k Key)],
+    pair_ok: impl Fn(usize, usize) -> bool,
+) -> Option<(Verdict, &'k Key, &'k Key)> {
+    let mut worst: Option<(Verdict, &Key, &Key)> = None;
+    for (i, (oa, a)) in keys.iter().enumerate() {
+        for (ob, b) in &keys[i + 1..] {
+            if a.pattern == b.pattern || !pair_ok(*oa, *ob) {
+                continue;
+            }
+            let v = a.pattern.same_slot(&b.pattern);
+            if worst.as_ref().is_none_or(|(w, _, _)| v.kind > w.kind) {
+                worst = Some((v, a, b));
+            }
+        }
+    }
+    worst
+}
+
+/// Severity and certainty of a cross-slot verdict, or `None` when it is not
+/// a cross-slot finding (same slot or unknown).
+pub(crate) fn cross_slot_level(kind: SameSlot) -> Option<(Severity, Certainty, &'static str)> {
+    match kind {
+        SameSlot::Different => Some((Severity::Error, Certainty::Proven, "spans hash slots")),
+        SameSlot::LikelyDifferentLiterals => {
+            Some((Severity::Error, Certainty::Likely, "likely spans hash slots"))
+        }
+        SameSlot::LikelyDifferentVariables => {
+            Some((Severity::Warning, Certainty::Likely, "may span hash slots"))
+        }
+        SameSlot::Same | SameSlot::Unknown => None,
+    }
+}
+
+/// Distinct keys (by pattern), first occurrence kept.
+pub(crate) fn distinct_keys<'k>(keys: &[(usize, &'k Key)]) -> Vec<(usize, &'k Key)> {
+    let mut out: Vec<(usize, &Key)> = Vec::new();
+    for &(o, k) in keys {
+        if !out.iter().any(|(_, seen)| seen.pattern == k.pattern) {
+            out.push((o, k));
+        }
+    }
+    out
+}
+
+/// Distinct key patterns, in first-occurrence order.
+pub(crate) fn distinct_patterns<'k>(keys: &[(usize, &'k Key)]) -> Vec<&'k KeyPattern> {
+    distinct_keys(keys).into_iter().map(|(_, k)| &k.pattern).collect()
+}
+
+/// Adds one secondary label per distinct key.
+pub(crate) fn label_keys(mut finding: Finding, keys: &[(usize, &Key)]) -> Finding {
+    for (_, k) in distinct_keys(keys) {
+        finding = finding.label(k.span, key_label(&k.pattern));
+    }
+    finding
+}
+
+/// A `help` text with the keys rewritten under one shared hash tag, when a
+/// shared part can be found; otherwise the general advice.
+pub(crate) fn same_tag_help(keys: &[&KeyPattern]) -> String {
+    if let Some(fixed) = shared_tag_rewrite(keys) {
+        let shown: Vec<String> = fixed.iter().map(|p| format!("`{p}`")).collect();
+        return format!("give the keys one hash tag so they share a slot: {}", shown.join(", "));
+    }
+    "give the keys one hash tag (`{…}` around the part they share) so they land in one slot, or split the work per slot".into()
+}
+
+fn shared_tag_rewrite(keys: &[&KeyPattern]) -> Option<Vec<KeyPattern>> {
+    if keys.len() < 2 || keys.iter().any(|k| k.hash_tag() != HashTag::Untagged) {
+        return None;
+    }
+    if let Some(prefix) = common_prefix(keys) {
+        return Some(
+            keys.iter()
+                .map(|k| {
+                    let rest = KeyPattern::new(k.segments().iter().cloned()).strip_prefix_len(&prefix);
+                    let mut p = KeyPattern::literal("{");
+                    p.extend(&prefix);
+                    p.push(Segment::Lit(b"}".to_vec()));
+                    p.extend(&rest);
+                    p
+                })
+                .collect(),
+        );
+    }
+    shared_hole_rewrite(keys)
+}
+
+/// The longest common segment prefix, cut back to the last `:` boundary.
+fn common_prefix(keys: &[&KeyPattern]) -> Option<KeyPattern> {
+    let first = keys[0].to_bytes_with_holes();
+    let mut len = first.len();
+    for k in &keys[1..] {
+        let other = k.to_bytes_with_holes();
+        len = len.min(first.iter().zip(&other).take_while(|(a, b)| a == b).count());
+    }
+    let cut = first[..len].iter().rposition(|t| *t == Tok::Byte(b':'))?;
+    if cut < 2 || keys.iter().any(|k| k.to_bytes_with_holes().len() <= cut) {
+        return None;
+    }
+    Some(from_toks(&first[..cut]))
+}
+
+/// `order:<id>` and `archive:order:<id>` → `{order:<id>}` and `archive:{order:<id>}`.
+fn shared_hole_rewrite(keys: &[&KeyPattern]) -> Option<Vec<KeyPattern>> {
+    let first_holes: Vec<&Hole> = keys[0].holes().filter(|h| h.name.is_some()).collect();
+    for hole in first_holes {
+        let mut out = Vec::new();
+        let mut tag: Option<Vec<Tok>> = None;
+        for k in keys {
+            let toks = k.to_bytes_with_holes();
+            let at = toks.iter().position(|t| *t == Tok::Hole(hole.clone()))?;
+            let start = toks[..at]
+                .iter()
+                .rposition(|t| *t == Tok::Byte(b':'))
+                .map_or(0, |p| {
+                    toks[..p]
+                        .iter()
+                        .rposition(|t| *t == Tok::Byte(b':'))
+                        .map_or(0, |q| q + 1)
+                });
+            let this_tag = toks[start..=at].to_vec();
+            if tag.as_ref().is_some_and(|t| *t != this_tag) {
+                return None;
+            }
+            tag = Some(this_tag);
+            let mut fixed = toks[..start].to_vec();
+            fixed.push(Tok::Byte(b'{'));
+            fixed.extend_from_slice(&toks[start..=at]);
+            fixed.push(Tok::Byte(b'}'));
+            fixed.extend_from_slice(&toks[at + 1..]);
+            out.push(from_toks(&fixed));
+        }
+        return Some(out);
+    }
+    None
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Byte(u8),
+    Hole(Hole),
+}
+
+fn from_toks(toks: &[Tok]) -> KeyPattern {
+    KeyPattern::new(toks.iter().map(|t| match t {
+        Tok::Byte(b) => Segment::Lit(vec![*b]),
+        Tok::Hole(h) => Segment::Hole(h.clone()),
+    }))
+}
+
+trait Toks {
+    fn to_bytes_with_holes(&self) -> Vec<Tok>;
+    fn strip_prefix_len(&self, prefix: &KeyPattern) -> KeyPattern;
+}
+
+impl Toks for KeyPattern {
+    fn to_bytes_with_holes(&self) -> Vec<Tok> {
+        self.segments()
+            .iter()
+            .flat_map(|s| match s {
+                Segment::Lit(b) => b.iter().map(|&c| Tok::Byte(c)).collect::<Vec<_>>(),
+                Segment::Hole(h) => vec![Tok::Hole(h.clone())],
+            })
+            .collect()
+    }
+
+    fn strip_prefix_len(&self, prefix: &KeyPattern) -> KeyPattern {
+        let n = prefix.to_bytes_with_holes().len();
+        from_toks(&self.to_bytes_with_holes()[n..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keypattern::parse_placeholders as pat;
+
+    fn help(keys: &[&str]) -> String {
+        let pats: Vec<KeyPattern> = keys.iter().map(|k| pat(k)).collect();
+        let refs: Vec<&KeyPattern> = pats.iter().collect();
+        same_tag_help(&refs)
+    }
+
+    #[test]
+    fn help_rewrites_common_prefix() {
+        assert_eq!(
+            help(&["user:123:name", "user:123:email"]),
+            "give the keys one hash tag so they share a slot: `{user:123}:name`, `{user:123}:email`"
+        );
+        assert_eq!(
+            help(&["order:<id>", "archive:order:<id>"]),
+            "give the keys one hash tag so they share a slot: `{order:<id>}`, `archive:{order:<id>}`"
+        );
+        assert!(help(&["a", "b"]).starts_with("give the keys one hash tag (`{…}`"));
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(key_label(&pat("user:123:name")), "`user:123:name`: slot 6198, no tag");
+        assert_eq!(key_label(&pat("{user:<id>}:cart")), "tag `{user:<id>}`");
+        assert_eq!(key_label(&pat("order:<id>")), "no tag: slot depends on `id`");
+    }
+}

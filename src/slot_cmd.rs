@@ -1,0 +1,853 @@
+//! `slotlint slot`: the slot, hash tag and (with a topology) node of concrete
+//! keys given as arguments or streamed on standard input.
+//!
+//! Output formats:
+//! * `table` (default for KEY arguments): aligned columns `KEY SLOT HASHED [NODE]`
+//!   under a header, non-printable bytes escaped (`\xNN`, `\t`, `\n`, `\\`);
+//! * `plain` (default with `--stdin`, the fast path): `SLOT<TAB>KEY`, or
+//!   `SLOT<TAB>NODE<TAB>KEY` with a topology; the key is echoed as the raw bytes
+//!   it was given, last, so `cut -f2-` returns it whole;
+//! * `tsv`: `KEY<TAB>SLOT<TAB>HASHED[<TAB>NODE]`, escaped like `table`, no header;
+//! * `json`: one JSON array of `{"key", "hashed", "tag", "slot"[, "node"][, "escaped"]}`
+//!   objects, written as keys arrive (also for `--stdin`). `tag` is null when the
+//!   whole key is hashed; `node` is present only with a topology and null for an
+//!   unassigned slot. Keys that are not valid UTF-8 are given in the escaped form
+//!   of `table` and the object carries `"escaped": true`.
+
+use std::borrow::Cow;
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use crate::slot;
+use crate::topology::{count_slots, format_ranges, Topology};
+
+/// Arguments of `slotlint slot`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SlotArgs {
+    /// Keys to look up, as raw bytes (put `--` before a key that starts with `-`)
+    #[arg(value_name = "KEY")]
+    pub keys: Vec<OsString>,
+
+    /// Read keys from standard input, one per line, as raw bytes (not necessarily
+    /// UTF-8). Lines end at `\n`; a `\r` before it is dropped; every line is a key,
+    /// so an empty line is the empty key. A key containing `\n`, or ending in `\r`,
+    /// cannot be given this way.
+    #[arg(long, conflicts_with = "keys")]
+    pub stdin: bool,
+
+    /// Output format [default: table for KEY arguments, plain with --stdin]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<SlotFormat>,
+
+    /// Map slots to nodes: a YAML file with `topology: { nodes: { A: "0-5460", … } }`,
+    /// or a saved CLUSTER NODES, CLUSTER SLOTS or CLUSTER SHARDS reply from redis-cli
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+}
+
+/// Output formats of `slotlint slot` (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SlotFormat {
+    /// Aligned columns KEY SLOT HASHED [NODE] with a header
+    Table,
+    /// SLOT<TAB>KEY, or SLOT<TAB>NODE<TAB>KEY with a topology; the key raw, last
+    Plain,
+    /// KEY<TAB>SLOT<TAB>HASHED[<TAB>NODE], escaped, no header
+    Tsv,
+    /// A JSON array of {key, hashed, tag, slot, node} objects
+    Json,
+}
+
+/// What the node column of a row holds.
+#[derive(Clone, Copy)]
+enum NodeColumn<'a> {
+    /// No `--topology`: no column.
+    NoTopology,
+    /// The topology leaves the slot uncovered.
+    Unassigned,
+    Node(&'a str),
+}
+
+impl<'a> NodeColumn<'a> {
+    /// The text of the column, `None` when there is no column.
+    fn text(self) -> Option<&'a str> {
+        match self {
+            NodeColumn::NoTopology => None,
+            NodeColumn::Unassigned => Some(UNASSIGNED),
+            NodeColumn::Node(name) => Some(name),
+        }
+    }
+}
+
+const CHUNK: usize = 1 << 20;
+const FLUSH_AT: usize = 1 << 20;
+/// Runs shorter than this are not worth a thread.
+const PARALLEL_MIN: usize = 1 << 16;
+const UNASSIGNED: &str = "(unassigned)";
+
+/// Runs `slotlint slot`; returns the exit code (0 ok, 2 usage, configuration
+/// or I/O error). Keys come from `args.keys`, or from `stdin` with `--stdin`.
+pub fn run(
+    args: &SlotArgs,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let topology = match &args.topology {
+        None => None,
+        Some(path) => match Topology::load(path) {
+            Ok(t) => {
+                warn_uncovered(&t, &path.display().to_string(), stderr);
+                Some(t)
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "slotlint: error: {e}");
+                return 2;
+            }
+        },
+    };
+    if !args.stdin && args.keys.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "slotlint: error: no keys given: pass KEY… or --stdin (see `slotlint slot --help`)"
+        );
+        return 2;
+    }
+    let format = args.format.unwrap_or(if args.stdin {
+        SlotFormat::Plain
+    } else {
+        SlotFormat::Table
+    });
+    let mut printer = Printer::new(format, topology.as_ref(), stdout);
+    let result = if args.stdin {
+        if format == SlotFormat::Table {
+            // The table needs every key before it can align its columns.
+            let mut keys: Vec<Vec<u8>> = Vec::new();
+            for_each_line(stdin, |chunk| {
+                for_each_key(chunk, |key| keys.push(key.to_vec()));
+                Ok(())
+            })
+            .and_then(|()| {
+                printer
+                    .table(keys.iter().map(Vec::as_slice))
+                    .map_err(Failure::Write)
+            })
+        } else {
+            for_each_line(stdin, |chunk| printer.chunk(chunk))
+                .and_then(|()| printer.finish().map_err(Failure::Write))
+        }
+    } else {
+        let keys: Vec<Cow<'_, [u8]>> = args.keys.iter().map(|k| os_bytes(k)).collect();
+        printer.keys(&keys).map_err(Failure::Write)
+    };
+    let unassigned = printer.unassigned;
+    match result {
+        Ok(()) => {
+            if unassigned > 0 {
+                let _ = writeln!(
+                    stderr,
+                    "slotlint: warning: {unassigned} key{} in slots no node of the topology owns",
+                    if unassigned == 1 { "" } else { "s" }
+                );
+            }
+            0
+        }
+        Err(Failure::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(Failure::Write(e)) => {
+            let _ = writeln!(stderr, "slotlint: error: cannot write output: {e}");
+            2
+        }
+        Err(Failure::Read(e)) => {
+            let _ = writeln!(stderr, "slotlint: error: cannot read standard input: {e}");
+            2
+        }
+    }
+}
+
+enum Failure {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+fn warn_uncovered(topology: &Topology, path: &str, stderr: &mut dyn Write) {
+    const SHOWN: usize = 8;
+    let uncovered = topology.uncovered();
+    if uncovered.is_empty() {
+        return;
+    }
+    let mut list = format_ranges(&uncovered[..uncovered.len().min(SHOWN)]);
+    if uncovered.len() > SHOWN {
+        let more = uncovered.len() - SHOWN;
+        list = format!("{list}, … ({more} more ranges)");
+    }
+    let _ = writeln!(
+        stderr,
+        "slotlint: warning: {path}: {} of 16384 slots are not assigned to any node: {list}; \
+         keys there show node {UNASSIGNED}",
+        count_slots(&uncovered)
+    );
+}
+
+#[cfg(unix)]
+fn os_bytes(key: &OsString) -> Cow<'_, [u8]> {
+    use std::os::unix::ffi::OsStrExt;
+    Cow::Borrowed(key.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn os_bytes(key: &OsString) -> Cow<'_, [u8]> {
+    match key.to_string_lossy() {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    }
+}
+
+/// Reads `input` in large chunks and hands `f` runs of whole lines, each ending
+/// in `\n` except possibly the very last line of the input.
+fn for_each_line(
+    input: &mut dyn Read,
+    mut f: impl FnMut(&[u8]) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            // One line longer than the buffer: grow until it fits.
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = match input.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Failure::Read(e)),
+        };
+        if n == 0 {
+            if filled > 0 {
+                f(&buf[..filled]).map_err(Failure::Write)?;
+            }
+            return Ok(());
+        }
+        let scan_from = filled;
+        filled += n;
+        if let Some(last) = buf[scan_from..filled].iter().rposition(|&b| b == b'\n') {
+            let end = scan_from + last + 1;
+            f(&buf[..end]).map_err(Failure::Write)?;
+            buf.copy_within(end..filled, 0);
+            filled -= end;
+        }
+    }
+}
+
+/// Splits a run of lines into keys (without `\n` and a `\r` before it).
+#[inline]
+fn for_each_key(chunk: &[u8], mut f: impl FnMut(&[u8])) {
+    let mut rest = chunk;
+    while !rest.is_empty() {
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        f(line.strip_suffix(b"\r").unwrap_or(line));
+    }
+}
+
+/// Writes rows in one format into a large buffer, flushing it to `out`.
+struct Printer<'a> {
+    format: SlotFormat,
+    topology: Option<&'a Topology>,
+    out: &'a mut dyn Write,
+    buf: Vec<u8>,
+    /// Rows written so far (for JSON separators).
+    rows: u64,
+    /// Keys whose slot the topology leaves uncovered.
+    unassigned: u64,
+    /// Worker threads for the fast path (the available cores, at most 8).
+    threads: usize,
+    /// Output buffers of the fast path's worker threads.
+    spare: Vec<Vec<u8>>,
+}
+
+impl<'a> Printer<'a> {
+    fn new(format: SlotFormat, topology: Option<&'a Topology>, out: &'a mut dyn Write) -> Self {
+        Printer {
+            format,
+            topology,
+            out,
+            buf: Vec::with_capacity(FLUSH_AT + CHUNK / 4),
+            rows: 0,
+            unassigned: 0,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            spare: Vec::new(),
+        }
+    }
+
+    /// The node column for `slot`.
+    #[inline]
+    fn node(&mut self, slot: u16) -> NodeColumn<'a> {
+        let Some(topology) = self.topology else {
+            return NodeColumn::NoTopology;
+        };
+        if let Some(node) = topology.node_of(slot) {
+            NodeColumn::Node(node)
+        } else {
+            self.unassigned += 1;
+            NodeColumn::Unassigned
+        }
+    }
+
+    /// Streams a run of lines in any format but `table`.
+    fn chunk(&mut self, chunk: &[u8]) -> io::Result<()> {
+        if self.format == SlotFormat::Plain && self.topology.is_none() {
+            return self.fast_chunk(chunk);
+        }
+        {
+            for_each_key(chunk, |key| self.row(key));
+        }
+        self.flush_if_full()
+    }
+
+    /// The fast path (plain format, no topology): `SLOT<TAB>KEY` lines. Large
+    /// runs are split at line boundaries over the available cores; the parts are
+    /// written in input order.
+    fn fast_chunk(&mut self, chunk: &[u8]) -> io::Result<()> {
+        if self.threads <= 1 || chunk.len() < PARALLEL_MIN {
+            plain_lines(chunk, &mut self.buf);
+            return self.flush_if_full();
+        }
+        let pieces = split_lines(chunk, self.threads);
+        let (first, rest) = pieces.split_first().unwrap_or((&chunk, &[]));
+        self.spare.resize_with(rest.len(), Vec::new);
+        let spare = &mut self.spare[..rest.len()];
+        let buf = &mut self.buf;
+        std::thread::scope(|scope| {
+            for (piece, out) in rest.iter().zip(spare.iter_mut()) {
+                out.clear();
+                scope.spawn(move || plain_lines(piece, out));
+            }
+            plain_lines(first, buf);
+        });
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        for out in &self.spare[..rest.len()] {
+            self.out.write_all(out)?;
+        }
+        Ok(())
+    }
+
+    fn keys(&mut self, keys: &[Cow<'_, [u8]>]) -> io::Result<()> {
+        if self.format == SlotFormat::Table {
+            return self.table(keys.iter().map(AsRef::as_ref));
+        }
+        for key in keys {
+            self.row(key);
+            self.flush_if_full()?;
+        }
+        self.finish()
+    }
+
+    fn row(&mut self, key: &[u8]) {
+        let slot = slot::key_slot(key);
+        let node = self.node(slot);
+        let buf = &mut self.buf;
+        match self.format {
+            SlotFormat::Plain => {
+                push_u16(buf, slot);
+                buf.push(b'\t');
+                if let Some(node) = node.text() {
+                    buf.extend_from_slice(node.as_bytes());
+                    buf.push(b'\t');
+                }
+                buf.extend_from_slice(key);
+                buf.push(b'\n');
+            }
+            SlotFormat::Tsv => {
+                escape_into(buf, key);
+                buf.push(b'\t');
+                push_u16(buf, slot);
+                buf.push(b'\t');
+                escape_into(buf, slot::hashed_part(key));
+                if let Some(node) = node.text() {
+                    buf.push(b'\t');
+                    buf.extend_from_slice(node.as_bytes());
+                }
+                buf.push(b'\n');
+            }
+            SlotFormat::Json | SlotFormat::Table => {
+                buf.extend_from_slice(if self.rows == 0 { b"[\n  " } else { b",\n  " });
+                json_object(buf, key, slot, node);
+            }
+        }
+        self.rows += 1;
+    }
+
+    fn table<'k>(&mut self, keys: impl Iterator<Item = &'k [u8]>) -> io::Result<()> {
+        let mut rows: Vec<[String; 4]> = Vec::new();
+        for key in keys {
+            let slot = slot::key_slot(key);
+            let node = self.node(slot).text().map(str::to_owned);
+            rows.push([
+                display(key),
+                slot.to_string(),
+                display(slot::hashed_part(key)),
+                node.unwrap_or_default(),
+            ]);
+        }
+        let columns = if self.topology.is_some() { 4 } else { 3 };
+        let header = ["KEY", "SLOT", "HASHED", "NODE"].map(str::to_owned);
+        let mut widths = [0usize; 4];
+        for row in std::iter::once(&header).chain(&rows) {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        for row in std::iter::once(&header).chain(&rows) {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate().take(columns) {
+                line.push_str(cell);
+                if i + 1 < columns {
+                    let pad = widths[i] - cell.chars().count() + 2;
+                    line.extend(std::iter::repeat(' ').take(pad));
+                }
+            }
+            self.buf.extend_from_slice(line.as_bytes());
+            self.buf.push(b'\n');
+            self.flush_if_full()?;
+        }
+        self.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if self.format == SlotFormat::Json {
+            self.buf
+                .extend_from_slice(if self.rows == 0 { b"[]\n" } else { b"\n]\n" });
+        }
+        self.flush()
+    }
+
+    #[inline]
+    fn flush_if_full(&mut self) -> io::Result<()> {
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+/// `SLOT<TAB>KEY` for each line of `chunk`.
+fn plain_lines(chunk: &[u8], buf: &mut Vec<u8>) {
+    buf.reserve(chunk.len() + chunk.len() / 2);
+    let mut pos = 0;
+    while pos < chunk.len() {
+        let (end, brace) = fast::scan_line(chunk, pos);
+        let line = &chunk[pos..end];
+        let key = line.strip_suffix(b"\r").unwrap_or(line);
+        // Without a `{` the whole key is hashed; with one, the slot engine says
+        // which bytes.
+        let hashed = if brace { slot::hashed_part(key) } else { key };
+        let slot = fast::slot_of_hashed(hashed);
+        push_u16(buf, slot);
+        buf.push(b'\t');
+        buf.extend_from_slice(key);
+        buf.push(b'\n');
+        pos = end + 1;
+    }
+}
+
+/// The fast path's two hot loops, a word at a time: finding the end of a line
+/// (and whether it holds a `{`), and CRC16-XMODEM slicing by 8 bytes. Both are
+/// checked against [`slot`] by the tests here and by the keyslot oracle.
+mod fast {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+
+    /// Nonzero when a byte of `w` is zero; the lowest set bit marks the first.
+    #[inline]
+    fn zero_byte(w: u64) -> u64 {
+        w.wrapping_sub(LO) & !w & HI
+    }
+
+    /// From `start`, the index of the next `\n` (or `bytes.len()`) and whether
+    /// a `{` comes before it.
+    #[inline]
+    pub(super) fn scan_line(bytes: &[u8], start: usize) -> (usize, bool) {
+        let mut i = start;
+        let mut brace = false;
+        while let Some(word) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes([
+                word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+            ]);
+            let nl = zero_byte(w ^ (LO * u64::from(b'\n')));
+            let br = zero_byte(w ^ (LO * u64::from(b'{')));
+            if nl != 0 {
+                let at = nl.trailing_zeros();
+                // A `{` counts only when it comes before the newline.
+                brace |= br != 0 && br.trailing_zeros() < at;
+                return (i + (at / 8) as usize, brace);
+            }
+            brace |= br != 0;
+            i += 8;
+        }
+        while let Some(&b) = bytes.get(i) {
+            if b == b'\n' {
+                return (i, brace);
+            }
+            brace |= b == b'{';
+            i += 1;
+        }
+        (i, brace)
+    }
+
+    const fn tables() -> [[u16; 256]; 8] {
+        let mut t = [[0u16; 256]; 8];
+        let mut i = 0;
+        while i < 256 {
+            #[allow(clippy::cast_possible_truncation)]
+            let mut crc = (i as u16) << 8;
+            let mut bit = 0;
+            while bit < 8 {
+                crc = if crc & 0x8000 != 0 {
+                    (crc << 1) ^ 0x1021
+                } else {
+                    crc << 1
+                };
+                bit += 1;
+            }
+            t[0][i] = crc;
+            i += 1;
+        }
+        let mut k = 1;
+        while k < 8 {
+            let mut i = 0;
+            while i < 256 {
+                let prev = t[k - 1][i];
+                t[k][i] = (prev << 8) ^ t[0][(prev >> 8) as usize];
+                i += 1;
+            }
+            k += 1;
+        }
+        t
+    }
+
+    /// `T[k][b]`: byte `b` fed into an empty register, then `k` zero bytes.
+    static T: [[u16; 256]; 8] = tables();
+
+    /// CRC16-XMODEM, 8 bytes per step.
+    #[inline]
+    pub(super) fn crc16(bytes: &[u8]) -> u16 {
+        let mut crc: u16 = 0;
+        let mut words = bytes.chunks_exact(8);
+        for b in &mut words {
+            let [hi, lo] = crc.to_be_bytes();
+            crc = T[7][usize::from(hi ^ b[0])]
+                ^ T[6][usize::from(lo ^ b[1])]
+                ^ T[5][usize::from(b[2])]
+                ^ T[4][usize::from(b[3])]
+                ^ T[3][usize::from(b[4])]
+                ^ T[2][usize::from(b[5])]
+                ^ T[1][usize::from(b[6])]
+                ^ T[0][usize::from(b[7])];
+        }
+        for &b in words.remainder() {
+            crc = (crc << 8) ^ T[0][usize::from((crc >> 8) as u8 ^ b)];
+        }
+        crc
+    }
+
+    #[inline]
+    pub(super) fn slot_of_hashed(bytes: &[u8]) -> u16 {
+        crc16(bytes) & (crate::slot::SLOT_COUNT - 1)
+    }
+}
+
+/// Splits a run of whole lines into about `parts` runs of whole lines.
+fn split_lines(chunk: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::with_capacity(parts);
+    let mut rest = chunk;
+    for left in (1..parts).rev() {
+        let target = rest.len() / (left + 1);
+        match rest[target..].iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let (piece, tail) = rest.split_at(target + i + 1);
+                pieces.push(piece);
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    pieces.push(rest);
+    pieces
+}
+
+/// Appends `n` in decimal without allocating.
+#[inline]
+fn push_u16(buf: &mut Vec<u8>, mut n: u16) {
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        // n % 10 < 10, so the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let digit = (n % 10) as u8;
+        digits[i] = b'0' + digit;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
+}
+
+/// `bytes` for humans: valid UTF-8 kept, `\\`, `\t`, `\n`, `\r` and `\xNN` for
+/// backslash, control characters and bytes that are not UTF-8.
+fn escape_into(buf: &mut Vec<u8>, bytes: &[u8]) {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => buf.extend_from_slice(b"\\\\"),
+                '\t' => buf.extend_from_slice(b"\\t"),
+                '\n' => buf.extend_from_slice(b"\\n"),
+                '\r' => buf.extend_from_slice(b"\\r"),
+                c if c.is_control() => {
+                    let mut tmp = [0u8; 4];
+                    for &b in c.encode_utf8(&mut tmp).as_bytes() {
+                        push_hex_escape(buf, b);
+                    }
+                }
+                c => {
+                    let mut tmp = [0u8; 4];
+                    buf.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+                }
+            }
+        }
+        for &b in chunk.invalid() {
+            push_hex_escape(buf, b);
+        }
+    }
+}
+
+fn push_hex_escape(buf: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.extend_from_slice(&[
+        b'\\',
+        b'x',
+        HEX[usize::from(b >> 4)],
+        HEX[usize::from(b & 15)],
+    ]);
+}
+
+/// The escaped form as a `String` (for the table); `""` for the empty key.
+fn display(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "\"\"".to_owned();
+    }
+    let mut buf = Vec::with_capacity(bytes.len());
+    escape_into(&mut buf, bytes);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn json_object(buf: &mut Vec<u8>, key: &[u8], slot: u16, node: NodeColumn<'_>) {
+    let exact = std::str::from_utf8(key).is_ok();
+    let string = |buf: &mut Vec<u8>, bytes: &[u8]| {
+        let text = if exact {
+            String::from_utf8_lossy(bytes)
+        } else {
+            let mut out = Vec::with_capacity(bytes.len());
+            escape_into(&mut out, bytes);
+            Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+        };
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *buf, text.as_ref());
+    };
+    buf.extend_from_slice(b"{\"key\": ");
+    string(buf, key);
+    buf.extend_from_slice(b", \"hashed\": ");
+    string(buf, slot::hashed_part(key));
+    buf.extend_from_slice(b", \"tag\": ");
+    match slot::hash_tag(key) {
+        Some(tag) => string(buf, tag),
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(b", \"slot\": ");
+    push_u16(buf, slot);
+    match node {
+        NodeColumn::NoTopology => {}
+        NodeColumn::Unassigned => buf.extend_from_slice(b", \"node\": null"),
+        NodeColumn::Node(name) => {
+            buf.extend_from_slice(b", \"node\": ");
+            let _ = serde_json::to_writer(&mut *buf, name);
+        }
+    }
+    if !exact {
+        buf.extend_from_slice(b", \"escaped\": true");
+    }
+    buf.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_with(args: &[&str], input: &[u8]) -> (i32, String, String) {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            slot: SlotArgs,
+        }
+        let cli = Cli::try_parse_from(std::iter::once("slot").chain(args.iter().copied())).unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run(&cli.slot, &mut &input[..], &mut out, &mut err);
+        (
+            code,
+            String::from_utf8_lossy(&out).into_owned(),
+            String::from_utf8_lossy(&err).into_owned(),
+        )
+    }
+
+    #[test]
+    fn plain_stdin() {
+        let (code, out, _) = run_with(&["--stdin"], b"foo\r\n{user1000}.following\n\nfoo{}{bar}");
+        assert_eq!(code, 0);
+        assert_eq!(
+            out,
+            "12182\tfoo\n3443\t{user1000}.following\n0\t\n8363\tfoo{}{bar}\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_cross_chunks() {
+        let long = vec![b'k'; CHUNK * 3 + 7];
+        let mut input = long.clone();
+        input.extend_from_slice(b"\nfoo\n");
+        let (code, out, _) = run_with(&["--stdin"], &input);
+        assert_eq!(code, 0);
+        let expected = format!(
+            "{}\t{}\n12182\tfoo\n",
+            slot::key_slot(&long),
+            "k".repeat(long.len())
+        );
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn table_and_tsv() {
+        let (code, out, _) = run_with(&["foo", "{user1000}.following"], b"");
+        assert_eq!(code, 0);
+        assert_eq!(
+            out,
+            "KEY                   SLOT   HASHED\n\
+             foo                   12182  foo\n\
+             {user1000}.following  3443   user1000\n"
+        );
+        let (_, out, _) = run_with(&["--format", "tsv", "a\tb\\"], b"");
+        assert_eq!(
+            out,
+            format!("a\\tb\\\\\t{}\ta\\tb\\\\\n", slot::key_slot(b"a\tb\\"))
+        );
+    }
+
+    #[test]
+    fn json_escapes_non_utf8() {
+        let (code, out, _) = run_with(&["--stdin", "--format", "json"], b"\xff{\xc3\xa9}\n");
+        assert_eq!(code, 0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v[0]["key"], "\\xff{é}");
+        assert_eq!(v[0]["tag"], "é");
+        assert_eq!(v[0]["escaped"], true);
+        let (_, out, _) = run_with(&["--stdin", "--format", "json"], b"");
+        assert_eq!(out, "[]\n");
+    }
+
+    #[test]
+    fn fast_crc_matches_slot_engine() {
+        for a in 0..=255u8 {
+            assert_eq!(fast::crc16(&[a]), slot::crc16(&[a]));
+            for b in 0..=255u8 {
+                assert_eq!(fast::crc16(&[a, b]), slot::crc16(&[a, b]));
+            }
+        }
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..300 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x.to_le_bytes()[0]
+                })
+                .collect();
+            assert_eq!(fast::crc16(&bytes), slot::crc16(&bytes), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn fast_scan_matches_naive() {
+        let alphabet = b"a{}\n\r";
+        let mut x: u64 = 42;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = usize::try_from(x % 40).unwrap();
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| alphabet[usize::try_from((x >> (i % 60)) % 5).unwrap()])
+                .collect();
+            for start in 0..=bytes.len() {
+                let end = bytes[start..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |i| start + i);
+                let brace = bytes[start..end].contains(&b'{');
+                assert_eq!(
+                    fast::scan_line(&bytes, start),
+                    (end, brace),
+                    "{bytes:?} {start}"
+                );
+            }
+        }
+        let mut out = Vec::new();
+        let input = b"foo\r\n{user1000}.following\n\nfoo{}{bar}\nx{y";
+        plain_lines(input, &mut out);
+        let mut expected = Vec::new();
+        for_each_key(input, |key| {
+            expected.extend_from_slice(format!("{}\t", slot::key_slot(key)).as_bytes());
+            expected.extend_from_slice(key);
+            expected.push(b'\n');
+        });
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn split_lines_keeps_whole_lines() {
+        let text = b"a\nbb\nccc\ndddd\n";
+        for parts in 1..6 {
+            let pieces = split_lines(text, parts);
+            assert_eq!(pieces.concat(), text);
+            assert!(pieces.iter().all(|p| p.is_empty() || p.ends_with(b"\n")));
+        }
+    }
+
+    #[test]
+    fn itoa() {
+        for n in [0u16, 7, 10, 99, 100, 12182, 16383, u16::MAX] {
+            let mut buf = Vec::new();
+            push_u16(&mut buf, n);
+            assert_eq!(buf, n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn no_keys_is_usage_error() {
+        let (code, _, err) = run_with(&[], b"");
+        assert_eq!(code, 2);
+        assert!(err.contains("no keys given"));
+    }
+}

@@ -1,0 +1,253 @@
+//! Verdicts judged by Redis: every multi-key command, transaction and script
+//! call in the fixtures and the demo is instantiated (holes filled with random
+//! values, the same name with the same value) and sent to a cluster-mode
+//! `redis-server`. The server's CROSSSLOT answers must agree with the
+//! analyzer's same-slot verdicts, and a unit the server always rejects must
+//! carry an SL001/SL002 finding (one it always accepts must not).
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use slotlint::analysis::{self, FileKind};
+use slotlint::discover;
+use slotlint::keypattern::{Hole, KeyPattern, SameSlot};
+use slotlint::model::{FileModel, GroupKind, Op, Span};
+use slotlint::rules::Options;
+use slotlint::source::SourceFile;
+
+use common::{Client, RedisServer};
+
+/// Trials per unit whose keys have holes.
+const TRIALS: usize = 40;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum UnitKind {
+    Command,
+    Transaction,
+    Script,
+}
+
+struct Unit<'m> {
+    kind: UnitKind,
+    ops: Vec<&'m Op>,
+    /// Spans a finding about this unit may sit on.
+    spans: Vec<Span>,
+}
+
+/// Deterministic splitmix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn value(&mut self, braces: bool) -> Vec<u8> {
+        let len = 1 + (self.next() % 10) as usize;
+        let alphabet: &[u8] = if braces {
+            b"abcdefxyz0123456789:{}"
+        } else {
+            b"abcdefghijklmnopqrstuvwxyz0123456789:_-"
+        };
+        (0..len)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize])
+            .collect()
+    }
+}
+
+fn inputs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = Vec::new();
+    for entry in std::fs::read_dir(root.join("fixtures")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            dirs.push(p);
+        }
+    }
+    dirs.push(root.join("examples/demo"));
+    dirs.sort();
+    dirs
+}
+
+fn units(model: &FileModel) -> Vec<Unit<'_>> {
+    let mut out = Vec::new();
+    for op in &model.ops {
+        let multi = op.command.split_once(' ').map_or_else(
+            || slotlint::commands::lookup(&op.command, None),
+            |(a, b)| slotlint::commands::lookup(a, Some(b)),
+        );
+        if op.keys.len() >= 2 && multi.is_some_and(|c| c.is_multi_key() && !c.is_script()) {
+            out.push(Unit {
+                kind: UnitKind::Command,
+                ops: vec![op],
+                spans: vec![op.span],
+            });
+        }
+    }
+    for g in &model.groups {
+        let kind = match g.kind {
+            GroupKind::Transaction | GroupKind::TxPipeline => UnitKind::Transaction,
+            GroupKind::Script => UnitKind::Script,
+            // A plain pipeline is not atomic on the server, and a WATCH set
+            // is a client-side constraint a single node cannot show.
+            GroupKind::Pipeline | GroupKind::Watch => continue,
+        };
+        let ops: Vec<&Op> = g.ops.iter().filter_map(|&i| model.ops.get(i)).collect();
+        let mut spans = vec![g.span];
+        spans.extend(ops.iter().map(|o| o.span));
+        out.push(Unit { kind, ops, spans });
+    }
+    out
+}
+
+/// The analyzer's verdict over every pair of distinct keys in the unit.
+fn verdict(unit: &Unit<'_>) -> (SameSlot, String) {
+    let keys: Vec<&KeyPattern> = unit.ops.iter().flat_map(|o| o.keys.iter().map(|k| &k.pattern)).collect();
+    let mut worst = (SameSlot::Same, "one key".to_string());
+    for (i, a) in keys.iter().enumerate() {
+        for b in &keys[i + 1..] {
+            if a == b {
+                continue;
+            }
+            let v = a.same_slot(b);
+            if v.kind > worst.0 {
+                worst = (v.kind, v.reason);
+            }
+        }
+    }
+    worst
+}
+
+/// The argv of an op with its keys instantiated: the original argument order
+/// when every argument is known, else `EXISTS keys…`, which the server
+/// checks for slots exactly like any other multi-key command.
+fn argv(op: &Op, fill: &mut dyn FnMut(&Hole) -> Vec<u8>, exact: bool) -> Vec<Vec<u8>> {
+    let keys: Vec<(Span, Vec<u8>)> = op.keys.iter().map(|k| (k.span, k.pattern.instantiate(&mut *fill))).collect();
+    let known = !op.command.is_empty() && op.command != "MIGRATE" && op.args.iter().all(|a| a.value.is_some());
+    if exact && known {
+        let mut parts: Vec<(Span, Vec<u8>)> = keys;
+        parts.extend(op.args.iter().map(|a| (a.span, a.value.clone().unwrap())));
+        parts.sort_by_key(|(s, _)| s.start);
+        let mut out: Vec<Vec<u8>> = op.command.split(' ').map(|w| w.as_bytes().to_vec()).collect();
+        out.extend(parts.into_iter().map(|(_, v)| v));
+        out
+    } else {
+        let mut out = vec![b"EXISTS".to_vec()];
+        out.extend(keys.into_iter().map(|(_, v)| v));
+        out
+    }
+}
+
+fn is_crossslot(r: &common::Reply) -> bool {
+    r.error_text().is_some_and(|e| e.starts_with("CROSSSLOT"))
+}
+
+/// Runs one instantiation; `Some(true)` when the server answered CROSSSLOT.
+fn execute(client: &mut Client, unit: &Unit<'_>, values: &HashMap<Option<String>, Vec<u8>>, rng: &mut Rng) -> bool {
+    let mut fill = |h: &Hole| values.get(&h.name).cloned().unwrap_or_else(|| rng.value(h.may_contain_braces));
+    match unit.kind {
+        UnitKind::Script => {
+            let keys: Vec<Vec<u8>> = unit.ops[0].keys.iter().map(|k| k.pattern.instantiate(&mut fill)).collect();
+            let n = keys.len().to_string();
+            let mut cmd: Vec<&[u8]> = vec![b"EVAL", b"return 1", n.as_bytes()];
+            cmd.extend(keys.iter().map(Vec::as_slice));
+            is_crossslot(&client.cmd(&cmd))
+        }
+        UnitKind::Command | UnitKind::Transaction => {
+            for exact in [true, false] {
+                let mut cmds: Vec<Vec<Vec<u8>>> = vec![vec![b"MULTI".to_vec()]];
+                cmds.extend(unit.ops.iter().filter(|o| !o.keys.is_empty()).map(|o| argv(o, &mut fill, exact)));
+                cmds.push(vec![b"EXEC".to_vec()]);
+                let replies = client.pipeline(&cmds);
+                let queued = &replies[1..replies.len() - 1];
+                if queued.iter().any(is_crossslot) || is_crossslot(replies.last().unwrap()) {
+                    return true;
+                }
+                // A queue-time error of another kind (arity, syntax) aborts the
+                // EXEC before the slot check: retry with stand-ins.
+                if !queued.iter().any(common::Reply::is_error) {
+                    return false;
+                }
+            }
+            false
+        }
+    }
+}
+
+#[test]
+fn server_agrees_with_the_verdicts() {
+    let Some(server) = RedisServer::start_cluster_single() else {
+        return;
+    };
+    let mut client = server.client();
+    let mut rng = Rng(0x5107_1147);
+    let targets = discover::targets(&inputs(), &[]).expect("fixture dirs");
+    let (mut units_checked, mut runs, mut unknown) = (0, 0, 0);
+    let mut disagreements = Vec::new();
+    for t in &targets.files {
+        if t.display.contains("/err_") {
+            continue;
+        }
+        let file = SourceFile::new(t.display.clone(), std::fs::read(&t.path).unwrap());
+        let Ok((model, _)) = analysis::front_end(&file, t.kind) else {
+            continue;
+        };
+        let findings = analysis::analyze(&file, t.kind, &Options::default()).findings;
+        for unit in units(&model) {
+            units_checked += 1;
+            let (kind, reason) = verdict(&unit);
+            let holes = unit.ops.iter().any(|o| o.keys.iter().any(|k| k.pattern.has_holes()));
+            let trials = if holes { TRIALS } else { 1 };
+            let mut cross = 0;
+            for _ in 0..trials {
+                let mut values = HashMap::new();
+                for o in &unit.ops {
+                    for k in &o.keys {
+                        for h in k.pattern.holes().filter(|h| h.name.is_some()) {
+                            values.entry(h.name.clone()).or_insert_with(|| rng.value(h.may_contain_braces));
+                        }
+                    }
+                }
+                runs += 1;
+                if execute(&mut client, &unit, &values, &mut rng) {
+                    cross += 1;
+                }
+            }
+            let (line, _) = file.line_col(unit.spans[0].start);
+            let at = format!("{}:{line} ({:?}: {reason})", file.path, unit.kind);
+            let ok = match kind {
+                SameSlot::Same => cross == 0,
+                SameSlot::Different => cross == trials,
+                SameSlot::LikelyDifferentLiterals | SameSlot::LikelyDifferentVariables => cross * 10 >= trials * 9,
+                SameSlot::Unknown => {
+                    unknown += 1;
+                    true
+                }
+            };
+            if !ok {
+                disagreements.push(format!("{at}: verdict {kind:?}, server CROSSSLOT in {cross}/{trials}"));
+            }
+            let flagged = findings
+                .iter()
+                .any(|f| (f.rule == "SL001" || f.rule == "SL002") && unit.spans.contains(&f.span));
+            if cross == trials && !flagged {
+                disagreements.push(format!("{at}: the server always answers CROSSSLOT but no SL001/SL002 finding"));
+            }
+            if cross == 0 && trials > 0 && flagged && kind == SameSlot::Same {
+                disagreements.push(format!("{at}: flagged, but the server never answers CROSSSLOT"));
+            }
+        }
+    }
+    println!(
+        "verdict oracle: {units_checked} units, {runs} executions, {unknown} unknown verdicts, {} disagreements",
+        disagreements.len()
+    );
+    assert!(units_checked > 0, "no units found in the fixtures");
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
