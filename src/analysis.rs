@@ -7,14 +7,6 @@ use crate::model::FileModel;
 use crate::rules::{self, Options};
 use crate::source::SourceFile;
 
-/// How a file is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    Code(Language),
-    /// A YAML key schema.
-    Schema,
-}
-
 /// What analyzing one file gave.
 #[derive(Debug, Default)]
 pub struct FileResult {
@@ -25,10 +17,10 @@ pub struct FileResult {
     pub fatal: Option<String>,
 }
 
-/// Runs the front-end for `kind` and every rule over one file.
-pub fn analyze(file: &SourceFile, kind: FileKind, options: &Options) -> FileResult {
+/// Runs the front-end for `language` and every rule over one file.
+pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> FileResult {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let (model, problems) = match front_end(file, kind) {
+        let (model, problems) = match front_end(file, language) {
             Ok(parsed) => parsed,
             Err(fatal) => {
                 return FileResult {
@@ -53,8 +45,30 @@ pub fn analyze(file: &SourceFile, kind: FileKind, options: &Options) -> FileResu
 }
 
 /// The model of one file, or a fatal (user) error.
-pub fn front_end(file: &SourceFile, kind: FileKind) -> Result<(FileModel, Vec<Problem>), String> {
-    // Front-ends are being wired in; until then every file has an empty model.
-    let _ = (file, kind, lang::Language::RedisCli);
-    Ok((FileModel::default(), Vec::new()))
+pub fn front_end(file: &SourceFile, language: Language) -> Result<(FileModel, Vec<Problem>), String> {
+    Ok(match language {
+        Language::RedisCli => {
+            let out = lang::redis_cli::parse(&file.text);
+            (out.model, out.problems)
+        }
+        Language::Lua => {
+            let out = lang::lua_file::parse(&file.text);
+            (out.model, out.problems)
+        }
+        Language::Python => {
+            let out = lang::python::parse(&file.text);
+            (out.model, out.problems)
+        }
+        Language::Schema => {
+            let schema = lang::yaml_schema::parse(&file.path, &file.text).map_err(|e| e.to_string())?;
+            // A topology kept in its own file must load, like an inline one.
+            if let Some(path) = &schema.topology_file {
+                if let Err(e) = crate::topology::Topology::load(path) {
+                    let (line, col) = file.line_col(schema.topology_span.map_or(0, |s| s.start));
+                    return Err(format!("{}:{line}:{col}: topology: {e}", file.path));
+                }
+            }
+            (schema.model, Vec::new())
+        }
+    })
 }

@@ -1,18 +1,23 @@
 //! The command line: arguments, subcommands, and the `check` run from paths to
 //! exit code.
 
-use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analysis;
-use crate::discover::{self, Target};
+use crate::baseline::{self, Baseline};
+use crate::discover::{self, Target, WalkOptions};
 use crate::finding::{Finding, Severity};
 use crate::report::{self, Format, Located};
-use crate::rules::{self, Options};
+use crate::config::Config;
+use crate::init;
+use crate::rules;
 use crate::slot_cmd::{self, SlotArgs};
 use crate::source::SourceFile;
+use crate::suppress;
 
 /// Exit code: nothing at or above the fail level.
 pub const EXIT_OK: i32 = 0;
@@ -48,6 +53,12 @@ enum Command {
     },
     /// List the rules
     Rules,
+    /// Write a commented starter slotlint.yaml in the current directory
+    Init {
+        /// Replace an existing slotlint.yaml
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Arguments of `slotlint check`.
@@ -65,9 +76,45 @@ struct CheckArgs {
     /// A YAML key schema to check (repeatable); `*.keys.yaml` files found in PATHs are schemas too
     #[arg(long, value_name = "FILE")]
     schema: Vec<PathBuf>,
-    /// When to color the human output (NO_COLOR is respected)
+    /// When to color the human output (`NO_COLOR` is respected)
     #[arg(long, value_enum, default_value = "auto")]
     color: Option<ColorChoice>,
+    /// Use this config file instead of looking for slotlint.yaml
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore any slotlint.yaml
+    #[arg(long)]
+    no_config: bool,
+    /// The name of the text read from standard input (PATH `-`): picks the
+    /// language and the path shown (default: `-`, a redis-cli file)
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<PathBuf>,
+    /// Skip explicitly named files that ignore files, hidden-file rules or the
+    /// config's `exclude` would skip (for pre-commit, which names every staged file)
+    #[arg(long)]
+    force_exclude: bool,
+    /// Threads for walking and analysis (0: one per core; 1: serial)
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    threads: usize,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// What `slotlint check` reports: baseline, statistics, quiet.
+#[derive(Args, Default)]
+struct OutputArgs {
+    /// Print the findings and nothing else: no summary line, no notes
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Print how many findings each rule has instead of the findings
+    #[arg(long)]
+    statistics: bool,
+    /// Report only the findings that this baseline file does not record
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in a baseline file (for `--baseline`) and exit 0
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -95,6 +142,7 @@ pub fn main() -> i32 {
         Some(Command::Slot(args)) => Ok(slot_cmd::run(&args, &mut io::stdin().lock(), stdout, stderr)),
         Some(Command::Explain { rule }) => explain(&rule, stdout, stderr),
         Some(Command::Rules) => list_rules(stdout),
+        Some(Command::Init { force }) => std::env::current_dir().and_then(|dir| init::run(&dir, force, stdout, stderr)),
     };
     match result {
         Ok(code) => code,
@@ -131,28 +179,79 @@ fn list_rules(stdout: &mut dyn Write) -> io::Result<i32> {
 }
 
 fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
+    let paths = match (args.paths.is_empty(), &args.stdin_filename) {
+        (true, Some(_)) => vec![PathBuf::from("-")],
+        (true, None) => vec![PathBuf::from(".")],
+        (false, _) => args.paths.clone(),
     };
-    let mut targets = match discover::targets(&paths, &args.schema) {
+    let only_stdin = paths.iter().all(|p| p.as_os_str() == "-");
+    if args.stdin_filename.is_some() && !paths.iter().any(|p| p.as_os_str() == "-") {
+        writeln!(stderr, "slotlint: error: `--stdin-filename` names the text read from `-`, which is not among the paths")?;
+        return Ok(EXIT_USAGE);
+    }
+    let config = if args.no_config {
+        Config::default()
+    } else {
+        let cwd = std::env::current_dir()?;
+        match Config::discover(&cwd, args.config.as_deref()) {
+            Ok(c) => c,
+            Err(e) => {
+                writeln!(stderr, "slotlint: error: {e}")?;
+                return Ok(EXIT_USAGE);
+            }
+        }
+    };
+    // An editor linting one buffer (`-` alone) wants that buffer's findings,
+    // not those of the config's schema files.
+    let config_schemas = if only_stdin { &[][..] } else { &config.schemas[..] };
+    let schemas: Vec<PathBuf> = config_schemas.iter().chain(&args.schema).cloned().collect();
+    let cwd = std::env::current_dir()?;
+    let config_dir = config.path.as_deref().and_then(Path::parent).unwrap_or(&cwd);
+    let filter = match discover::Filter::new(config_dir, &config.include, &config.exclude) {
+        Ok(f) => f,
+        Err(e) => {
+            writeln!(stderr, "slotlint: error: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let threads = discover::threads(args.threads);
+    let walk = WalkOptions {
+        filter: Arc::new(filter),
+        force_exclude: args.force_exclude,
+        threads,
+        stdin_filename: args.stdin_filename.clone(),
+    };
+    let mut targets = match discover::targets(&paths, &schemas, &walk) {
         Ok(t) => t,
         Err(e) => {
             writeln!(stderr, "slotlint: error: {e}")?;
             return Ok(EXIT_USAGE);
         }
     };
-    for skipped in targets.notes.drain(..) {
+    for skipped in targets.notes.drain(..).filter(|_| !args.output.quiet) {
         writeln!(stderr, "slotlint: note: {skipped}")?;
     }
-    let options = Options::default();
-    let results = discover::parallel_map(&targets.files, |t: &Target| {
-        match std::fs::read(&t.path) {
+    let stdin_text = if targets.files.iter().any(|t| t.stdin) {
+        let mut text = Vec::new();
+        io::stdin().lock().read_to_end(&mut text)?;
+        text
+    } else {
+        Vec::new()
+    };
+    let options = &config.options;
+    let results = discover::parallel_map(&targets.files, threads, |t: &Target| {
+        let bytes = if t.stdin { Ok(stdin_text.clone()) } else { std::fs::read(&t.path) };
+        match bytes {
+            // No Redis-looking token: nothing for the front-end to find.
+            Ok(bytes) if !t.language.prefilter(&bytes) => Ok(None),
             Ok(bytes) => {
                 let file = SourceFile::new(t.display.clone(), bytes);
-                let result = analysis::analyze(&file, t.kind, &options);
-                Ok((file, result))
+                let mut result = analysis::analyze(&file, t.language, options);
+                suppress::apply(&file, t.language, &mut result.findings);
+                config.apply(&mut result.findings);
+                // Only files with something to show stay in memory.
+                let keep = !result.findings.is_empty() || !result.problems.is_empty() || result.fatal.is_some();
+                Ok(keep.then_some((file, result)))
             }
             Err(e) => Err(format!("{}: cannot read: {e}", t.display)),
         }
@@ -164,12 +263,13 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     for result in results {
         match result {
             Err(message) => writeln!(stderr, "slotlint: warning: {message}")?,
-            Ok((file, result)) => {
+            Ok(None) => {}
+            Ok(Some((file, result))) => {
                 if let Some(message) = &result.fatal {
                     writeln!(stderr, "slotlint: error: {message}")?;
                     fatal = true;
                 }
-                for p in &result.problems {
+                for p in result.problems.iter().filter(|_| !args.output.quiet) {
                     let (line, col) = file.line_col(p.span.start);
                     writeln!(stderr, "{}:{line}:{col}: note: {} (line skipped)", file.path, p.message)?;
                 }
@@ -183,8 +283,61 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         return Ok(EXIT_USAGE);
     }
     let items = sorted_items(&files, &located);
+    finish(args, &cwd, &targets.files, items, stdout, stderr)
+}
+
+/// The end of `check`: writes or applies the baseline, prints the findings
+/// (or their statistics), and returns the exit code.
+fn finish(
+    args: &CheckArgs,
+    cwd: &Path,
+    analyzed: &[Target],
+    mut items: Vec<Located<'_>>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<i32> {
+    let out = &args.output;
+    if let Some(path) = &out.write_baseline {
+        return match baseline::write(path, cwd, &items) {
+            Ok(n) => {
+                if !out.quiet {
+                    let s = if n == 1 { "" } else { "s" };
+                    writeln!(stderr, "slotlint: note: recorded {n} finding{s} in {}", path.display())?;
+                }
+                Ok(EXIT_OK)
+            }
+            Err(e) => {
+                writeln!(stderr, "slotlint: error: {e}")?;
+                Ok(EXIT_USAGE)
+            }
+        };
+    }
+    if let Some(path) = &out.baseline {
+        let baseline = match Baseline::load(path, cwd) {
+            Ok(b) => b,
+            Err(e) => {
+                writeln!(stderr, "slotlint: error: {e}")?;
+                return Ok(EXIT_USAGE);
+            }
+        };
+        let analyzed: Vec<&str> = analyzed.iter().map(|t| t.display.as_str()).collect();
+        let stale = baseline.filter(cwd, &analyzed, &mut items);
+        if stale > 0 && !out.quiet {
+            let s = if stale == 1 { "y matches" } else { "ies match" };
+            writeln!(stderr, "slotlint: note: {stale} baseline entr{s} no finding any more; `--write-baseline` rewrites the baseline")?;
+        }
+    }
     let color = use_color(args.color.unwrap_or(ColorChoice::Auto));
-    report::render(args.format.unwrap_or(Format::Human), &items, color, stdout)?;
+    let format = args.format.unwrap_or(Format::Human);
+    if out.statistics {
+        report::statistics::render(&items, matches!(format, Format::Json | Format::JsonLines), stdout)?;
+    } else if out.quiet && format == Format::Human {
+        let mut text = Vec::new();
+        report::render(format, &items, color, &mut text)?;
+        stdout.write_all(without_summary(&text))?;
+    } else {
+        report::render(format, &items, color, stdout)?;
+    }
     let fail_at = match args.fail_on.unwrap_or(FailOn::Warning) {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
@@ -218,6 +371,17 @@ fn sorted_items<'a>(files: &'a [SourceFile], located: &'a [(usize, Finding)]) ->
     });
     items.dedup_by(|a, b| a.file.path == b.file.path && a.finding == b.finding);
     items
+}
+
+/// The human output without its closing `slotlint: N errors, …` line (`--quiet`).
+fn without_summary(text: &[u8]) -> &[u8] {
+    let body = text.strip_suffix(b"\n").unwrap_or(text);
+    let start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if body[start..].starts_with(b"slotlint: ") {
+        &text[..start]
+    } else {
+        text
+    }
 }
 
 fn use_color(choice: ColorChoice) -> bool {

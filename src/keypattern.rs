@@ -288,7 +288,7 @@ impl KeyPattern {
                 }
             };
         }
-        if a.part == b.part && a.part.holes().all(|h| h.name.is_some()) {
+        if a.part.text() == b.part.text() && a.part.holes().all(|h| h.name.is_some()) {
             return Verdict {
                 kind: SameSlot::Same,
                 reason: format!("both hash `{}`", a.part),
@@ -341,6 +341,18 @@ impl KeyPattern {
                 a.part, b.part
             ),
         }
+    }
+
+    /// Literal bytes and hole names: what decides the hashed value (a hole's
+    /// default or domain does not).
+    fn text(&self) -> Vec<Result<&[u8], Option<&str>>> {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Lit(b) => Ok(b.as_slice()),
+                Segment::Hole(h) => Err(h.name.as_deref()),
+            })
+            .collect()
     }
 
     /// The pattern with hole names erased: equal shapes differ only in variables.
@@ -406,7 +418,7 @@ pub fn parse_placeholders(text: &str) -> KeyPattern {
         let Some(len) = rest[start + 1..].find('>') else {
             break;
         };
-        p.push(Segment::Lit(rest[..start].as_bytes().to_vec()));
+        p.push(Segment::Lit(rest.as_bytes()[..start].to_vec()));
         p.push(Segment::Hole(Hole::named(
             &rest[start + 1..start + 1 + len],
         )));
@@ -470,6 +482,12 @@ mod tests {
         assert_eq!(v("{user:<id>}:a", "{acct:<id>}:b"), LikelyDifferentLiterals);
         assert_eq!(v("order:<id>", "order:<id>"), Same);
         assert_eq!(v("{user:1}:a", "user:1"), Same);
+        // A hole's declared domain does not make it another value.
+        let mut with_domain = pat("{user:<id>}:events");
+        if let Some(Segment::Hole(h)) = with_domain.segments.get_mut(1) {
+            h.domain = Some(10);
+        }
+        assert_eq!(pat("{user:<id>}:a").same_slot(&with_domain).kind, Same);
         let unknown = KeyPattern::new([Segment::Hole(Hole::opaque(Some("key".into())))]);
         assert_eq!(pat("a").same_slot(&unknown).kind, Unknown);
         let unnamed = KeyPattern::new([Segment::Hole(Hole::default())]);

@@ -3,10 +3,13 @@
 //! Data flow: discover → front-ends (`lang`) → model → rules → findings → report.
 
 pub mod analysis;
+pub mod baseline;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod discover;
 pub mod finding;
+pub mod init;
 pub mod keypattern;
 pub mod lang;
 pub mod lua;
@@ -16,4 +19,5 @@ pub mod rules;
 pub mod slot;
 pub mod slot_cmd;
 pub mod source;
+pub mod suppress;
 pub mod topology;

@@ -5,6 +5,7 @@
 //! Scripts often sit inside another file (a quoted EVAL argument, a string in
 //! Python), so every position is mapped through `offsets` to a file offset.
 
+mod expr;
 mod lex;
 mod scan;
 #[cfg(test)]

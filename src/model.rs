@@ -108,7 +108,7 @@ impl GroupKind {
             GroupKind::TxPipeline => "transactional pipeline",
             GroupKind::Pipeline => "pipeline",
             GroupKind::Script => "script call",
-            GroupKind::Watch => "WATCH and its transaction",
+            GroupKind::Watch => "WATCH set",
         }
     }
 }

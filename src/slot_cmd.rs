@@ -301,9 +301,7 @@ impl<'a> Printer<'a> {
         if self.format == SlotFormat::Plain && self.topology.is_none() {
             return self.fast_chunk(chunk);
         }
-        {
-            for_each_key(chunk, |key| self.row(key));
-        }
+        for_each_key(chunk, |key| self.row(key));
         self.flush_if_full()
     }
 
@@ -373,6 +371,7 @@ impl<'a> Printer<'a> {
                 }
                 buf.push(b'\n');
             }
+            // (The table is laid out by `table`, never row by row.)
             SlotFormat::Json | SlotFormat::Table => {
                 buf.extend_from_slice(if self.rows == 0 { b"[\n  " } else { b",\n  " });
                 json_object(buf, key, slot, node);
@@ -407,7 +406,7 @@ impl<'a> Printer<'a> {
                 line.push_str(cell);
                 if i + 1 < columns {
                     let pad = widths[i] - cell.chars().count() + 2;
-                    line.extend(std::iter::repeat(' ').take(pad));
+                    line.extend(std::iter::repeat_n(' ', pad));
                 }
             }
             self.buf.extend_from_slice(line.as_bytes());

@@ -102,11 +102,12 @@ impl Topology {
             column: None,
             message,
         };
+        let is_comment = |l: &str| l.trim_start().starts_with('#');
         let Some((first_no, first)) = text
             .lines()
             .enumerate()
             .map(|(i, l)| (i + 1, l.trim()))
-            .find(|(_, l)| !l.is_empty())
+            .find(|(_, l)| !l.is_empty() && !is_comment(l))
         else {
             return Err(TopologyError {
                 path: path.to_owned(),
@@ -117,17 +118,30 @@ impl Topology {
                     .to_owned(),
             });
         };
-        let result = if starts_with_marker(first) || first.starts_with("(empty") {
-            cli::parse_formatted(text)
-        } else if looks_like_cluster_nodes(first) {
-            parse_cluster_nodes(text).map(|b| b.finish(TopologyFormat::ClusterNodes))
-        } else if first == "slots" {
-            cli::parse_raw_shards(text)
-        } else if first.bytes().all(|b| b.is_ascii_digit()) {
-            cli::parse_raw_slots(text)
-        } else {
+        let is_formatted = starts_with_marker(first) || first.starts_with("(empty");
+        let is_nodes = looks_like_cluster_nodes(first);
+        let is_raw_shards = first == "slots";
+        let is_raw_slots = first.bytes().all(|b| b.is_ascii_digit());
+        if !(is_formatted || is_nodes || is_raw_shards || is_raw_slots) {
             return Self::parse_yaml_text(path, text);
+        }
+        // `#` comment lines are allowed in saved replies (a note on where and
+        // when they were captured); blank them, keeping line numbers.
+        let text = text
+            .lines()
+            .map(|l| if is_comment(l) { "" } else { l })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let result = if is_formatted {
+            cli::parse_formatted(&text)
+        } else if is_nodes {
+            parse_cluster_nodes(&text).map(|b| b.finish(TopologyFormat::ClusterNodes))
+        } else if is_raw_shards {
+            cli::parse_raw_shards(&text)
+        } else {
+            cli::parse_raw_slots(&text)
         };
+        // An error about the reply as a whole points at its first line.
         result.map_err(|(line, message)| err(line.max(first_no), message))
     }
 
@@ -157,9 +171,25 @@ impl Topology {
 
     /// Builds a topology from the YAML value of a `topology:` key: a mapping
     /// `nodes: { NAME: RANGES, … }` where RANGES is `"0-5460"`, `"42"`,
-    /// `"0-100,200-300"` or a list of those. Errors carry the node's line and
-    /// column; `path` names the file in them.
+    /// `"0-100,200-300"` or a list of those; or a string naming a topology file
+    /// (a saved CLUSTER reply, say) relative to the directory of `path`. Errors
+    /// carry the node's line and column; `path` names the YAML file in them.
     pub fn from_yaml_node(path: &str, node: &Node) -> Result<Self, TopologyError> {
+        if let Node::Scalar(file) = node {
+            let base = Path::new(path).parent().unwrap_or(Path::new(""));
+            let target = base.join(file.as_str());
+            if !target.is_file() {
+                return Err(yaml_error(
+                    path,
+                    file.span(),
+                    format!(
+                        "topology file `{}` not found (a relative path is taken from the directory of this file)",
+                        target.display()
+                    ),
+                ));
+            }
+            return Self::load(&target);
+        }
         let map = node.as_mapping().ok_or_else(|| {
             yaml_error(
                 path,
@@ -518,6 +548,9 @@ mod cli {
 
     type Res<T> = Result<T, (usize, String)>;
 
+    /// CLUSTER replies nest four deep; anything far deeper is not one.
+    const MAX_DEPTH: usize = 16;
+
     /// One value of a formatted reply, with the line it starts on.
     #[derive(Debug)]
     struct Item {
@@ -622,6 +655,12 @@ mod cli {
                 None => top.col = Some(first),
                 Some(c) if c == first => {}
                 Some(_) => return Err((line_no, "misaligned array item".to_owned())),
+            }
+            if stack.len() + rest.len() > MAX_DEPTH {
+                return Err((
+                    line_no,
+                    "arrays nested too deeply for a CLUSTER reply".to_owned(),
+                ));
             }
             for &col in rest {
                 stack.push(Level {
@@ -1107,6 +1146,32 @@ mod tests {
     }
 
     #[test]
+    fn yaml_may_name_a_saved_reply() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/topology/schema.yaml");
+        let t = parse_named(dir, "topology: cluster-nodes.txt\n").unwrap();
+        assert_eq!(t.format(), TopologyFormat::ClusterNodes);
+        assert_eq!(t.node_of(16383), Some("127.0.0.1:17001"));
+        let e = parse_named(dir, "topology: nope.txt\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(1), Some(11)));
+        assert!(e.message.contains("nope.txt` not found"), "{e}");
+    }
+
+    fn parse_named(path: &str, text: &str) -> Result<Topology, TopologyError> {
+        Topology::parse(path, text)
+    }
+
+    #[test]
+    fn comments_in_saved_replies() {
+        let text = "# captured from prod\n\
+                    a 1.1.1.1:1@2 master - 0 0 1 connected 0-16383\n# end\n";
+        assert_eq!(parse(text).unwrap().node_of(7), Some("1.1.1.1:1"));
+        let text = "# note\n0\n16383\n# between\n10.0.0.1\n7000\n";
+        assert_eq!(parse(text).unwrap().node_of(7), Some("10.0.0.1:7000"));
+        let e = parse("# note\n1) 1) (integer) 0\n   2) (integer) x\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
     fn cluster_nodes() {
         let text = "\
 07c3 10.0.0.1:6379@16379 myself,master - 0 0 1 connected 0-5460 [100->-e7d1]
@@ -1182,11 +1247,50 @@ f3e4 10.0.0.3:6379@16379 master - 0 0 3 connected 10923-16000 16001 16002-16383
     }
 
     const FRAGMENTS: &[&str] = &[
-        "\n", " ", "  ", "1) ", "2) ", "10) ", "(integer) ", "5", "16383", "-", "\"", "\"x\"",
-        "(empty array)", "(nil)", "slots", "nodes", "id", "role", "master", "port", "ip",
-        "nodes:", "topology:", "{", "}", "[", "]", ",", ":", "A", "\"0-5460\"", "0-5460",
-        "connected", "a1 1.2.3.4:1@2 master - 0 0 1 connected ", "[5->-x]", "#", "&a", "*a",
-        "!!str", "- ", "\t", "99999", "\\x", "hostname",
+        "\n",
+        " ",
+        "  ",
+        "1) ",
+        "2) ",
+        "10) ",
+        "(integer) ",
+        "5",
+        "16383",
+        "-",
+        "\"",
+        "\"x\"",
+        "(empty array)",
+        "(nil)",
+        "slots",
+        "nodes",
+        "id",
+        "role",
+        "master",
+        "port",
+        "ip",
+        "nodes:",
+        "topology:",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "A",
+        "\"0-5460\"",
+        "0-5460",
+        "connected",
+        "a1 1.2.3.4:1@2 master - 0 0 1 connected ",
+        "[5->-x]",
+        "#",
+        "&a",
+        "*a",
+        "!!str",
+        "- ",
+        "\t",
+        "99999",
+        "\\x",
+        "hostname",
     ];
 
     #[test]
@@ -1210,6 +1314,7 @@ f3e4 10.0.0.3:6379@16379 master - 0 0 3 connected 10923-16000 16001 16002-16383
             "[",
             "nodes: 5",
             "nodes:\n  A: {x: 1}",
+            &"1) ".repeat(100_000),
             "nodes:\n  A: [[1]]",
             "- a",
             "a b c d e f g connected 1",

@@ -10,7 +10,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use slotlint::analysis::{self, FileKind};
+use slotlint::analysis;
 use slotlint::discover;
 use slotlint::keypattern::{Hole, KeyPattern, SameSlot};
 use slotlint::model::{FileModel, GroupKind, Op, Span};
@@ -187,7 +187,7 @@ fn server_agrees_with_the_verdicts() {
     };
     let mut client = server.client();
     let mut rng = Rng(0x5107_1147);
-    let targets = discover::targets(&inputs(), &[]).expect("fixture dirs");
+    let targets = discover::targets(&inputs(), &[], &discover::WalkOptions::default()).expect("fixture dirs");
     let (mut units_checked, mut runs, mut unknown) = (0, 0, 0);
     let mut disagreements = Vec::new();
     for t in &targets.files {
@@ -195,10 +195,10 @@ fn server_agrees_with_the_verdicts() {
             continue;
         }
         let file = SourceFile::new(t.display.clone(), std::fs::read(&t.path).unwrap());
-        let Ok((model, _)) = analysis::front_end(&file, t.kind) else {
+        let Ok((model, _)) = analysis::front_end(&file, t.language) else {
             continue;
         };
-        let findings = analysis::analyze(&file, t.kind, &Options::default()).findings;
+        let findings = analysis::analyze(&file, t.language, &Options::default()).findings;
         for unit in units(&model) {
             units_checked += 1;
             let (kind, reason) = verdict(&unit);

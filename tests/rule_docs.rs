@@ -40,6 +40,7 @@ fn lint(fence: &str, body: &str, rule: &str) -> String {
         "redis" => "example.redis",
         "yaml" => "example.keys.yaml",
         "lua" => "example.lua",
+        "python" => "example.py",
         other => panic!("{rule}: unknown example fence `{other}`"),
     };
     std::fs::write(dir.path().join(name), body).unwrap();

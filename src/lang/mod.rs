@@ -1,6 +1,7 @@
 //! Front-ends: each maps one language's syntax to the model, nothing else.
 
 pub mod lua_file;
+pub mod python;
 pub mod redis_cli;
 pub mod yaml_schema;
 
@@ -15,24 +16,48 @@ pub enum Language {
     Schema,
     /// A standalone Lua script.
     Lua,
+    /// Python source (redis-py and friends).
+    Python,
 }
 
 impl Language {
-    /// The language of a file by its name; YAML files are schemas only when
-    /// given as such, so they are not picked here.
+    /// The language of a file found while walking, by its name:
+    /// `*.keys.yaml`/`*.keys.yml` are key schemas; other YAML is not ours.
     pub fn from_path(path: &Path) -> Option<Language> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        if name.ends_with(".keys.yaml") || name.ends_with(".keys.yml") {
+            return Some(Language::Schema);
+        }
         let ext = path.extension()?.to_str()?;
         match ext.to_ascii_lowercase().as_str() {
             "redis" | "redis-cli" => Some(Language::RedisCli),
             "lua" => Some(Language::Lua),
+            "py" | "pyi" => Some(Language::Python),
             _ => None,
+        }
+    }
+
+    /// The cheap test run before parsing: `false` when the text has no
+    /// Redis-looking token, so the front-end cannot find anything and the
+    /// file is skipped. Permissive: when in doubt, `true`. redis-cli and
+    /// schema files always count; a front-end adds its tokens here (its
+    /// clients' call names, imports), or keeps the default `true`.
+    pub fn prefilter(self, text: &[u8]) -> bool {
+        static LUA: std::sync::LazyLock<regex::bytes::Regex> =
+            std::sync::LazyLock::new(|| regex::bytes::Regex::new("redis|server").expect("valid regex"));
+        match self {
+            // `redis.call`/`server.call` (Valkey) and friends; `lua_file`
+            // gives an empty model without them.
+            Language::Lua => LUA.is_match(text),
+            // redis-cli and schema files, and any language without its own test.
+            _ => true,
         }
     }
 
     /// Comment leaders of the language (for suppressions).
     pub fn comment_prefixes(self) -> &'static [&'static str] {
         match self {
-            Language::RedisCli | Language::Schema => &["#"],
+            Language::RedisCli | Language::Schema | Language::Python => &["#"],
             Language::Lua => &["--"],
         }
     }

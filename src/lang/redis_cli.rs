@@ -249,7 +249,7 @@ impl Parser {
         let consumed = if spec.container().is_some() { 2 } else { 1 };
         match name.as_str() {
             "MULTI" => self.multi(tokens, span, name),
-            "EXEC" | "DISCARD" => self.exec(tokens, span, name),
+            "EXEC" | "DISCARD" => self.exec(tokens, span, &name),
             "WATCH" if self.tx.is_some() => {
                 self.problem(span, "WATCH inside MULTI is not allowed");
                 self.op(tokens, span, name, &[], consumed);
@@ -265,7 +265,7 @@ impl Parser {
                 self.watches.clear();
                 self.watch_span = None;
             }
-            _ if spec.is_script() => self.script_call(spec, tokens, span, name),
+            _ if spec.is_script() => self.script_call(spec, tokens, span, &name),
             _ => {
                 if name == "SCRIPT LOAD" {
                     if let Some(t) = tokens.get(2) {
@@ -300,8 +300,8 @@ impl Parser {
         });
     }
 
-    fn exec(&mut self, tokens: &[Token], span: Span, name: String) {
-        self.op(tokens, span, name.clone(), &[], 1);
+    fn exec(&mut self, tokens: &[Token], span: Span, name: &str) {
+        self.op(tokens, span, name.to_string(), &[], 1);
         let Some(tx) = self.tx.take() else {
             self.problem(span, format!("{name} without MULTI"));
             return;
@@ -323,7 +323,7 @@ impl Parser {
     }
 
     /// `EVAL`, `EVAL_RO`, `EVALSHA`, `EVALSHA_RO`, `FCALL`, `FCALL_RO`.
-    fn script_call(&mut self, spec: &CommandSpec, tokens: &[Token], span: Span, name: String) {
+    fn script_call(&mut self, spec: &CommandSpec, tokens: &[Token], span: Span, name: &str) {
         let numkeys = match tokens.get(2) {
             None => {
                 self.problem(
@@ -361,9 +361,9 @@ impl Parser {
         } else {
             Vec::new()
         };
-        let op = self.op(tokens, span, name.clone(), &keys, 1);
+        let op = self.op(tokens, span, name.to_string(), &keys, 1);
         self.queue(op);
-        let script = match (name.as_str(), tokens.get(1)) {
+        let script = match (name, tokens.get(1)) {
             ("EVAL" | "EVAL_RO", Some(source)) => Some(self.script_source(source, numkeys)),
             (_, Some(target)) => {
                 self.out.model.scripts.push(Script {

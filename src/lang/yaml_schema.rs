@@ -75,11 +75,11 @@ const TYPES: &[&str] = &[
 
 /// Stack for the YAML parser thread: `yaml-rust2` recurses once per nesting
 /// level, and [`check_nesting`] bounds the levels well within this.
-const PARSE_STACK: usize = 64 << 20;
+const PARSE_STACK: usize = 32 << 20;
 
 /// Lines whose block structure starts further right than this are refused
 /// (block nesting depth is at most twice this column).
-const MAX_BLOCK_COLUMN: usize = 1000;
+const MAX_BLOCK_COLUMN: usize = 400;
 
 /// Parses a key schema. `path_for_messages` names the file in errors and is
 /// the base for a relative `topology:` file. Never panics.
@@ -250,33 +250,37 @@ fn closing_quote(rest: &str, quote: u8, backslash_escapes: bool) -> Option<usize
     None
 }
 
+/// Lines as the YAML parser sees them (`\n`, `\r` and `\r\n` end a line;
+/// the empty piece inside `\r\n` is harmless), with their byte offsets.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut start = 0;
+    text.split(['\n', '\r']).map(move |line| {
+        let at = start;
+        start += line.len() + 1;
+        (at, line)
+    })
+}
+
 /// The YAML parser recurses once per nesting level. Flow nesting it caps
 /// itself (255); block nesting is at most two levels per column at which a
 /// block collection starts, and those start at a line's indent or after a
 /// run of `- `/`? `/`: ` indicators. Returns the start of a line that goes
 /// too far right.
 fn check_nesting(text: &str) -> Option<usize> {
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
+    lines(text).find_map(|(start, line)| {
         let mut column = 0;
         let mut chars = line.chars().peekable();
         loop {
             match chars.next() {
                 Some(' ' | '\t') => column += 1,
-                Some('-' | '?' | ':')
-                    if matches!(chars.peek(), None | Some(' ' | '\t' | '\n' | '\r')) =>
-                {
+                Some('-' | '?' | ':') if matches!(chars.peek(), None | Some(' ' | '\t')) => {
                     column += 1;
                 }
                 _ => break,
             }
         }
-        if column > MAX_BLOCK_COLUMN {
-            return Some(start);
-        }
-        start += line.len();
-    }
-    None
+        (column > MAX_BLOCK_COLUMN).then_some(start)
+    })
 }
 
 /// The start of a second YAML document, which the parser would skip
@@ -284,18 +288,16 @@ fn check_nesting(text: &str) -> Option<usize> {
 fn second_document(text: &str) -> Option<usize> {
     let is_marker = |line: &str, m: &str| {
         line.strip_prefix(m)
-            .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\r', '\n']))
+            .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
     };
     let mut content = false;
     let mut ended = false;
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        let line_start = start;
-        start += line.len();
+    for (start, line) in lines(text) {
+        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         let trimmed = line.trim();
         if is_marker(line, "---") {
             if content || ended {
-                return Some(line_start);
+                return Some(start);
             }
             // A document's content may follow `---` on the same line.
             let rest = line[3..].trim();
@@ -305,10 +307,9 @@ fn second_document(text: &str) -> Option<usize> {
         } else if trimmed.is_empty()
             || trimmed.starts_with('#')
             || (!content && line.starts_with('%'))
-            || line == "\u{feff}"
         {
         } else if ended {
-            return Some(line_start);
+            return Some(start);
         } else {
             content = true;
         }
@@ -1189,6 +1190,8 @@ topology: ../topology/cluster-shards.txt
     fn deep_nesting_is_refused_not_a_crash() {
         let block = format!("keys:\n  a:\n    {}x\n", "- ".repeat(100_000));
         assert_eq!(err(&block), "s.keys.yaml:3:1: schema nests too deeply");
+        let cr = format!("keys:\r  a:\r    {}x\r", "- ".repeat(100_000));
+        assert_eq!(err(&cr), "s.keys.yaml:1:12: schema nests too deeply");
         let flow = format!("keys: {}\n", "[".repeat(100_000));
         assert!(
             err(&flow).contains("recursion limit exceeded"),
@@ -1199,13 +1202,24 @@ topology: ../topology/cluster-shards.txt
         // the big stack, then refused as a schema.
         let both = format!(
             "keys:\n  a:\n    {}{}\n",
-            "- ".repeat(490),
+            "- ".repeat(198),
             "[".repeat(250) + &"]".repeat(250)
         );
         assert_eq!(
             err(&both),
             "s.keys.yaml:3:5: family `a` must be a pattern string or a mapping with `pattern:`"
         );
+        // A mapping and a sequence per column, up to the limit.
+        let chain: String = (0..197)
+            .map(|i| format!("{}- k:\n", " ".repeat(4 + 2 * i)))
+            .chain([format!(
+                "{}- {}\n",
+                " ".repeat(4 + 2 * 197),
+                "[".repeat(250)
+            )])
+            .collect();
+        let chain = format!("keys:\n  a:\n{chain}");
+        assert!(err(&chain).contains("invalid YAML"), "{}", err(&chain));
     }
 
     #[test]

@@ -104,6 +104,13 @@ impl Lexer<'_> {
     }
 
     fn error(&mut self, start: usize, message: &'static str) {
+        // A run of bad bytes (text in another encoding) is one error.
+        if let Some(last) = self.errors.last_mut() {
+            if last.end == start && last.message == message {
+                last.end = self.pos.max(start);
+                return;
+            }
+        }
         self.errors.push(LexError {
             start,
             end: self.pos.max(start),

@@ -259,3 +259,59 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn bad_bytes_make_one_problem() {
+    let a = analyze_full("x = 1 \u{e9}\u{e9} y".as_bytes(), &identity_offsets(11));
+    assert_eq!(a.problems.len(), 1);
+    assert_eq!(a.problems[0].span, Span::new(6, 10));
+}
+
+#[test]
+#[ignore = "timing only"]
+fn big_input_is_fast() {
+    let unit = "local k{i} = 'p:' .. KEYS[1] .. ARGV[{i}]\nif x then redis.call('HSET', k{i}, 'f', (((1)))) end\nlocal t = {{ a = 1, b = function(q) return q end }}\n";
+    let mut code = String::new();
+    for i in 0..20_000 {
+        code.push_str(
+            &unit
+                .replace("{i}", &i.to_string())
+                .replace("{{", "{")
+                .replace("}}", "}"),
+        );
+    }
+    let garbage: String = "(((( [ local a = ( x .. { function if do ".repeat(20_000);
+    code.push_str(&garbage);
+    let start = std::time::Instant::now();
+    let a = analyze_full(code.as_bytes(), &identity_offsets(code.len()));
+    let elapsed = start.elapsed();
+    assert_eq!(a.script.key_uses.len(), 20_000);
+    assert!(
+        elapsed.as_secs() < 2,
+        "{elapsed:?} for {} bytes",
+        code.len()
+    );
+}
+
+#[test]
+fn locals_shadow_globals() {
+    let code = "local KEYS = {'a'}\nlocal redis = {}\nredis.call('GET', KEYS[1])\nserver.call('GET', KEYS[1])";
+    let a = run(code);
+    assert!(a.script.max_key_index.is_none());
+    assert_eq!(a.script.key_uses.len(), 1);
+    let u = &a.script.key_uses[0];
+    assert!(!u.from_keys);
+    assert!(u.pattern.holes().all(|h| h.name.is_none()));
+}
+
+#[test]
+fn keys_before_a_vararg_are_kept() {
+    let code = "redis.call('MSET', KEYS[1], ARGV[1], unpack(ARGV, 2))\nredis.call('SET', KEYS[2], unpack(ARGV))";
+    assert_eq!(
+        uses(code),
+        vec![
+            u("MSET", "<KEYS[1]>", true, "KEYS[1]"),
+            u("SET", "<KEYS[2]>", true, "KEYS[2]"),
+        ]
+    );
+}

@@ -2,7 +2,11 @@
 //! findings out; everything upstream returns data.
 
 mod gcc;
+mod github;
 mod human;
+mod json;
+mod sarif;
+pub mod statistics;
 
 use std::io::{self, Write};
 
@@ -16,6 +20,14 @@ pub enum Format {
     Human,
     /// `path:line:col: severity: message [SLnnn]`, one line per finding.
     Gcc,
+    /// One JSON document: `{"version": 1, "findings": [...], "summary": {...}}`.
+    Json,
+    /// One JSON object per finding per line (the objects of `json`'s `findings`).
+    JsonLines,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…::message`), shown as annotations.
+    Github,
 }
 
 /// A finding with the file it is in.
@@ -25,9 +37,18 @@ pub struct Located<'a> {
 }
 
 /// Writes findings (already sorted and deduplicated) in `format`.
-pub fn render(format: Format, items: &[Located<'_>], color: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    format: Format,
+    items: &[Located<'_>],
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Human => human::render(items, color, out),
         Format::Gcc => gcc::render(items, out),
+        Format::Json => json::render(items, out),
+        Format::JsonLines => json::render_lines(items, out),
+        Format::Sarif => sarif::render(items, out),
+        Format::Github => github::render(items, out),
     }
 }

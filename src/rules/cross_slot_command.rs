@@ -30,7 +30,7 @@ impl Rule for CrossSlotCommand {
             }
             if model
                 .client(op.client)
-                .is_some_and(|c| c.splits_per_slot.iter().any(|s| *s == op.command))
+                .is_some_and(|c| c.splits_per_slot.contains(&op.command))
             {
                 continue; // the client splits it per slot: SL010's business
             }

@@ -1,137 +1,13 @@
 //! SL004 hot-slot-tag: a constant hash tag on a key family that varies
 //! elsewhere puts the whole family in one slot.
-//!
-//! Also home of what SL004–SL006 share: the distinct keys of a file and a
-//! byte-and-hole view of a pattern.
 
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
-
+use super::util::{defaults_note, from_tokens, key_uses, tag_bounds, tokens, KeyUse, Tok};
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{HashTag, Hole, KeyPattern, Segment};
-use crate::model::{Family, FileModel, Span};
+use crate::model::{Family, FileModel};
 
 pub(crate) struct HotSlotTag;
-
-/// One distinct key pattern of a file, judged once: where it first appears
-/// and how often it is used. A schema family is its own entry.
-pub(crate) struct KeyUse<'a> {
-    pub(crate) pattern: &'a KeyPattern,
-    /// The first occurrence, or the family's entry in the schema.
-    pub(crate) span: Span,
-    pub(crate) uses: usize,
-    pub(crate) family: Option<&'a Family>,
-}
-
-impl KeyUse<'_> {
-    /// `used 3 times in this file`, when the key repeats.
-    pub(crate) fn uses_note(&self) -> Option<String> {
-        (self.uses > 1).then(|| format!("used {} times in this file", self.uses))
-    }
-}
-
-/// The distinct keys of the ops (sorted by span, first occurrence wins), then
-/// the schema families. Schema transaction members (ops with an empty
-/// command) are skipped: their families are already in `model.families`.
-pub(crate) fn distinct_keys(model: &FileModel) -> Vec<KeyUse<'_>> {
-    let mut keys: Vec<_> = model
-        .ops
-        .iter()
-        .filter(|op| !op.command.is_empty())
-        .flat_map(|op| &op.keys)
-        .collect();
-    keys.sort_by_key(|k| k.span);
-    let mut out: Vec<KeyUse<'_>> = Vec::new();
-    let mut seen: HashMap<&KeyPattern, usize> = HashMap::new();
-    for key in keys {
-        match seen.entry(&key.pattern) {
-            Entry::Occupied(e) => out[*e.get()].uses += 1,
-            Entry::Vacant(e) => {
-                e.insert(out.len());
-                out.push(KeyUse {
-                    pattern: &key.pattern,
-                    span: key.span,
-                    uses: 1,
-                    family: None,
-                });
-            }
-        }
-    }
-    out.extend(model.families.iter().map(|f| KeyUse {
-        pattern: &f.pattern,
-        span: f.span,
-        uses: 1,
-        family: Some(f),
-    }));
-    out
-}
-
-/// One byte of literal text or one hole of a pattern.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Tok<'a> {
-    Byte(u8),
-    Hole(&'a Hole),
-}
-
-impl Tok<'_> {
-    pub(crate) fn is(self, byte: u8) -> bool {
-        matches!(self, Tok::Byte(b) if b == byte)
-    }
-}
-
-/// A pattern as bytes and holes, so that brace positions are plain indices.
-pub(crate) fn tokens(pattern: &KeyPattern) -> Vec<Tok<'_>> {
-    let mut out = Vec::new();
-    for s in pattern.segments() {
-        match s {
-            Segment::Lit(b) => out.extend(b.iter().map(|&c| Tok::Byte(c))),
-            Segment::Hole(h) => out.push(Tok::Hole(h)),
-        }
-    }
-    out
-}
-
-/// The pattern made of `toks`.
-pub(crate) fn from_tokens(toks: &[Tok<'_>]) -> KeyPattern {
-    KeyPattern::new(toks.iter().map(|t| match *t {
-        Tok::Byte(b) => Segment::Lit(vec![b]),
-        Tok::Hole(h) => Segment::Hole(h.clone()),
-    }))
-}
-
-/// Index of the first `{`, and of the first `}` after it.
-pub(crate) fn tag_bounds(toks: &[Tok<'_>]) -> Option<(usize, Option<usize>)> {
-    let open = toks.iter().position(|t| t.is(b'{'))?;
-    let close = toks[open + 1..]
-        .iter()
-        .position(|t| t.is(b'}'))
-        .map(|i| open + 1 + i);
-    Some((open, close))
-}
-
-/// The note naming the defaults a finding assumed: ``with the default `<prefix>` = `bull` ``.
-pub(crate) fn defaults_note(pattern: &KeyPattern) -> String {
-    let defaults: Vec<String> = pattern
-        .holes()
-        .filter_map(|h| {
-            let d = h.default.as_ref()?;
-            let name = h.name.as_deref().unwrap_or("?");
-            Some(format!("`<{name}>` = `{}`", KeyPattern::literal(d.clone())))
-        })
-        .collect();
-    let s = if defaults.len() == 1 { "" } else { "s" };
-    format!("with the default{s} {}", defaults.join(", "))
-}
-
-/// `1 value`, `3 values`.
-pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
 
 /// A bare-bones view of a key with a constant tag at `toks[open..=close]`.
 struct Tagged<'a> {
@@ -212,12 +88,14 @@ impl<'a> Tagged<'a> {
             .collect()
     }
 
-    /// The id-like runs of literal text outside the tag.
+    /// The id-like runs of literal text outside the tag (letters, digits,
+    /// `-` and `_`).
     fn id_runs(&self) -> Vec<(usize, usize)> {
         let mut runs = Vec::new();
         let mut i = 0;
         while i < self.toks.len() {
-            let alnum = |t: Tok<'_>| matches!(t, Tok::Byte(b) if b.is_ascii_alphanumeric());
+            // `-` and `_` join the groups of a UUID or `order_5001`.
+            let alnum = |t: Tok<'_>| matches!(t, Tok::Byte(b) if b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !alnum(self.toks[i]) {
                 i += 1;
                 continue;
@@ -242,9 +120,9 @@ impl<'a> Tagged<'a> {
     }
 }
 
-/// An alphanumeric run that looks like an id: 2+ digits only (`1001`), 4+
-/// characters with 2+ digits (`u1001`, `8f14e45f`), or 8+ hex digits
-/// (`deadbeef`, a UUID's first group).
+/// A run of letters, digits, `-` and `_` that looks like an id: 2+ digits
+/// only (`1001`), 4+ characters with 2+ digits (`u1001`, `8f14e45f`, a UUID),
+/// or 8+ hex digits (`deadbeef`).
 pub(crate) fn is_id_like(run: &[u8]) -> bool {
     let digits = run.iter().filter(|b| b.is_ascii_digit()).count();
     (digits >= 2 && (digits == run.len() || run.len() >= 4))
@@ -396,7 +274,7 @@ impl Rule for HotSlotTag {
         include_str!("../../rules/SL004.md")
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let uses = distinct_keys(cx.model);
+        let uses = key_uses(cx.model);
         let mut groups: Vec<TagGroup<'_, '_>> = Vec::new();
         for u in &uses {
             if u.pattern.has_holes() {
@@ -462,107 +340,10 @@ impl Rule for HotSlotTag {
 }
 
 /// Model builders for the tests of SL004–SL006.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use crate::finding::Finding;
-    use crate::keypattern::{parse_placeholders, Hole, KeyPattern, Segment};
-    use crate::model::{Family, FileModel, Group, GroupKind, Key, Op, Span};
-    use crate::rules::{Context, Options, Rule};
-
-    /// A key written at `start` in the source, as long as its text.
-    pub(crate) fn key(text: &str, start: usize) -> Key {
-        Key {
-            pattern: parse_placeholders(text),
-            span: Span::new(start, start + text.len()),
-        }
-    }
-
-    /// A key with a hand-built pattern and span.
-    pub(crate) fn key_of(pattern: KeyPattern, span: (usize, usize)) -> Key {
-        Key {
-            pattern,
-            span: Span::new(span.0, span.1),
-        }
-    }
-
-    pub(crate) fn op(command: &str, keys: Vec<Key>) -> Op {
-        let span = keys
-            .iter()
-            .map(|k| k.span)
-            .reduce(Span::cover)
-            .unwrap_or_default();
-        Op {
-            command: command.into(),
-            span,
-            keys,
-            args: Vec::new(),
-            client: None,
-        }
-    }
-
-    pub(crate) fn model(ops: Vec<Op>) -> FileModel {
-        FileModel {
-            ops,
-            ..FileModel::default()
-        }
-    }
-
-    /// A schema family whose entry starts at `start` and whose pattern text
-    /// (quoted) follows its name and `: "`.
-    pub(crate) fn family(name: &str, pattern: &str, start: usize) -> Family {
-        let pstart = start + name.len() + 2;
-        Family {
-            name: name.into(),
-            pattern: parse_placeholders(pattern),
-            span: Span::new(start, pstart + pattern.len() + 2),
-            pattern_span: Span::new(pstart, pstart + pattern.len() + 2),
-            cardinality: None,
-            qps: None,
-        }
-    }
-
-    /// A transaction over the given ops.
-    pub(crate) fn transaction(ops: Vec<usize>) -> Group {
-        Group {
-            kind: GroupKind::Transaction,
-            span: Span::default(),
-            ops,
-            script: None,
-            client: None,
-        }
-    }
-
-    pub(crate) fn lit(text: &str) -> Segment {
-        Segment::Lit(text.as_bytes().to_vec())
-    }
-
-    pub(crate) fn hole(name: &str, domain: Option<u64>, default: Option<&str>) -> Segment {
-        Segment::Hole(Hole {
-            domain,
-            default: default.map(|d| d.as_bytes().to_vec()),
-            ..Hole::named(name)
-        })
-    }
-
-    pub(crate) fn run_with(rule: &dyn Rule, model: &FileModel, options: &Options) -> Vec<Finding> {
-        let mut out = Vec::new();
-        rule.check(&Context { model, options }, &mut out);
-        out
-    }
-
-    pub(crate) fn run(rule: &dyn Rule, model: &FileModel) -> Vec<Finding> {
-        run_with(rule, model, &Options::default())
-    }
-
-    /// The messages of the findings, for short assertions.
-    pub(crate) fn messages(findings: &[Finding]) -> Vec<&str> {
-        findings.iter().map(|f| f.message.as_str()).collect()
-    }
-}
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::*;
+    use crate::rules::test_support::*;
     use super::*;
     use crate::keypattern::KeyPattern;
 
@@ -701,6 +482,7 @@ mod tests {
             op("SET", vec![key("{session}:8f14e45f", 4)]),
             op("GET", vec![key("{session}:8f14e45f", 30)]),
             op("SET", vec![key("{cart}:1001", 130)]),
+            op("SET", vec![key("{cart}:1002", 140)]),
             op("SET", vec![key("{user:1001}:profile", 150)]),
             op("SET", vec![key("{cache}:v2:home", 170)]),
         ]);
@@ -721,15 +503,36 @@ mod tests {
             found[0].help.as_deref(),
             Some("move the varying part into the tag, e.g. `{session:8f14e45f}`")
         );
-        assert_eq!(found[1].notes, Vec::<String>::new());
+        assert_eq!(
+            found[1].notes,
+            ["2 distinct keys in this file share the tag `{cart}`"]
+        );
+        let uuid = one(&model(vec![op(
+            "XADD",
+            vec![key("{job}:550e8400-e29b-41d4-a716-446655440000", 5)],
+        )]));
+        assert_eq!(
+            uuid.help.as_deref(),
+            Some("move the varying part into the tag, e.g. `{job:550e8400-e29b-41d4-a716-446655440000}`")
+        );
     }
 
     #[test]
     fn id_like_runs() {
-        for yes in ["1001", "42", "u1001", "8f14e45f", "deadbeef", "550e8400"] {
+        for yes in [
+            "1001",
+            "42",
+            "u1001",
+            "8f14e45f",
+            "deadbeef",
+            "550e8400-e29b-41d4-a716-446655440000",
+            "order_5001",
+        ] {
             assert!(is_id_like(yes.as_bytes()), "{yes}");
         }
-        for no in ["7", "v2", "v10", "homepage", "abc", "utf8", "cafe"] {
+        for no in [
+            "7", "v2", "v10", "homepage", "abc", "utf8", "cafe", "shard-7",
+        ] {
             assert!(!is_id_like(no.as_bytes()), "{no}");
         }
     }

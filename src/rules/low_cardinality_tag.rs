@@ -1,7 +1,7 @@
 //! SL005 low-cardinality-tag: a hash tag drawn from a small domain (a bool,
 //! an enum, a weekday, `x % 100`) spreads its family over a few slots only.
 
-use super::hot_slot_tag::{defaults_note, distinct_keys, plural, KeyUse};
+use super::util::{defaults_note, key_uses, plural, KeyUse};
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{HashTag, KeyPattern};
@@ -122,7 +122,7 @@ impl Rule for LowCardinalityTag {
         include_str!("../../rules/SL005.md")
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for u in distinct_keys(cx.model) {
+        for u in key_uses(cx.model) {
             out.extend(Self::judge(cx, &u));
         }
     }
@@ -130,7 +130,7 @@ impl Rule for LowCardinalityTag {
 
 #[cfg(test)]
 mod tests {
-    use super::super::hot_slot_tag::test_support::*;
+    use crate::rules::test_support::*;
     use super::*;
     use crate::model::{FileModel, Span};
     use crate::rules::Options;

@@ -2,7 +2,7 @@
 //! like (an empty `{}`, an unclosed `{`, nested braces, a second tag that is
 //! plain text, a stray `}`). Judged on the literal bytes; holes are brace-free.
 
-use super::hot_slot_tag::{distinct_keys, from_tokens, tag_bounds, tokens, KeyUse, Tok};
+use super::util::{key_uses, from_tokens, tag_bounds, tokens, KeyUse, Tok};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::keypattern::KeyPattern;
@@ -135,8 +135,23 @@ struct Described {
     other: Option<((usize, usize), &'static str)>,
 }
 
+/// The tokens to drop to remove the `{}` at `open`: with one of the
+/// separators around it when both sides have the same one (`cart:{}:x` →
+/// `cart:x`).
+fn empty_and_separator(toks: &[Tok<'_>], open: usize) -> Vec<usize> {
+    let mut drop = vec![open, open + 1];
+    if let (Some(Tok::Byte(a)), Some(Tok::Byte(b))) = (
+        open.checked_sub(1).map(|i| toks[i]),
+        toks.get(open + 2).copied(),
+    ) {
+        if a == b && !a.is_ascii_alphanumeric() && a != b'{' && a != b'}' {
+            drop.push(open + 2);
+        }
+    }
+    drop
+}
+
 /// The message and help for `problem` in the key `toks` of `p`.
-#[allow(clippy::too_many_lines)]
 fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Described> {
     let hashed = p.hashed()?;
     let slot = p.slot().map(|s| format!(" (slot {s})")).unwrap_or_default();
@@ -152,7 +167,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                     help: format!(
                         "remove the `{{}}` so that `{}` is the hash tag: `{}`",
                         text(l),
-                        without(toks, &[at.0, at.0 + 1])
+                        without(toks, &empty_and_separator(toks, at.0))
                     ),
                     other: Some((l, "ignored")),
                 },
@@ -277,7 +292,7 @@ impl Rule for MalformedHashTag {
         include_str!("../../rules/SL006.md")
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for u in distinct_keys(cx.model) {
+        for u in key_uses(cx.model) {
             out.extend(Self::judge(&u));
         }
     }
@@ -285,7 +300,7 @@ impl Rule for MalformedHashTag {
 
 #[cfg(test)]
 mod tests {
-    use super::super::hot_slot_tag::test_support::*;
+    use crate::rules::test_support::*;
     use super::*;
     use crate::finding::Certainty;
     use crate::keypattern::{Hole, Segment};
@@ -326,6 +341,11 @@ mod tests {
         );
         // Quoted in the source: the span skips the quote.
         assert_eq!(one("\"foo{}{bar}\"").span, Span::new(8, 10));
+        let f = one("cart:{}:{user:1001}");
+        assert_eq!(
+            f.help.as_deref(),
+            Some("remove the `{}` so that `{user:1001}` is the hash tag: `cart:{user:1001}`")
+        );
         let f = one("user:{}:cart");
         assert_eq!(
             f.message,

@@ -10,8 +10,12 @@ mod hot_slot_tag;
 mod low_cardinality_tag;
 mod malformed_hash_tag;
 mod node_local_command;
+mod non_atomic_split;
 mod script_undeclared_key;
+#[cfg(test)]
+mod test_support;
 mod unhashed_multi_key;
+pub(crate) mod unused_suppression;
 pub(crate) mod util;
 
 /// Knobs rules read; set from the config file and the command line.
@@ -61,6 +65,8 @@ pub static RULES: &[&dyn Rule] = &[
     &malformed_hash_tag::MalformedHashTag,
     &script_undeclared_key::ScriptUndeclaredKey,
     &node_local_command::NodeLocalCommand,
+    &non_atomic_split::NonAtomicSplit,
+    &unused_suppression::UnusedSuppression,
 ];
 
 /// Finds a rule by id (`SL004`, case-insensitive) or name (`hot-slot-tag`).

@@ -1,6 +1,7 @@
 //! SL007 script-undeclared-key: a Lua script that hard-codes or builds key
 //! names instead of taking them from KEYS, or reads more KEYS than the call passes.
 
+use super::util::plural;
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{KeyPattern, Segment};
@@ -49,7 +50,10 @@ impl ScriptUndeclaredKey {
                 self.id(),
                 Severity::Error,
                 span,
-                format!("script reads `KEYS[{max}]` but the call passes {numkeys} key{}", plural(numkeys)),
+                format!(
+                    "script reads `KEYS[{max}]` but the call passes {}",
+                    plural(u64::from(numkeys), "key", "keys")
+                ),
             )
             .primary_label(format!("`KEYS[{max}]` is nil"))
             .label(script.span, format!("called with numkeys {numkeys}"))
@@ -78,9 +82,13 @@ impl ScriptUndeclaredKey {
             );
         }
         // A bare variable of unknown origin may well hold a KEYS value (a loop
-        // over KEYS): only keys the script visibly builds are judged.
+        // over KEYS): only keys the script visibly builds, or takes from ARGV,
+        // are judged.
         let has_literal = p.segments().iter().any(|s| matches!(s, Segment::Lit(_)));
-        if !has_literal {
+        let from_argv = p
+            .holes()
+            .any(|h| h.name.as_deref().is_some_and(|n| n.starts_with("ARGV[")));
+        if !has_literal && !from_argv {
             return None;
         }
         let from_keys_part = p
@@ -100,7 +108,12 @@ impl ScriptUndeclaredKey {
                 self.id(),
                 Severity::Error,
                 used.span,
-                format!("script builds key `{p}` for `{cmd}` instead of taking it from KEYS"),
+                if has_literal {
+                    format!("script builds key `{p}` for `{cmd}` instead of taking it from KEYS")
+                } else {
+                    let name = p.holes().find_map(|h| h.name.as_deref()).unwrap_or("ARGV");
+                    format!("script uses `{name}` as a key for `{cmd}` instead of taking it from KEYS")
+                },
             )
             .certainty(Certainty::Likely)
             .note("a cluster routes a script by its KEYS; a key it was not given fails when it lives on another node")
@@ -110,13 +123,5 @@ impl ScriptUndeclaredKey {
                 .primary_label("key built inside the script")
                 .help("build the key in the caller and pass it in KEYS"),
         )
-    }
-}
-
-fn plural(n: u32) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }

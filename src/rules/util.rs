@@ -1,9 +1,12 @@
 //! Helpers shared by rules: how a key is labelled, the worst same-slot verdict
 //! over a set of keys, the severity a verdict earns, and the suggested fix.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{HashTag, Hole, KeyPattern, SameSlot, Segment, Verdict};
-use crate::model::Key;
+use crate::model::{Family, FileModel, Key, Span};
 
 /// The command table entry of a canonical name (`MGET`, `OBJECT ENCODING`).
 pub(crate) fn command_spec(canonical: &str) -> Option<&'static crate::commands::CommandSpec> {
@@ -121,7 +124,7 @@ fn shared_tag_rewrite(keys: &[&KeyPattern]) -> Option<Vec<KeyPattern>> {
         return Some(
             keys.iter()
                 .map(|k| {
-                    let rest = KeyPattern::new(k.segments().iter().cloned()).strip_prefix_len(&prefix);
+                    let rest = from_tokens(&tokens(k)[tokens(&prefix).len()..]);
                     let mut p = KeyPattern::literal("{");
                     p.extend(&prefix);
                     p.push(Segment::Lit(b"}".to_vec()));
@@ -136,86 +139,167 @@ fn shared_tag_rewrite(keys: &[&KeyPattern]) -> Option<Vec<KeyPattern>> {
 
 /// The longest common segment prefix, cut back to the last `:` boundary.
 fn common_prefix(keys: &[&KeyPattern]) -> Option<KeyPattern> {
-    let first = keys[0].to_bytes_with_holes();
+    let first = tokens(keys[0]);
     let mut len = first.len();
     for k in &keys[1..] {
-        let other = k.to_bytes_with_holes();
+        let other = tokens(k);
         len = len.min(first.iter().zip(&other).take_while(|(a, b)| a == b).count());
     }
     let cut = first[..len].iter().rposition(|t| *t == Tok::Byte(b':'))?;
-    if cut < 2 || keys.iter().any(|k| k.to_bytes_with_holes().len() <= cut) {
+    if cut < 2 || keys.iter().any(|k| tokens(k).len() <= cut) {
         return None;
     }
-    Some(from_toks(&first[..cut]))
+    Some(from_tokens(&first[..cut]))
 }
 
-/// `order:<id>` and `archive:order:<id>` → `{order:<id>}` and `archive:{order:<id>}`.
+/// `order:<id>` and `archive:order:<id>` → `{order:<id>}` and `archive:{order:<id>}`:
+/// the first hole every key has, tagged with the word before it.
 fn shared_hole_rewrite(keys: &[&KeyPattern]) -> Option<Vec<KeyPattern>> {
-    let first_holes: Vec<&Hole> = keys[0].holes().filter(|h| h.name.is_some()).collect();
-    for hole in first_holes {
-        let mut out = Vec::new();
-        let mut tag: Option<Vec<Tok>> = None;
-        for k in keys {
-            let toks = k.to_bytes_with_holes();
-            let at = toks.iter().position(|t| *t == Tok::Hole(hole.clone()))?;
-            let start = toks[..at]
-                .iter()
-                .rposition(|t| *t == Tok::Byte(b':'))
-                .map_or(0, |p| {
-                    toks[..p]
-                        .iter()
-                        .rposition(|t| *t == Tok::Byte(b':'))
-                        .map_or(0, |q| q + 1)
-                });
-            let this_tag = toks[start..=at].to_vec();
-            if tag.as_ref().is_some_and(|t| *t != this_tag) {
-                return None;
-            }
-            tag = Some(this_tag);
-            let mut fixed = toks[..start].to_vec();
-            fixed.push(Tok::Byte(b'{'));
-            fixed.extend_from_slice(&toks[start..=at]);
-            fixed.push(Tok::Byte(b'}'));
-            fixed.extend_from_slice(&toks[at + 1..]);
-            out.push(from_toks(&fixed));
+    keys[0]
+        .holes()
+        .filter(|h| h.name.is_some())
+        .find_map(|hole| tag_around(keys, hole))
+}
+
+fn tag_around(keys: &[&KeyPattern], hole: &Hole) -> Option<Vec<KeyPattern>> {
+    let mut out = Vec::new();
+    let mut tag: Option<Vec<Tok<'_>>> = None;
+    for k in keys {
+        let toks = tokens(k);
+        let at = toks.iter().position(|t| *t == Tok::Hole(hole))?;
+        let colon_before = |end: usize| toks[..end].iter().rposition(|t| *t == Tok::Byte(b':'));
+        let start = colon_before(at).map_or(0, |p| colon_before(p).map_or(0, |q| q + 1));
+        let this_tag = toks[start..=at].to_vec();
+        if tag.as_ref().is_some_and(|t| *t != this_tag) {
+            return None;
         }
-        return Some(out);
+        tag = Some(this_tag);
+        let mut fixed = toks[..start].to_vec();
+        fixed.push(Tok::Byte(b'{'));
+        fixed.extend_from_slice(&toks[start..=at]);
+        fixed.push(Tok::Byte(b'}'));
+        fixed.extend_from_slice(&toks[at + 1..]);
+        out.push(from_tokens(&fixed));
     }
-    None
+    Some(out)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Tok {
+/// One distinct key pattern of a file, judged once: where it first appears
+/// and how often it is used. A schema family is its own entry.
+pub(crate) struct KeyUse<'a> {
+    pub(crate) pattern: &'a KeyPattern,
+    /// The first occurrence, or the family's entry in the schema.
+    pub(crate) span: Span,
+    pub(crate) uses: usize,
+    pub(crate) family: Option<&'a Family>,
+}
+
+impl KeyUse<'_> {
+    /// `used 3 times in this file`, when the key repeats.
+    pub(crate) fn uses_note(&self) -> Option<String> {
+        (self.uses > 1).then(|| format!("used {} times in this file", self.uses))
+    }
+}
+
+/// The distinct keys of the ops (sorted by span, first occurrence wins), then
+/// the schema families. Schema transaction members (ops with an empty
+/// command) are skipped: their families are already in `model.families`.
+pub(crate) fn key_uses(model: &FileModel) -> Vec<KeyUse<'_>> {
+    let mut keys: Vec<_> = model
+        .ops
+        .iter()
+        .filter(|op| !op.command.is_empty())
+        .flat_map(|op| &op.keys)
+        .collect();
+    keys.sort_by_key(|k| k.span);
+    let mut out: Vec<KeyUse<'_>> = Vec::new();
+    let mut seen: HashMap<&KeyPattern, usize> = HashMap::new();
+    for key in keys {
+        match seen.entry(&key.pattern) {
+            Entry::Occupied(e) => out[*e.get()].uses += 1,
+            Entry::Vacant(e) => {
+                e.insert(out.len());
+                out.push(KeyUse {
+                    pattern: &key.pattern,
+                    span: key.span,
+                    uses: 1,
+                    family: None,
+                });
+            }
+        }
+    }
+    out.extend(model.families.iter().map(|f| KeyUse {
+        pattern: &f.pattern,
+        span: f.span,
+        uses: 1,
+        family: Some(f),
+    }));
+    out
+}
+
+/// One byte of literal text or one hole of a pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Tok<'a> {
     Byte(u8),
-    Hole(Hole),
+    Hole(&'a Hole),
 }
 
-fn from_toks(toks: &[Tok]) -> KeyPattern {
-    KeyPattern::new(toks.iter().map(|t| match t {
-        Tok::Byte(b) => Segment::Lit(vec![*b]),
+impl Tok<'_> {
+    pub(crate) fn is(self, byte: u8) -> bool {
+        matches!(self, Tok::Byte(b) if b == byte)
+    }
+}
+
+/// A pattern as bytes and holes, so that brace positions are plain indices.
+pub(crate) fn tokens(pattern: &KeyPattern) -> Vec<Tok<'_>> {
+    let mut out = Vec::new();
+    for s in pattern.segments() {
+        match s {
+            Segment::Lit(b) => out.extend(b.iter().map(|&c| Tok::Byte(c))),
+            Segment::Hole(h) => out.push(Tok::Hole(h)),
+        }
+    }
+    out
+}
+
+/// The pattern made of `toks`.
+pub(crate) fn from_tokens(toks: &[Tok<'_>]) -> KeyPattern {
+    KeyPattern::new(toks.iter().map(|t| match *t {
+        Tok::Byte(b) => Segment::Lit(vec![b]),
         Tok::Hole(h) => Segment::Hole(h.clone()),
     }))
 }
 
-trait Toks {
-    fn to_bytes_with_holes(&self) -> Vec<Tok>;
-    fn strip_prefix_len(&self, prefix: &KeyPattern) -> KeyPattern;
+/// Index of the first `{`, and of the first `}` after it.
+pub(crate) fn tag_bounds(toks: &[Tok<'_>]) -> Option<(usize, Option<usize>)> {
+    let open = toks.iter().position(|t| t.is(b'{'))?;
+    let close = toks[open + 1..]
+        .iter()
+        .position(|t| t.is(b'}'))
+        .map(|i| open + 1 + i);
+    Some((open, close))
 }
 
-impl Toks for KeyPattern {
-    fn to_bytes_with_holes(&self) -> Vec<Tok> {
-        self.segments()
-            .iter()
-            .flat_map(|s| match s {
-                Segment::Lit(b) => b.iter().map(|&c| Tok::Byte(c)).collect::<Vec<_>>(),
-                Segment::Hole(h) => vec![Tok::Hole(h.clone())],
-            })
-            .collect()
-    }
+/// The note naming the defaults a finding assumed: ``with the default `<prefix>` = `bull` ``.
+pub(crate) fn defaults_note(pattern: &KeyPattern) -> String {
+    let defaults: Vec<String> = pattern
+        .holes()
+        .filter_map(|h| {
+            let d = h.default.as_ref()?;
+            let name = h.name.as_deref().unwrap_or("?");
+            Some(format!("`<{name}>` = `{}`", KeyPattern::literal(d.clone())))
+        })
+        .collect();
+    let s = if defaults.len() == 1 { "" } else { "s" };
+    format!("with the default{s} {}", defaults.join(", "))
+}
 
-    fn strip_prefix_len(&self, prefix: &KeyPattern) -> KeyPattern {
-        let n = prefix.to_bytes_with_holes().len();
-        from_toks(&self.to_bytes_with_holes()[n..])
+/// `1 value`, `3 values`.
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }
 

@@ -232,7 +232,8 @@ pub fn redis_cli_path() -> Option<PathBuf> {
 
 fn find_program(env: &str, name: &str) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(env) {
-        return Some(PathBuf::from(path));
+        // An explicit choice wins, and a wrong one counts as "not installed".
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)

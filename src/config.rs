@@ -1,0 +1,230 @@
+//! `slotlint.yaml`: found by walking up from the working directory (or named
+//! with `--config`). Schema files, per-rule levels and rule options. Every
+//! mistake in it is reported with `file:line:col` and stops the run (exit 2).
+
+use std::path::{Path, PathBuf};
+
+use marked_yaml::{Node, Span as YamlSpan};
+
+use crate::finding::{Finding, Severity};
+use crate::rules::{self, Options};
+
+/// File names looked for, in order, in each directory walking up.
+pub const FILE_NAMES: &[&str] = &["slotlint.yaml", ".slotlint.yaml"];
+
+/// A rule's configured level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+/// The loaded configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where it was read from, if anywhere.
+    pub path: Option<PathBuf>,
+    /// Schema files, resolved against the config file's directory.
+    pub schemas: Vec<PathBuf>,
+    /// Per-rule levels by rule id.
+    pub levels: Vec<(&'static str, Level)>,
+    /// `include`/`exclude` globs (`.gitignore` syntax, relative to the config
+    /// file's directory), checked when read; `discover::Filter` applies them.
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub options: Options,
+}
+
+impl Config {
+    /// The config file for a run: `explicit` if given, else the first
+    /// `slotlint.yaml`/`.slotlint.yaml` from `start` upwards, else defaults.
+    pub fn discover(start: &Path, explicit: Option<&Path>) -> Result<Config, String> {
+        if let Some(path) = explicit {
+            let text = std::fs::read(path).map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
+            return Config::parse(path, &text);
+        }
+        for dir in start.ancestors() {
+            for name in FILE_NAMES {
+                let path = dir.join(name);
+                if path.is_file() {
+                    let text = std::fs::read(&path).map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
+                    return Config::parse(&path, &text);
+                }
+            }
+        }
+        Ok(Config::default())
+    }
+
+    /// Parses a config file's text; `path` names it in messages and anchors relative paths.
+    pub fn parse(path: &Path, text: &[u8]) -> Result<Config, String> {
+        let shown = crate::discover::display(path);
+        let err = |span: &YamlSpan, message: String| {
+            let (line, col) = span.start().map_or((1, 1), |m| (m.line(), m.column()));
+            format!("{shown}:{line}:{col}: {message}")
+        };
+        let text = std::str::from_utf8(text).map_err(|e| format!("{shown}: not UTF-8 ({e})"))?;
+        let mut config = Config {
+            path: Some(path.to_path_buf()),
+            ..Config::default()
+        };
+        if text.trim().is_empty() {
+            return Ok(config);
+        }
+        let root = marked_yaml::parse_yaml(0, text).map_err(|e| format!("{shown}: {e}"))?;
+        let Some(map) = root.as_mapping() else {
+            return Err(err(root.span(), "the config must be a mapping".into()));
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        for (key, value) in map.iter() {
+            match key.as_str() {
+                "schema" => {
+                    for item in strings(value).ok_or_else(|| err(value.span(), "`schema` must be a file name or a list of file names".into()))? {
+                        config.schemas.push(base.join(item));
+                    }
+                }
+                "rules" => {
+                    let Some(rules_map) = value.as_mapping() else {
+                        return Err(err(value.span(), "`rules` must map rule ids to error, warning, info or off".into()));
+                    };
+                    for (id, level) in rules_map.iter() {
+                        let Some(rule) = rules::find(id.as_str()) else {
+                            return Err(err(id.span(), format!("unknown rule `{}` (see `slotlint rules`)", id.as_str())));
+                        };
+                        let parsed = level.as_scalar().and_then(|s| match s.as_str() {
+                            "off" => Some(Level::Off),
+                            other => Severity::parse(other).map(Level::On),
+                        });
+                        let Some(parsed) = parsed else {
+                            return Err(err(level.span(), format!("the level of {} must be error, warning, info or off", rule.id())));
+                        };
+                        config.levels.push((rule.id(), parsed));
+                    }
+                }
+                "include" | "exclude" => {
+                    let name = key.as_str();
+                    let items: Vec<&Node> = match (value.as_scalar(), value.as_sequence()) {
+                        (Some(_), _) => vec![value],
+                        (None, Some(seq)) => seq.iter().collect(),
+                        (None, None) => return Err(err(value.span(), format!("`{name}` must be a glob or a list of globs"))),
+                    };
+                    let mut globs = Vec::new();
+                    for item in items {
+                        let Some(glob) = item.as_scalar() else {
+                            return Err(err(item.span(), format!("`{name}` must be a glob or a list of globs")));
+                        };
+                        crate::discover::check_glob(glob.as_str()).map_err(|e| err(item.span(), e))?;
+                        globs.push(glob.as_str().to_string());
+                    }
+                    if name == "include" {
+                        config.include = globs;
+                    } else {
+                        config.exclude = globs;
+                    }
+                }
+                "low-cardinality-max" => {
+                    let n = value.as_scalar().and_then(|s| s.as_str().parse::<u64>().ok()).filter(|&n| n > 0);
+                    config.options.low_cardinality_max =
+                        n.ok_or_else(|| err(value.span(), "`low-cardinality-max` must be a positive integer".into()))?;
+                }
+                other => {
+                    return Err(err(
+                        key.span(),
+                        format!("unknown config key `{other}` (known: schema, rules, include, exclude, low-cardinality-max)"),
+                    ))
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// The level set for a rule, if any.
+    pub fn level(&self, rule: &str) -> Option<Level> {
+        self.levels.iter().rev().find(|(id, _)| *id == rule).map(|(_, l)| *l)
+    }
+
+    /// Applies per-rule levels: `off` drops the rule's findings; a severity
+    /// replaces the rule's default one, and findings the rule itself lowered
+    /// (less certain ones) never rise above it.
+    pub fn apply(&self, findings: &mut Vec<Finding>) {
+        findings.retain_mut(|f| match self.level(f.rule) {
+            None => true,
+            Some(Level::Off) => false,
+            Some(Level::On(level)) => {
+                let default = rules::find(f.rule).map_or(f.severity, rules::Rule::default_severity);
+                f.severity = if f.severity >= default { level } else { f.severity.min(level) };
+                true
+            }
+        });
+    }
+}
+
+fn strings(node: &Node) -> Option<Vec<String>> {
+    if let Some(s) = node.as_scalar() {
+        return Some(vec![s.as_str().to_string()]);
+    }
+    node.as_sequence()?
+        .iter()
+        .map(|n| n.as_scalar().map(|s| s.as_str().to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("cfg/slotlint.yaml"), text.as_bytes())
+    }
+
+    #[test]
+    fn reads_schema_rules_and_options() {
+        let c = parse("schema: [a.keys.yaml]\nrules:\n  SL004: error\n  hot-slot-tag: off\nlow-cardinality-max: 64\n").unwrap();
+        assert_eq!(c.schemas, vec![PathBuf::from("cfg/a.keys.yaml")]);
+        assert_eq!(c.level("SL004"), Some(Level::Off));
+        assert_eq!(c.options.low_cardinality_max, 64);
+    }
+
+    #[test]
+    fn errors_point_at_the_line() {
+        assert_eq!(
+            parse("rules:\n  SL999: error\n").unwrap_err(),
+            "cfg/slotlint.yaml:2:3: unknown rule `SL999` (see `slotlint rules`)"
+        );
+        assert_eq!(
+            parse("rules:\n  SL001: loud\n").unwrap_err(),
+            "cfg/slotlint.yaml:2:10: the level of SL001 must be error, warning, info or off"
+        );
+        assert!(parse("shcema: x\n").unwrap_err().starts_with("cfg/slotlint.yaml:1:1: unknown config key `shcema`"));
+        assert!(parse("[1, 2").is_err());
+    }
+
+    #[test]
+    fn include_and_exclude_globs() {
+        let c = parse("include: [src/**, '*.lua']\nexclude: legacy/\n").unwrap();
+        assert_eq!(c.include, vec!["src/**", "*.lua"]);
+        assert_eq!(c.exclude, vec!["legacy/"]);
+        assert_eq!(
+            parse("exclude:\n  - ok/\n  - 'bad[.lua'\n").unwrap_err(),
+            "cfg/slotlint.yaml:3:5: invalid glob `bad[.lua`: unclosed character class; missing ']'"
+        );
+        assert_eq!(
+            parse("include: {a: b}\n").unwrap_err(),
+            "cfg/slotlint.yaml:1:10: `include` must be a glob or a list of globs"
+        );
+    }
+
+    #[test]
+    fn levels_apply() {
+        use crate::model::Span;
+        let c = parse("rules: { SL001: warning, SL008: off }").unwrap();
+        let mut f = vec![
+            Finding::new("SL001", Severity::Error, Span::default(), "a"),
+            Finding::new("SL008", Severity::Warning, Span::default(), "b"),
+            Finding::new("SL002", Severity::Error, Span::default(), "c"),
+        ];
+        c.apply(&mut f);
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert_eq!(f[1].severity, Severity::Error);
+    }
+}

@@ -1,0 +1,3 @@
+//! Unit tests of the Python front-end.
+
+use super::parse;

@@ -1,0 +1,178 @@
+//! Abstract values of Python expressions as the front-end tracks them: strings
+//! as key patterns, small integers, opaque values with what is known of them,
+//! lists and families of keys, and Redis clients, pipelines and scripts.
+
+use crate::keypattern::{Hole, KeyPattern, Segment};
+use crate::model::Span;
+
+/// A fully literal string and the file offset of each decoded byte (plus the
+/// offset just past the last), for scripts written inline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Literal {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) offsets: Vec<usize>,
+}
+
+/// A value the analyzer cannot spell out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Opaque {
+    /// What the code calls it (a variable, an expression's text).
+    pub(crate) name: String,
+    /// Number of distinct values, when small and known.
+    pub(crate) domain: Option<u64>,
+    /// A string default (`kwargs.get("prefix", "rq")`).
+    pub(crate) default: Option<Vec<u8>>,
+    /// An integer default (a parameter `n: int = 100`).
+    pub(crate) int_default: Option<i64>,
+    /// Known to be a number or a bool: never holds braces.
+    pub(crate) numeric: bool,
+}
+
+/// What an expression evaluates to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Val {
+    /// A string (or bytes) as a pattern; `lit` when fully literal.
+    Str(KeyPattern, Option<Box<Literal>>),
+    Int(i64),
+    Bool(bool),
+    Opaque(Opaque),
+    /// A list, tuple or set whose elements are known.
+    List(Vec<Val>),
+    /// A comprehension: any number of elements shaped like `elem`, where the
+    /// holes named in `vars` differ from one element to the next.
+    Family(Box<Val>, Vec<String>),
+    /// A dict literal: keys and values.
+    Dict(Vec<(Val, Val, Span)>),
+    /// A Redis client: index into the model's clients.
+    Client(usize),
+    /// A pipeline: index into the front-end's pipelines.
+    Pipeline(usize),
+    /// `register_script(...)` result: the script text when known, and where it is.
+    Script(Option<Box<Literal>>, Span),
+    /// `self` / `cls` inside a class.
+    SelfRef,
+    /// A module or class imported from redis (`redis`, `redis.cluster.RedisCluster`).
+    RedisName(String),
+    Unknown,
+}
+
+impl Val {
+    pub(crate) fn opaque(name: impl Into<String>) -> Val {
+        Val::Opaque(Opaque {
+            name: name.into(),
+            ..Opaque::default()
+        })
+    }
+
+    pub(crate) fn lit(bytes: Vec<u8>) -> Val {
+        Val::Str(KeyPattern::literal(bytes), None)
+    }
+
+    /// A string value's pattern.
+    pub(crate) fn as_str(&self) -> Option<&KeyPattern> {
+        match self {
+            Val::Str(p, _) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn literal_bytes(&self) -> Option<&[u8]> {
+        self.as_str().and_then(KeyPattern::as_literal)
+    }
+
+    pub(crate) fn as_int(&self) -> Option<i64> {
+        match self {
+            Val::Int(n) => Some(*n),
+            Val::Opaque(o) => o.int_default,
+            _ => None,
+        }
+    }
+
+    /// The value used as a whole key: a hole that may hold a tag when unknown.
+    pub(crate) fn key_pattern(&self, text: &str) -> KeyPattern {
+        match self {
+            Val::Str(p, _) => p.clone(),
+            Val::Int(n) => KeyPattern::literal(n.to_string()),
+            Val::Opaque(o) => KeyPattern::new([Segment::Hole(Hole {
+                name: Some(o.name.clone()),
+                default: o.default.clone(),
+                domain: o.domain,
+                may_contain_braces: !o.numeric,
+            })]),
+            _ => KeyPattern::new([Segment::Hole(Hole::opaque(Some(text.to_string())))]),
+        }
+    }
+
+    /// The value interpolated into a string (`f"{x}"`, `"%s" % x`).
+    pub(crate) fn interpolated(&self, text: &str) -> KeyPattern {
+        match self {
+            Val::Str(p, _) => p.clone(),
+            Val::Int(n) => KeyPattern::literal(n.to_string()),
+            Val::Bool(b) => KeyPattern::literal(if *b { "True" } else { "False" }),
+            Val::Opaque(o) => KeyPattern::new([Segment::Hole(Hole {
+                name: Some(o.name.clone()),
+                default: o.default.clone(),
+                domain: o.domain,
+                may_contain_braces: !o.numeric && is_prefixish(&o.name),
+            })]),
+            _ => KeyPattern::new([Segment::Hole(Hole {
+                may_contain_braces: is_prefixish(text),
+                ..Hole::named(text)
+            })]),
+        }
+    }
+}
+
+/// A configurable prefix or a whole key interpolated into another may carry
+/// its own hash tag.
+pub(crate) fn is_prefixish(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let last = n.rsplit('.').next().unwrap_or(&n);
+    ["prefix", "namespace", "key"]
+        .iter()
+        .any(|w| last.contains(w))
+        || last == "ns"
+}
+
+/// Renames the holes named in `vars` (`k` → `k#2`) for the `n`th element of a family.
+pub(crate) fn instance(pattern: &KeyPattern, vars: &[String], n: usize) -> KeyPattern {
+    KeyPattern::new(pattern.segments().iter().map(|s| match s {
+        Segment::Hole(h) if h.name.as_deref().is_some_and(|name| mentions(name, vars)) => {
+            Segment::Hole(Hole {
+                name: h.name.as_ref().map(|name| format!("{name}#{n}")),
+                ..h.clone()
+            })
+        }
+        other => other.clone(),
+    }))
+}
+
+/// Whether `name` mentions one of `vars` as a whole word.
+fn mentions(name: &str, vars: &[String]) -> bool {
+    name.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| vars.iter().any(|v| v == w))
+}
+
+/// Two element instances of a family value, as keys.
+pub(crate) fn family_instances(elem: &Val, vars: &[String], text: &str) -> Vec<KeyPattern> {
+    let p = elem.key_pattern(text);
+    let a = instance(&p, vars, 1);
+    let b = instance(&p, vars, 2);
+    if a == b {
+        vec![a]
+    } else {
+        vec![a, b]
+    }
+}
+
+/// Merges the values a name takes on different paths.
+pub(crate) fn merge(a: &Val, b: &Val, name: &str) -> Val {
+    if a == b {
+        a.clone()
+    } else {
+        match (a, b) {
+            (Val::Client(x), Val::Client(y)) if x == y => a.clone(),
+            _ => Val::opaque(name),
+        }
+    }
+}
