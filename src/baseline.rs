@@ -53,11 +53,14 @@ impl Baseline {
     /// messages for the user (exit code 2).
     pub fn load(path: &Path, cwd: &Path) -> Result<Baseline, String> {
         let shown = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read baseline: {e}"))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{shown}: cannot read baseline: {e}"))?;
         let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
             let (line, col) = (e.line(), e.column());
             let full = e.to_string();
-            let what = full.strip_suffix(&format!(" at line {line} column {col}")).unwrap_or(&full);
+            let what = full
+                .strip_suffix(&format!(" at line {line} column {col}"))
+                .unwrap_or(&full);
             format!("{shown}:{line}:{col}: not a slotlint baseline: {what}")
         })?;
         if file.version != VERSION {
@@ -91,7 +94,10 @@ impl Baseline {
             !known
         });
         items.retain(|_| keep.next().unwrap_or(true));
-        let analyzed: HashSet<String> = analyzed.iter().map(|p| relative(&self.dir, &absolute(cwd, Path::new(p)))).collect();
+        let analyzed: HashSet<String> = analyzed
+            .iter()
+            .map(|p| relative(&self.dir, &absolute(cwd, Path::new(p))))
+            .collect();
         let stale: HashSet<_> = known
             .iter()
             .filter(|key| analyzed.contains(key.0) && !matched.contains(*key))
@@ -112,7 +118,8 @@ pub fn write(path: &Path, cwd: &Path, items: &[Located<'_>]) -> Result<usize, St
     };
     let mut text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|e| format!("{}: cannot write baseline: {e}", path.display()))?;
+    std::fs::write(path, text)
+        .map_err(|e| format!("{}: cannot write baseline: {e}", path.display()))?;
     Ok(count)
 }
 
@@ -140,7 +147,10 @@ fn entries(dir: &Path, cwd: &Path, items: &[Located<'_>]) -> Vec<Entry> {
 /// and slots, never lines) and the text at the finding with runs of blanks
 /// made one space. FNV-1a, so it is the same on every platform and release.
 fn fingerprint(file: &SourceFile, finding: &Finding) -> u64 {
-    let span = file.text.get(finding.span.start..finding.span.end).unwrap_or_default();
+    let span = file
+        .text
+        .get(finding.span.start..finding.span.end)
+        .unwrap_or_default();
     let text = String::from_utf8_lossy(span);
     let mut h = Fnv::default();
     h.write(finding.rule.as_bytes());
@@ -201,7 +211,11 @@ fn relative(from: &Path, to: &Path) -> String {
     let b: Vec<_> = to.components().collect();
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let mut parts = vec!["..".to_string(); a.len() - common];
-    parts.extend(b[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
     parts.join("/")
 }
 
@@ -213,13 +227,27 @@ mod tests {
 
     fn finding(text: &str, needle: &str, message: &str) -> Finding {
         let start = text.find(needle).unwrap();
-        Finding::new("SL002", Severity::Error, Span::new(start, start + needle.len()), message)
+        Finding::new(
+            "SL002",
+            Severity::Error,
+            Span::new(start, start + needle.len()),
+            message,
+        )
     }
 
     fn prints(text: &str, needles: &[&str]) -> Vec<String> {
         let file = SourceFile::new("a/x.redis", text.as_bytes().to_vec());
-        let findings: Vec<Finding> = needles.iter().map(|n| finding(text, n, "`MGET` spans hash slots")).collect();
-        let items: Vec<Located<'_>> = findings.iter().map(|finding| Located { file: &file, finding }).collect();
+        let findings: Vec<Finding> = needles
+            .iter()
+            .map(|n| finding(text, n, "`MGET` spans hash slots"))
+            .collect();
+        let items: Vec<Located<'_>> = findings
+            .iter()
+            .map(|finding| Located {
+                file: &file,
+                finding,
+            })
+            .collect();
         entries(Path::new("/w"), Path::new("/w"), &items)
             .into_iter()
             .map(|e| format!("{} {} {}", e.path, e.rule, e.fingerprint))
@@ -244,8 +272,17 @@ mod tests {
 
     #[test]
     fn paths_are_relative_to_the_baseline() {
-        assert_eq!(relative(Path::new("/w/sub"), Path::new("/w/a/b.redis")), "../a/b.redis");
-        assert_eq!(relative(Path::new("/w"), &absolute(Path::new("/w/a"), Path::new("./b/../c.lua"))), "a/c.lua");
+        assert_eq!(
+            relative(Path::new("/w/sub"), Path::new("/w/a/b.redis")),
+            "../a/b.redis"
+        );
+        assert_eq!(
+            relative(
+                Path::new("/w"),
+                &absolute(Path::new("/w/a"), Path::new("./b/../c.lua"))
+            ),
+            "a/c.lua"
+        );
     }
 
     #[test]
@@ -253,12 +290,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cwd = dir.path();
         let path = cwd.join("b.json");
-        assert!(Baseline::load(&path, cwd).unwrap_err().contains("cannot read baseline"));
+        assert!(Baseline::load(&path, cwd)
+            .unwrap_err()
+            .contains("cannot read baseline"));
         std::fs::write(&path, "{\"version\": 1,\n \"entries\": 3}").unwrap();
         let e = Baseline::load(&path, cwd).unwrap_err();
-        assert!(e.contains("b.json:2:") && e.contains("not a slotlint baseline"), "{e}");
+        assert!(
+            e.contains("b.json:2:") && e.contains("not a slotlint baseline"),
+            "{e}"
+        );
         std::fs::write(&path, "{\"version\": 9, \"entries\": []}").unwrap();
-        assert!(Baseline::load(&path, cwd).unwrap_err().contains("version 9 is not supported"));
+        assert!(Baseline::load(&path, cwd)
+            .unwrap_err()
+            .contains("version 9 is not supported"));
     }
 
     #[test]
@@ -270,10 +314,22 @@ mod tests {
         let f1 = finding(text, "MGET a b", "one");
         let f2 = finding(text, "MGET c d", "two");
         let path = cwd.join("baseline.json");
-        let items = vec![Located { file: &file, finding: &f1 }];
+        let items = vec![Located {
+            file: &file,
+            finding: &f1,
+        }];
         assert_eq!(write(&path, cwd, &items).unwrap(), 1);
         let baseline = Baseline::load(&path, cwd).unwrap();
-        let mut items = vec![Located { file: &file, finding: &f1 }, Located { file: &file, finding: &f2 }];
+        let mut items = vec![
+            Located {
+                file: &file,
+                finding: &f1,
+            },
+            Located {
+                file: &file,
+                finding: &f2,
+            },
+        ];
         assert_eq!(baseline.filter(cwd, &["x.redis"], &mut items), 0);
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].finding.message, "two");

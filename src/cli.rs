@@ -142,7 +142,9 @@ pub fn main() -> i32 {
         Some(Command::Slot(args)) => Ok(slot_cmd::run(&args, &mut io::stdin().lock(), stdout, stderr)),
         Some(Command::Explain { rule }) => explain(&rule, stdout, stderr),
         Some(Command::Rules) => list_rules(stdout),
-        Some(Command::Init { force }) => std::env::current_dir().and_then(|dir| init::run(&dir, force, stdout, stderr)),
+        Some(Command::Init { force }) => {
+            std::env::current_dir().and_then(|dir| init::run(&dir, force, stdout, stderr))
+        }
     };
     match result {
         Ok(code) => code,
@@ -302,7 +304,8 @@ fn finish(
             Ok(n) => {
                 if !out.quiet {
                     let s = if n == 1 { "" } else { "s" };
-                    writeln!(stderr, "slotlint: note: recorded {n} finding{s} in {}", path.display())?;
+                    let path = path.display();
+                    writeln!(stderr, "slotlint: note: recorded {n} finding{s} in {path}")?;
                 }
                 Ok(EXIT_OK)
             }
@@ -324,19 +327,23 @@ fn finish(
         let stale = baseline.filter(cwd, &analyzed, &mut items);
         if stale > 0 && !out.quiet {
             let s = if stale == 1 { "y matches" } else { "ies match" };
-            writeln!(stderr, "slotlint: note: {stale} baseline entr{s} no finding any more; `--write-baseline` rewrites the baseline")?;
+            writeln!(
+                stderr,
+                "slotlint: note: {stale} baseline entr{s} no finding any more; \
+                 `--write-baseline` rewrites the baseline"
+            )?;
         }
     }
     let color = use_color(args.color.unwrap_or(ColorChoice::Auto));
     let format = args.format.unwrap_or(Format::Human);
     if out.statistics {
-        report::statistics::render(&items, matches!(format, Format::Json | Format::JsonLines), stdout)?;
-    } else if out.quiet && format == Format::Human {
-        let mut text = Vec::new();
-        report::render(format, &items, color, &mut text)?;
-        stdout.write_all(without_summary(&text))?;
+        let json = matches!(format, Format::Json | Format::JsonLines);
+        report::statistics::render(&items, json, stdout)?;
     } else {
         report::render(format, &items, color, stdout)?;
+        if format == Format::Human && !out.quiet {
+            report::summary(&items, stdout)?;
+        }
     }
     let fail_at = match args.fail_on.unwrap_or(FailOn::Warning) {
         FailOn::Error => Severity::Error,
@@ -371,17 +378,6 @@ fn sorted_items<'a>(files: &'a [SourceFile], located: &'a [(usize, Finding)]) ->
     });
     items.dedup_by(|a, b| a.file.path == b.file.path && a.finding == b.finding);
     items
-}
-
-/// The human output without its closing `slotlint: N errors, …` line (`--quiet`).
-fn without_summary(text: &[u8]) -> &[u8] {
-    let body = text.strip_suffix(b"\n").unwrap_or(text);
-    let start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    if body[start..].starts_with(b"slotlint: ") {
-        &text[..start]
-    } else {
-        text
-    }
 }
 
 fn use_color(choice: ColorChoice) -> bool {

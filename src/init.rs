@@ -53,7 +53,12 @@ rules:
 
 /// Writes the starter config into `dir`; refuses to replace an existing
 /// config unless `force`. Returns the exit code.
-pub fn run(dir: &Path, force: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
+pub fn run(
+    dir: &Path,
+    force: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<i32> {
     if !force {
         if let Some(existing) = FILE_NAMES.iter().find(|name| dir.join(name).exists()) {
             writeln!(
@@ -90,10 +95,20 @@ mod tests {
     #[test]
     fn template_parses_to_the_defaults() {
         let config = Config::parse(Path::new("slotlint.yaml"), template().as_bytes()).unwrap();
-        assert!(config.schemas.is_empty() && config.include.is_empty() && config.exclude.is_empty());
-        assert_eq!(config.options.low_cardinality_max, Options::default().low_cardinality_max);
+        assert!(
+            config.schemas.is_empty() && config.include.is_empty() && config.exclude.is_empty()
+        );
+        assert_eq!(
+            config.options.low_cardinality_max,
+            Options::default().low_cardinality_max
+        );
         for rule in RULES {
-            assert_eq!(config.level(rule.id()), Some(Level::On(rule.default_severity())), "{}", rule.id());
+            assert_eq!(
+                config.level(rule.id()),
+                Some(Level::On(rule.default_severity())),
+                "{}",
+                rule.id()
+            );
         }
     }
 
@@ -102,7 +117,11 @@ mod tests {
     #[test]
     fn template_lists_every_config_key() {
         let error = Config::parse(Path::new("c.yaml"), b"no-such-key: 1\n").unwrap_err();
-        let known = error.split("(known: ").nth(1).and_then(|s| s.strip_suffix(')')).expect(&error);
+        let known = error
+            .split("(known: ")
+            .nth(1)
+            .and_then(|s| s.strip_suffix(')'))
+            .expect(&error);
         let template = template();
         let lines: Vec<&str> = template.lines().collect();
         for key in known.split(", ") {
@@ -110,7 +129,10 @@ mod tests {
                 .iter()
                 .position(|l| l.starts_with(&format!("{key}:")))
                 .unwrap_or_else(|| panic!("`{key}` is not in the init template"));
-            assert!(at > 0 && lines[at - 1].starts_with('#'), "`{key}` has no comment");
+            assert!(
+                at > 0 && lines[at - 1].starts_with('#'),
+                "`{key}` has no comment"
+            );
         }
     }
 
@@ -122,9 +144,15 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), "rules: {}\n").unwrap();
         assert_eq!(run(dir.path(), false, &mut out, &mut err).unwrap(), 2);
         assert!(String::from_utf8_lossy(&err).contains("already exists"));
-        assert_eq!(std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap(), "rules: {}\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap(),
+            "rules: {}\n"
+        );
         assert_eq!(run(dir.path(), true, &mut out, &mut err).unwrap(), 0);
-        assert_eq!(std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap(), template());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap(),
+            template()
+        );
     }
 
     #[test]

@@ -23,8 +23,9 @@ const IGNORE: &[u8] = b"ignore";
 struct Directive {
     /// From `slotlint:` to the end of the rule list.
     span: Span,
-    /// 0-based lines whose findings it drops.
-    lines: [Option<usize>; 2],
+    /// 0-based line ranges (inclusive) whose findings it drops: its own
+    /// line, and the line below the comment (in YAML: the node there).
+    lines: [Option<(usize, usize)>; 2],
     /// The listed rules; `None` for every rule.
     entries: Option<Vec<Entry>>,
     used: bool,
@@ -39,7 +40,10 @@ struct Entry {
 
 impl Directive {
     fn covers(&self, line: usize) -> bool {
-        self.lines.contains(&Some(line))
+        self.lines
+            .iter()
+            .flatten()
+            .any(|&(first, last)| (first..=last).contains(&line))
     }
 
     /// Marks and reports whether the directive drops a finding of `rule`;
@@ -70,7 +74,12 @@ pub fn apply(file: &SourceFile, language: Language, findings: &mut Vec<Finding>)
         return;
     }
     let comments = comments::comments(&file.text, language);
-    let (mut directives, mut meta) = directives(file, &comments, language.comment_prefixes());
+    let lines = Lines {
+        file,
+        comments: &comments,
+        nested: language == Language::Schema,
+    };
+    let (mut directives, mut meta) = directives(&lines, language.comment_prefixes());
     if directives.is_empty() && meta.is_empty() {
         return;
     }
@@ -115,11 +124,11 @@ fn suppressed(directives: &mut [Directive], file: &SourceFile, f: &Finding) -> b
 /// read. A directive starts a comment, or follows another comment leader in
 /// it (`# type: ignore  # slotlint: ignore[SL004]`): prose that mentions
 /// `slotlint: ignore` halfway through a sentence is not one.
-fn directives(file: &SourceFile, comments: &[Comment], leaders: &[&str]) -> (Vec<Directive>, Vec<Finding>) {
+fn directives(lines: &Lines<'_>, leaders: &[&str]) -> (Vec<Directive>, Vec<Finding>) {
+    let file = lines.file;
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    let lines = Lines { file, comments };
-    for c in comments {
+    for c in lines.comments {
         let body = &file.text[c.body.start..c.body.end];
         let mut from = 0;
         while let Some(i) = find(&body[from..], MARK) {
@@ -130,7 +139,9 @@ fn directives(file: &SourceFile, comments: &[Comment], leaders: &[&str]) -> (Vec
                 continue;
             }
             let mut p = skip_blanks(body, from);
-            if !body[p..].starts_with(IGNORE) || body.get(p + IGNORE.len()).is_some_and(|&b| is_word(b)) {
+            if !body[p..].starts_with(IGNORE)
+                || body.get(p + IGNORE.len()).is_some_and(|&b| is_word(b))
+            {
                 continue; // prose that happens to say "slotlint:", or another word
             }
             p += IGNORE.len();
@@ -138,20 +149,35 @@ fn directives(file: &SourceFile, comments: &[Comment], leaders: &[&str]) -> (Vec
             let line = file.line_index(start);
             let mut directive = Directive {
                 span: Span::new(start, c.body.start + p),
-                lines: [Some(line), lines.below(line)],
+                lines: [
+                    Some(lines.own(line)),
+                    lines.below(line).map(|l| lines.node(l)),
+                ],
                 entries: None,
                 used: false,
             };
             let q = skip_blanks(body, p);
             if body.get(q) == Some(&b'[') {
-                let line_end = body[q..].iter().position(|&b| b == b'\n').map_or(body.len(), |i| q + i);
-                let Some(close) = body[q..line_end].iter().position(|&b| b == b']').map(|i| q + i) else {
+                let line_end = body[q..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(body.len(), |i| q + i);
+                let Some(close) = body[q..line_end]
+                    .iter()
+                    .position(|&b| b == b']')
+                    .map(|i| q + i)
+                else {
                     let span = Span::new(start, c.body.start + line_end);
                     problems.push(sl100::malformed(span, "the rule list has no closing `]`"));
                     continue;
                 };
                 directive.span.end = c.body.start + close + 1;
-                let entries = entries(file, c.body.start + q + 1, c.body.start + close, &mut problems);
+                let entries = entries(
+                    file,
+                    c.body.start + q + 1,
+                    c.body.start + close,
+                    &mut problems,
+                );
                 if entries.is_none() {
                     problems.push(sl100::malformed(directive.span, "the rule list is empty"));
                     continue;
@@ -167,7 +193,12 @@ fn directives(file: &SourceFile, comments: &[Comment], leaders: &[&str]) -> (Vec
 /// The rules listed between `start` and `end` (separated by commas or
 /// blanks); `None` when nothing is listed. Unknown and repeated rules are
 /// reported and left out.
-fn entries(file: &SourceFile, start: usize, end: usize, problems: &mut Vec<Finding>) -> Option<Vec<Entry>> {
+fn entries(
+    file: &SourceFile,
+    start: usize,
+    end: usize,
+    problems: &mut Vec<Finding>,
+) -> Option<Vec<Entry>> {
     let mut out: Vec<Entry> = Vec::new();
     let mut any = false;
     let mut i = start;
@@ -184,7 +215,9 @@ fn entries(file: &SourceFile, start: usize, end: usize, problems: &mut Vec<Findi
         any = true;
         match rules::find(&name) {
             None => problems.push(sl100::unknown_rule(span, &name)),
-            Some(rule) if out.iter().any(|e| e.rule == rule.id()) => problems.push(sl100::duplicate(span, rule.id())),
+            Some(rule) if out.iter().any(|e| e.rule == rule.id()) => {
+                problems.push(sl100::duplicate(span, rule.id()));
+            }
             Some(rule) => out.push(Entry {
                 rule: rule.id(),
                 span,
@@ -194,6 +227,10 @@ fn entries(file: &SourceFile, start: usize, end: usize, problems: &mut Vec<Findi
         i = token_end;
     }
     any.then_some(out)
+}
+
+fn indentation(line: &[u8]) -> usize {
+    line.iter().take_while(|&&b| b == b' ').count()
 }
 
 fn is_word(b: u8) -> bool {
@@ -207,13 +244,48 @@ fn skip_blanks(body: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Which lines hold nothing but comments.
+/// The lines of a file, as suppressions see them.
 struct Lines<'a> {
     file: &'a SourceFile,
     comments: &'a [Comment],
+    /// YAML: a suppression covers the whole node on its line, nested lines included.
+    nested: bool,
 }
 
 impl Lines<'_> {
+    /// The lines a suppression on `line` covers there: the line, or in YAML
+    /// the node that starts on it when it follows code.
+    fn own(&self, line: usize) -> (usize, usize) {
+        if self.comment_only(line) {
+            (line, line)
+        } else {
+            self.node(line)
+        }
+    }
+
+    /// `line`, and in YAML the lines nested deeper below it (blank and
+    /// comment lines do not end the node).
+    fn node(&self, line: usize) -> (usize, usize) {
+        if !self.nested {
+            return (line, line);
+        }
+        let text = &self.file.text;
+        let indent = indentation(&text[self.file.line_range(line)]);
+        let last_line = self.file.line_index(text.len());
+        let mut last = line;
+        for next in line + 1..=last_line {
+            let t = &text[self.file.line_range(next)];
+            if t.trim_ascii().is_empty() || self.comment_only(next) {
+                continue;
+            }
+            if indentation(t) <= indent {
+                break;
+            }
+            last = next;
+        }
+        (line, last)
+    }
+
     /// The line a suppression on comment-only line `line` also covers: the
     /// first line below the comment-only lines that follow it, if that line
     /// is not blank.
@@ -256,7 +328,12 @@ mod tests {
     /// A finding of `rule` at the first occurrence of `at` in `text`.
     fn at(text: &str, rule: &'static str, needle: &str) -> Finding {
         let start = text.find(needle).unwrap();
-        Finding::new(rule, Severity::Error, Span::new(start, start + needle.len()), "m")
+        Finding::new(
+            rule,
+            Severity::Error,
+            Span::new(start, start + needle.len()),
+            "m",
+        )
     }
 
     /// The findings left, as `rule@line` (1-based), with SL100 messages.
@@ -279,21 +356,35 @@ mod tests {
     #[test]
     fn comment_line_above_covers_the_command() {
         let text = "# slotlint: ignore[SL002] legacy keys\nMGET a b\nMGET c d\n";
-        let left = run(text, Language::RedisCli, vec![at(text, "SL002", "MGET a"), at(text, "SL002", "MGET c")]);
+        let left = run(
+            text,
+            Language::RedisCli,
+            vec![at(text, "SL002", "MGET a"), at(text, "SL002", "MGET c")],
+        );
         assert_eq!(left, vec!["SL002@3"]);
     }
 
     #[test]
     fn list_names_ids_or_names_and_bare_ignore_covers_all() {
-        let text = "# slotlint: ignore[sl001, cross-slot-command]\nMULTI\n# slotlint: ignore\nMGET a b\n";
-        let f = vec![at(text, "SL001", "MULTI"), at(text, "SL002", "MULTI"), at(text, "SL003", "MGET"), at(text, "SL002", "MGET")];
+        let text =
+            "# slotlint: ignore[sl001, cross-slot-command]\nMULTI\n# slotlint: ignore\nMGET a b\n";
+        let f = vec![
+            at(text, "SL001", "MULTI"),
+            at(text, "SL002", "MULTI"),
+            at(text, "SL003", "MGET"),
+            at(text, "SL002", "MGET"),
+        ];
         assert_eq!(run(text, Language::RedisCli, f), Vec::<String>::new());
     }
 
     #[test]
     fn only_the_listed_rules_are_dropped() {
         let text = "# slotlint: ignore[SL001]\nMULTI\n";
-        let left = run(text, Language::RedisCli, vec![at(text, "SL001", "MULTI"), at(text, "SL003", "MULTI")]);
+        let left = run(
+            text,
+            Language::RedisCli,
+            vec![at(text, "SL001", "MULTI"), at(text, "SL003", "MULTI")],
+        );
         assert_eq!(left, vec!["SL003@2"]);
     }
 
@@ -305,12 +396,26 @@ mod tests {
     }
 
     #[test]
+    fn yaml_suppressions_cover_the_node_below_or_on_their_line() {
+        let text = "keys:\n  # slotlint: ignore[SL004]\n  session:\n    # note\n    pattern: \"{s}:<id>\"\n  cart:\n    pattern: \"{c}:<id>\"\n  feed:  # slotlint: ignore[SL004]\n    pattern: \"{f}:<id>\"\n";
+        let f = vec![
+            at(text, "SL004", "\"{s}"),
+            at(text, "SL004", "\"{c}"),
+            at(text, "SL004", "\"{f}"),
+        ];
+        assert_eq!(run(text, Language::Schema, f), vec!["SL004@7"]);
+    }
+
+    #[test]
     fn comment_block_directly_above_counts_but_a_blank_line_breaks_it() {
         let text = "# slotlint: ignore[SL001]\n# reason: migrating\nMULTI\n# slotlint: ignore[SL008]\n\nKEYS *\n";
         let f = vec![at(text, "SL001", "MULTI"), at(text, "SL008", "KEYS")];
         assert_eq!(
             run(text, Language::RedisCli, f),
-            vec!["SL008@6", "SL100@4:20 unused suppression: no SL008 finding to ignore here"]
+            vec![
+                "SL008@6",
+                "SL100@4:20 unused suppression: no SL008 finding to ignore here"
+            ]
         );
     }
 
@@ -318,7 +423,10 @@ mod tests {
     fn redis_cli_has_no_trailing_comments() {
         // `#` inside a redis-cli line is an argument byte, not a comment.
         let text = "MGET a b # slotlint: ignore\n";
-        assert_eq!(run(text, Language::RedisCli, vec![at(text, "SL002", "MGET")]), vec!["SL002@1"]);
+        assert_eq!(
+            run(text, Language::RedisCli, vec![at(text, "SL002", "MGET")]),
+            vec!["SL002@1"]
+        );
         let text = "SET k \"# slotlint: ignore\"\n";
         assert_eq!(run(text, Language::RedisCli, vec![]), Vec::<String>::new());
     }
@@ -329,7 +437,10 @@ mod tests {
         let left = run(text, Language::Lua, vec![at(text, "SL007", "redis.call")]);
         assert_eq!(left, vec!["SL007@2"]);
         let text = "redis.call('GET', 'x') -- slotlint: ignore[SL007] config key\n";
-        assert_eq!(run(text, Language::Lua, vec![at(text, "SL007", "'x'")]), Vec::<String>::new());
+        assert_eq!(
+            run(text, Language::Lua, vec![at(text, "SL007", "'x'")]),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -361,9 +472,15 @@ mod tests {
     #[test]
     fn prose_mentioning_slotlint_is_not_a_directive() {
         let text = "# see slotlint: ignored keys are listed below\n# myslotlint: ignore\n# write `slotlint: ignore` to silence one\nGET a\n";
-        assert_eq!(run(text, Language::RedisCli, vec![at(text, "SL008", "GET")]), vec!["SL008@4"]);
+        assert_eq!(
+            run(text, Language::RedisCli, vec![at(text, "SL008", "GET")]),
+            vec!["SL008@4"]
+        );
         // After another comment's text, behind its own leader.
         let text = "k: \"{a}\" # type: ignore  # slotlint: ignore[SL004]\n";
-        assert_eq!(run(text, Language::Schema, vec![at(text, "SL004", "{a}")]), Vec::<String>::new());
+        assert_eq!(
+            run(text, Language::Schema, vec![at(text, "SL004", "{a}")]),
+            Vec::<String>::new()
+        );
     }
 }

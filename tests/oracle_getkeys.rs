@@ -8,14 +8,16 @@
 //! routes them: a channel in an unserved slot gets "Hash slot not served", channels in
 //! different slots get CROSSSLOT.
 
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::similar_names)]
+#![allow(clippy::print_stdout, clippy::similar_names)]
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use slotlint::commands::{self, CommandSpec, KeyPositions};
 use slotlint::slot::key_slot;
 
-use redis_helper::{Conn, RedisServer, Reply};
+use common::{Client, RedisServer, Reply};
 
 /// Hand-written calls, split on spaces (`""` is an empty argument): every multi-key
 /// command, a few single-key and container commands, and the edge cases of key counts
@@ -142,15 +144,12 @@ const GETKEYS_SHOWS_ONE_KEY: &[(&str, &str)] = &[(
 
 #[test]
 fn key_positions_match_command_getkeys() {
-    let Some(server) = RedisServer::start_or_skip() else {
-        return;
-    };
-    let mut conn = server.connect();
     // Serve every slot but the last: channel probes tell "hashed" from "not hashed" by
     // sending a channel to the unserved slot.
-    let reply = conn.call(&["CLUSTER", "ADDSLOTSRANGE", "0", "16382"]);
-    assert_eq!(reply, Reply::Status("OK".into()), "CLUSTER ADDSLOTSRANGE");
-    let mut oracle = Oracle::new(conn);
+    let Some(server) = RedisServer::start_cluster_slots(0, 16382) else {
+        return;
+    };
+    let mut oracle = Oracle::new(&server);
 
     let mut unknown_to_server = Vec::new();
     for command in commands::all() {
@@ -233,8 +232,9 @@ fn key_positions_match_command_getkeys() {
     );
 }
 
-struct Oracle {
-    conn: Conn,
+struct Oracle<'a> {
+    server: &'a RedisServer,
+    client: Client,
     server_arities: BTreeMap<String, Option<i64>>,
     arity_differs: BTreeMap<String, (i32, i64)>,
     skipped_arity: usize,
@@ -248,8 +248,9 @@ struct Oracle {
     served_tags: [String; 2],
 }
 
-impl Oracle {
-    fn new(mut conn: Conn) -> Self {
+impl<'a> Oracle<'a> {
+    fn new(server: &'a RedisServer) -> Self {
+        let mut client = server.client();
         let tag_with = |want: &dyn Fn(u16) -> bool| {
             (0..1_000_000)
                 .map(|i| format!("t{i}"))
@@ -261,7 +262,7 @@ impl Oracle {
         let first_slot = key_slot(format!("{{{first}}}").as_bytes());
         let second = tag_with(&|slot| slot < 16383 && slot != first_slot);
         for (tag, slot) in [(&unserved_tag, 16383), (&first, first_slot)] {
-            let reply = conn.call(&["CLUSTER", "KEYSLOT", &format!("{{{tag}}}")]);
+            let reply = client.cmd_str(&["CLUSTER", "KEYSLOT", &format!("{{{tag}}}")]);
             assert_eq!(
                 reply,
                 Reply::Int(i64::from(slot)),
@@ -269,7 +270,8 @@ impl Oracle {
             );
         }
         Oracle {
-            conn,
+            server,
+            client,
             server_arities: BTreeMap::new(),
             arity_differs: BTreeMap::new(),
             skipped_arity: 0,
@@ -291,9 +293,9 @@ impl Oracle {
         if let Some(&arity) = self.server_arities.get(&name) {
             return arity;
         }
-        let arity = match self.conn.call(&["COMMAND", "INFO", &name]) {
-            Reply::Array(items) => match items.first() {
-                Some(Reply::Array(info)) => match info.get(1) {
+        let arity = match self.client.cmd_str(&["COMMAND", "INFO", &name]) {
+            Reply::Array(Some(items)) => match items.first() {
+                Some(Reply::Array(Some(info))) => match info.get(1) {
                     Some(Reply::Int(arity)) => Some(*arity),
                     other => panic!("COMMAND INFO {name}: arity {other:?}"),
                 },
@@ -337,13 +339,13 @@ impl Oracle {
         let ours = commands::key_positions(argv);
         let mut request = vec!["COMMAND".to_owned(), "GETKEYS".to_owned()];
         request.extend(argv.iter().cloned());
-        let reply = self.conn.call(&request);
+        let reply = call(&mut self.client, &request);
         let shown = describe(ours.as_ref(), argv);
         let agree = match (&reply, &ours) {
-            (Reply::Array(items), Some(positions)) => {
+            (Reply::Array(Some(items)), Some(positions)) => {
                 let keys: Vec<Reply> = key_values(positions, argv, false)
                     .into_iter()
-                    .map(|k| Reply::Bulk(k.into_bytes()))
+                    .map(|k| Reply::Bulk(Some(k.into_bytes())))
                     .collect();
                 if sample && keys == *items {
                     let most = self.most_keys_shown.entry(name.to_owned()).or_default();
@@ -434,7 +436,7 @@ impl Oracle {
     /// `None` no routing error (CROSSSLOT or slot not served).
     fn expect(&mut self, argv: &[String], prefix: Option<&str>) -> bool {
         self.probes += 1;
-        let reply = self.conn.fresh().call(argv);
+        let reply = call(&mut self.server.client(), argv);
         let ok = match (&reply, prefix) {
             (Reply::Error(e), Some(prefix)) => e.starts_with(prefix),
             (_, Some(_)) => false,
@@ -476,6 +478,12 @@ fn generated_argvs(command: &CommandSpec) -> Vec<Vec<String>> {
     argvs
 }
 
+/// Sends `argv` on `client` and reads the reply.
+fn call(client: &mut Client, argv: &[String]) -> Reply {
+    let args: Vec<&[u8]> = argv.iter().map(String::as_bytes).collect();
+    client.cmd(&args)
+}
+
 fn split(sample: &str) -> Vec<String> {
     sample
         .split_whitespace()
@@ -505,230 +513,5 @@ fn describe(ours: Option<&KeyPositions>, argv: &[String]) -> String {
             key_values(p, argv, false),
             key_values(p, argv, true)
         ),
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// A private, minimal Redis harness: one cluster-mode redis-server on a free loopback
-// port, killed on drop, and a binary-safe RESP2 client. To be replaced by the shared
-// harness in tests/common once it exists.
-// ---------------------------------------------------------------------------------
-mod redis_helper {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::{TcpListener, TcpStream};
-    use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant};
-
-    /// A RESP2 reply.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub enum Reply {
-        Status(String),
-        Error(String),
-        Int(i64),
-        Bulk(Vec<u8>),
-        Nil,
-        Array(Vec<Reply>),
-    }
-
-    pub struct RedisServer {
-        child: Child,
-        port: u16,
-        _dir: tempfile::TempDir,
-    }
-
-    impl RedisServer {
-        /// Starts a server, or returns `None` after a loud notice when `redis-server`
-        /// is not installed (a failure instead under `CI` or `SLOTLINT_REQUIRE_REDIS=1`).
-        pub fn start_or_skip() -> Option<Self> {
-            let Some(binary) = find_binary() else {
-                let required = std::env::var_os("CI").is_some()
-                    || std::env::var("SLOTLINT_REQUIRE_REDIS").is_ok_and(|v| v == "1");
-                assert!(
-                    !required,
-                    "redis-server not found: install it (apt-get install -y redis-server)"
-                );
-                eprintln!(
-                    "\n########## SKIPPED: redis-server not found (apt-get install -y redis-server); \
-                     set SLOTLINT_REQUIRE_REDIS=1 to make this a failure ##########\n"
-                );
-                return None;
-            };
-            let mut last_error = String::new();
-            for _ in 0..5 {
-                match Self::try_start(&binary) {
-                    Ok(server) => return Some(server),
-                    Err(e) => last_error = e,
-                }
-            }
-            panic!("could not start {}: {last_error}", binary.display());
-        }
-
-        fn try_start(binary: &PathBuf) -> Result<Self, String> {
-            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-            let (port, bus_port) = (free_port()?, free_port()?);
-            let log =
-                std::fs::File::create(dir.path().join("redis.log")).map_err(|e| e.to_string())?;
-            let path = |name: &str| dir.path().join(name).display().to_string();
-            let child = Command::new(binary)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                // The bus port defaults to port + 10000, which may not exist.
-                .args(["--cluster-port", &bus_port.to_string()])
-                .args([
-                    "--cluster-enabled",
-                    "yes",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
-                .args([
-                    "--cluster-config-file",
-                    &path("nodes.conf"),
-                    "--dir",
-                    &path(""),
-                ])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().map_err(|e| e.to_string())?)
-                .stderr(log)
-                .spawn()
-                .map_err(|e| e.to_string())?;
-            let mut server = RedisServer {
-                child,
-                port,
-                _dir: dir,
-            };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(status)) = server.child.try_wait() {
-                    return Err(format!("exited with {status} (port {port} taken?)"));
-                }
-                if let Ok(mut conn) = Conn::open(port) {
-                    // Make sure we talk to our own process, not a stranger on the port.
-                    if let Reply::Bulk(info) = conn.call(&["INFO", "server"]) {
-                        let info = String::from_utf8_lossy(&info);
-                        let pid = format!("process_id:{}", server.child.id());
-                        if info.lines().any(|l| l.trim() == pid) {
-                            return Ok(server);
-                        }
-                        return Err(format!("port {port} answered by another server"));
-                    }
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err("no answer within 10s".into())
-        }
-
-        pub fn connect(&self) -> Conn {
-            Conn::open(self.port).expect("connect to redis-server")
-        }
-    }
-
-    impl Drop for RedisServer {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    /// `$SLOTLINT_REDIS_SERVER` when set, else `/usr/bin/redis-server` or the `PATH`.
-    fn find_binary() -> Option<PathBuf> {
-        if let Some(path) = std::env::var_os("SLOTLINT_REDIS_SERVER") {
-            return Some(PathBuf::from(path)).filter(|p| p.is_file());
-        }
-        let fixed = PathBuf::from("/usr/bin/redis-server");
-        if fixed.is_file() {
-            return Some(fixed);
-        }
-        std::env::split_paths(&std::env::var_os("PATH")?)
-            .map(|dir| dir.join("redis-server"))
-            .find(|p| p.is_file())
-    }
-
-    fn free_port() -> Result<u16, String> {
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-        Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
-    }
-
-    /// A RESP2 connection.
-    pub struct Conn {
-        port: u16,
-        reader: BufReader<TcpStream>,
-        writer: TcpStream,
-    }
-
-    impl Conn {
-        fn open(port: u16) -> std::io::Result<Self> {
-            let stream = TcpStream::connect(("127.0.0.1", port))?;
-            stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-            let writer = stream.try_clone()?;
-            Ok(Conn {
-                port,
-                reader: BufReader::new(stream),
-                writer,
-            })
-        }
-
-        /// Another connection to the same server.
-        pub fn fresh(&self) -> Conn {
-            Conn::open(self.port).expect("connect to redis-server")
-        }
-
-        /// Sends one command (an array of bulk strings) and reads its reply.
-        pub fn call<S: AsRef<[u8]>>(&mut self, argv: &[S]) -> Reply {
-            let mut out = format!("*{}\r\n", argv.len()).into_bytes();
-            for arg in argv {
-                let arg = arg.as_ref();
-                out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-                out.extend_from_slice(arg);
-                out.extend_from_slice(b"\r\n");
-            }
-            self.writer.write_all(&out).expect("write to redis-server");
-            self.read_reply().expect("read from redis-server")
-        }
-
-        fn read_line(&mut self) -> std::io::Result<String> {
-            let mut line = Vec::new();
-            self.reader.read_until(b'\n', &mut line)?;
-            if !line.ends_with(b"\r\n") {
-                return Err(std::io::Error::other("truncated reply"));
-            }
-            line.truncate(line.len() - 2);
-            Ok(String::from_utf8_lossy(&line).into_owned())
-        }
-
-        fn read_reply(&mut self) -> std::io::Result<Reply> {
-            let line = self.read_line()?;
-            let (kind, rest) = line
-                .split_at_checked(1)
-                .ok_or_else(|| std::io::Error::other("empty line"))?;
-            let number = || {
-                rest.parse::<i64>()
-                    .map_err(|_| std::io::Error::other(format!("bad number {rest}")))
-            };
-            Ok(match kind {
-                "+" => Reply::Status(rest.to_owned()),
-                "-" => Reply::Error(rest.to_owned()),
-                ":" => Reply::Int(number()?),
-                "$" => match usize::try_from(number()?) {
-                    Err(_) => Reply::Nil,
-                    Ok(len) => {
-                        let mut data = vec![0; len + 2];
-                        self.reader.read_exact(&mut data)?;
-                        data.truncate(len);
-                        Reply::Bulk(data)
-                    }
-                },
-                "*" => match usize::try_from(number()?) {
-                    Err(_) => Reply::Nil,
-                    Ok(len) => Reply::Array(
-                        (0..len)
-                            .map(|_| self.read_reply())
-                            .collect::<Result<_, _>>()?,
-                    ),
-                },
-                _ => return Err(std::io::Error::other(format!("unexpected reply {line}"))),
-            })
-        }
     }
 }

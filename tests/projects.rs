@@ -33,8 +33,13 @@ fn project_args(dir: &Path) -> Vec<String> {
     if let Ok(text) = std::fs::read_to_string(dir.join("args")) {
         return text.split_whitespace().map(str::to_string).collect();
     }
-    let mut args: Vec<String> = ["check", "--format", "gcc", "--color", "never"].map(String::from).into();
-    if !slotlint::config::FILE_NAMES.iter().any(|n| dir.join(n).exists()) {
+    let mut args: Vec<String> = ["check", "--format", "gcc", "--color", "never"]
+        .map(String::from)
+        .into();
+    if !slotlint::config::FILE_NAMES
+        .iter()
+        .any(|n| dir.join(n).exists())
+    {
         // Not the config of whatever directory the checkout sits in.
         args.push("--no-config".into());
     }
@@ -69,7 +74,9 @@ fn projects_match_their_expected_output() {
         }
         match std::fs::read_to_string(&expected_path) {
             Ok(expected) if expected == actual => {}
-            Ok(expected) => failures.push(format!("{name}: output differs\n--- expected\n{expected}--- actual\n{actual}")),
+            Ok(expected) => failures.push(format!(
+                "{name}: output differs\n--- expected\n{expected}--- actual\n{actual}"
+            )),
             Err(_) => failures.push(format!("{name}: missing {}", expected_path.display())),
         }
     }
@@ -84,9 +91,20 @@ fn moved_code_keeps_its_baselined_findings_known() {
     let dir = dir.path();
     std::fs::create_dir(dir.join("src")).unwrap();
     std::fs::write(dir.join("src/app.redis"), OLD).unwrap();
-    let (out, err, code) = slotlint(dir, &["check", "--no-config", "--write-baseline", "slotlint-baseline.json"]);
+    let (out, err, code) = slotlint(
+        dir,
+        &[
+            "check",
+            "--no-config",
+            "--write-baseline",
+            "slotlint-baseline.json",
+        ],
+    );
     assert_eq!((out.as_str(), code), ("", 0), "{err}");
-    assert_eq!(err, "slotlint: note: recorded 4 findings in slotlint-baseline.json\n");
+    assert_eq!(
+        err,
+        "slotlint: note: recorded 4 findings in slotlint-baseline.json\n"
+    );
 
     // Moved down, reordered, re-indented: nothing new.
     let moved = "# a header\n\nMULTI\nSET user:1:name a\n  SET   user:1:email b\nEXEC\n\nMGET foo bar\nMGET  foo  bar\nSET {session}:8f14e45f x\n";
@@ -96,24 +114,43 @@ fn moved_code_keeps_its_baselined_findings_known() {
     assert_eq!((out.as_str(), err.as_str(), code), ("", "", 0));
 
     // From a subdirectory, with the baseline named relative to it.
-    let (out, _, code) = slotlint(&dir.join("src"), &[&gcc[..], &["../slotlint-baseline.json", "."]].concat());
+    let (out, _, code) = slotlint(
+        &dir.join("src"),
+        &[&gcc[..], &["../slotlint-baseline.json", "."]].concat(),
+    );
     assert_eq!((out.as_str(), code), ("", 0));
 
     // A third equal finding and a new one are new.
-    std::fs::write(dir.join("src/app.redis"), format!("{moved}MGET foo bar\nMGET a b\n")).unwrap();
+    std::fs::write(
+        dir.join("src/app.redis"),
+        format!("{moved}MGET foo bar\nMGET a b\n"),
+    )
+    .unwrap();
     let (out, _, code) = slotlint(dir, &[&gcc[..], &["slotlint-baseline.json"]].concat());
     assert_eq!(code, 1);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines[0].starts_with("src/app.redis:11:1: error: `MGET`"), "{out}");
-    assert!(lines[1].starts_with("src/app.redis:12:1: error: `MGET`"), "{out}");
+    assert!(
+        lines[0].starts_with("src/app.redis:11:1: error: `MGET`"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("src/app.redis:12:1: error: `MGET`"),
+        "{out}"
+    );
 
     // Fixed findings leave stale entries, which a note counts.
     std::fs::write(dir.join("src/app.redis"), "MGET foo bar\n").unwrap();
     let (out, err, code) = slotlint(dir, &[&gcc[..], &["slotlint-baseline.json"]].concat());
     assert_eq!((out.as_str(), code), ("", 0));
-    assert!(err.starts_with("slotlint: note: 3 baseline entries match no finding any more"), "{err}");
-    let (_, err, _) = slotlint(dir, &[&gcc[..], &["slotlint-baseline.json", "--quiet"]].concat());
+    assert!(
+        err.starts_with("slotlint: note: 3 baseline entries match no finding any more"),
+        "{err}"
+    );
+    let (_, err, _) = slotlint(
+        dir,
+        &[&gcc[..], &["slotlint-baseline.json", "--quiet"]].concat(),
+    );
     assert_eq!(err, "");
 }
 
@@ -121,10 +158,25 @@ fn moved_code_keeps_its_baselined_findings_known() {
 fn a_missing_baseline_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.redis"), "MGET foo bar\n").unwrap();
-    let (out, err, code) = slotlint(dir.path(), &["check", "--no-config", "--baseline", "nope.json"]);
+    let (out, err, code) = slotlint(
+        dir.path(),
+        &["check", "--no-config", "--baseline", "nope.json"],
+    );
     assert_eq!((out.as_str(), code), ("", 2));
-    assert!(err.starts_with("slotlint: error: nope.json: cannot read baseline:"), "{err}");
-    let (_, err, code) = slotlint(dir.path(), &["check", "--baseline", "a.json", "--write-baseline", "b.json"]);
+    assert!(
+        err.starts_with("slotlint: error: nope.json: cannot read baseline:"),
+        "{err}"
+    );
+    let (_, err, code) = slotlint(
+        dir.path(),
+        &[
+            "check",
+            "--baseline",
+            "a.json",
+            "--write-baseline",
+            "b.json",
+        ],
+    );
     assert_eq!(code, 2, "{err}");
 }
 
@@ -133,7 +185,10 @@ fn init_writes_a_config_that_check_reads() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let (out, err, code) = slotlint(dir, &["init"]);
-    assert_eq!((out.as_str(), err.as_str(), code), ("slotlint: wrote slotlint.yaml\n", "", 0));
+    assert_eq!(
+        (out.as_str(), err.as_str(), code),
+        ("slotlint: wrote slotlint.yaml\n", "", 0)
+    );
     std::fs::write(dir.join("a.redis"), "MGET foo bar\n").unwrap();
     let (out, err, code) = slotlint(dir, &["check", "--format", "gcc"]);
     assert_eq!(code, 1, "{err}");
@@ -141,7 +196,10 @@ fn init_writes_a_config_that_check_reads() {
 
     let (_, err, code) = slotlint(dir, &["init"]);
     assert_eq!(code, 2);
-    assert_eq!(err, "slotlint: error: slotlint.yaml already exists; `slotlint init --force` replaces it\n");
+    assert_eq!(
+        err,
+        "slotlint: error: slotlint.yaml already exists; `slotlint init --force` replaces it\n"
+    );
     std::fs::write(dir.join("slotlint.yaml"), "rules: { SL002: off }\n").unwrap();
     assert_eq!(slotlint(dir, &["check"]).2, 0);
     assert_eq!(slotlint(dir, &["init", "--force"]).2, 0);
@@ -154,10 +212,16 @@ fn quiet_human_output_has_no_summary_even_in_color() {
     std::fs::write(dir.path().join("a.redis"), "MGET foo bar\n").unwrap();
     for color in ["never", "always"] {
         let (loud, _, _) = slotlint(dir.path(), &["check", "--no-config", "--color", color]);
-        let (quiet, _, code) = slotlint(dir.path(), &["check", "--no-config", "--color", color, "-q"]);
+        let (quiet, _, code) = slotlint(
+            dir.path(),
+            &["check", "--no-config", "--color", color, "-q"],
+        );
         assert_eq!(code, 1);
         assert!(loud.contains("1 error, 0 warnings, 0 info"), "{loud}");
         assert!(!quiet.contains("0 warnings"), "{quiet}");
-        assert!(quiet.contains("SL002") && loud.starts_with(&quiet), "{quiet}");
+        assert!(
+            quiet.contains("SL002") && loud.starts_with(&quiet),
+            "{quiet}"
+        );
     }
 }

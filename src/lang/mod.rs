@@ -45,10 +45,18 @@ impl Language {
     pub fn prefilter(self, text: &[u8]) -> bool {
         static LUA: std::sync::LazyLock<regex::bytes::Regex> =
             std::sync::LazyLock::new(|| regex::bytes::Regex::new("redis|server").expect("valid regex"));
+        // Python: redis-py imports and clients (`redis`, `RedisCluster`,
+        // `aioredis`, `self.redis`) or the receivers the front-end takes for
+        // a client whatever the imports (`r.`, `rc.`, `rds.`; see
+        // `python::clients::is_redisish_name`).
+        static PYTHON: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+            regex::bytes::Regex::new(r"(?i:redis)|\b(?:r|rc|rds)\s*\.").expect("valid regex")
+        });
         match self {
             // `redis.call`/`server.call` (Valkey) and friends; `lua_file`
             // gives an empty model without them.
             Language::Lua => LUA.is_match(text),
+            Language::Python => PYTHON.is_match(text),
             // redis-cli and schema files, and any language without its own test.
             _ => true,
         }

@@ -267,12 +267,13 @@ fn bad_bytes_make_one_problem() {
     assert_eq!(a.problems[0].span, Span::new(6, 10));
 }
 
+/// A large script with unbalanced garbage at the end is analyzed completely
+/// (speed is measured by scripts/bench-*, not here).
 #[test]
-#[ignore = "timing only"]
-fn big_input_is_fast() {
+fn big_input_is_analyzed_whole() {
     let unit = "local k{i} = 'p:' .. KEYS[1] .. ARGV[{i}]\nif x then redis.call('HSET', k{i}, 'f', (((1)))) end\nlocal t = {{ a = 1, b = function(q) return q end }}\n";
     let mut code = String::new();
-    for i in 0..20_000 {
+    for i in 0..2_000 {
         code.push_str(
             &unit
                 .replace("{i}", &i.to_string())
@@ -280,17 +281,9 @@ fn big_input_is_fast() {
                 .replace("}}", "}"),
         );
     }
-    let garbage: String = "(((( [ local a = ( x .. { function if do ".repeat(20_000);
-    code.push_str(&garbage);
-    let start = std::time::Instant::now();
+    code.push_str(&"(((( [ local a = ( x .. { function if do ".repeat(2_000));
     let a = analyze_full(code.as_bytes(), &identity_offsets(code.len()));
-    let elapsed = start.elapsed();
-    assert_eq!(a.script.key_uses.len(), 20_000);
-    assert!(
-        elapsed.as_secs() < 2,
-        "{elapsed:?} for {} bytes",
-        code.len()
-    );
+    assert_eq!(a.script.key_uses.len(), 2_000);
 }
 
 #[test]

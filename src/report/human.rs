@@ -24,7 +24,6 @@ fn emit_all(items: &[Located<'_>], w: &mut dyn WriteColor) -> io::Result<()> {
     // Items are sorted by path, so each file is added once, when it first appears.
     let mut current: Option<(&str, usize)> = None;
     let config = Config::default();
-    let (mut errors, mut warnings, mut infos) = (0, 0, 0);
     for item in items {
         let id = match current {
             Some((path, id)) if path == item.file.path => id,
@@ -35,11 +34,6 @@ fn emit_all(items: &[Located<'_>], w: &mut dyn WriteColor) -> io::Result<()> {
             }
         };
         let f = item.finding;
-        match f.severity {
-            Severity::Error => errors += 1,
-            Severity::Warning => warnings += 1,
-            Severity::Info => infos += 1,
-        }
         let severity = match f.severity {
             Severity::Error => CsSeverity::Error,
             Severity::Warning => CsSeverity::Warning,
@@ -63,21 +57,5 @@ fn emit_all(items: &[Located<'_>], w: &mut dyn WriteColor) -> io::Result<()> {
             .with_notes(notes);
         term::emit(w, &config, &files, &diagnostic).map_err(io::Error::other)?;
     }
-    if !items.is_empty() {
-        writeln!(
-            w,
-            "slotlint: {errors} error{}, {warnings} warning{}, {infos} info",
-            plural(errors),
-            plural(warnings)
-        )?;
-    }
     Ok(())
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -10,7 +10,7 @@ pub mod statistics;
 
 use std::io::{self, Write};
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::source::SourceFile;
 
 /// Output formats of `slotlint check`.
@@ -51,4 +51,20 @@ pub fn render(
         Format::Sarif => sarif::render(items, out),
         Format::Github => github::render(items, out),
     }
+}
+
+/// The closing line of the human format: `slotlint: 2 errors, 1 warning, 0 info`.
+pub fn summary(items: &[Located<'_>], out: &mut dyn Write) -> io::Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let count = |s: Severity| items.iter().filter(|i| i.finding.severity == s).count();
+    let (errors, warnings, infos) = (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    writeln!(
+        out,
+        "slotlint: {errors} error{}, {warnings} warning{}, {infos} info",
+        s(errors),
+        s(warnings)
+    )
 }

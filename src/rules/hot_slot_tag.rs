@@ -343,6 +343,7 @@ impl Rule for HotSlotTag {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::Span;
     use crate::rules::test_support::*;
     use super::*;
     use crate::keypattern::KeyPattern;

@@ -29,8 +29,13 @@ impl Rule for ScriptUndeclaredKey {
         for script in &cx.model.scripts {
             self.check_numkeys(script, out);
             for used in &script.key_uses {
-                if let Some(f) = self.judge_use(used) {
-                    out.push(f.label(script.span, "in this script"));
+                if let Some(mut f) = self.judge_use(used) {
+                    // A script inside a call (EVAL) is labelled with what the call passes;
+                    // a script file is the whole file, which needs no label.
+                    if let Some(n) = script.numkeys {
+                        f = f.label(script.span, format!("this script, called with numkeys {n}"));
+                    }
+                    out.push(f);
                 }
             }
         }

@@ -15,7 +15,8 @@ pub(crate) struct UnusedSuppression;
 /// The rule id.
 pub(crate) const ID: &str = "SL100";
 
-const HELP_PLACE: &str = "remove it; a suppression ignores findings that start on its own line, or, \
+const HELP_PLACE: &str =
+    "remove it; a suppression ignores findings that start on its own line, or, \
                           written on comment-only lines, on the line right below those comments";
 
 impl Rule for UnusedSuppression {
@@ -47,8 +48,11 @@ fn finding(span: Span, message: String) -> Finding {
 /// `slotlint: ignore`) that matched no finding.
 pub(crate) fn unused(span: Span, rule: Option<&str>) -> Finding {
     match rule {
-        Some(rule) => finding(span, format!("unused suppression: no {rule} finding to ignore here"))
-            .primary_label(format!("no {rule} finding here")),
+        Some(rule) => finding(
+            span,
+            format!("unused suppression: no {rule} finding to ignore here"),
+        )
+        .primary_label(format!("no {rule} finding here")),
         None => finding(span, "unused suppression: no finding to ignore here".into())
             .primary_label("no finding here"),
     }

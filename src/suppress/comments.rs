@@ -92,7 +92,10 @@ impl Scanner<'_> {
     }
 
     fn line_start(&self, at: usize) -> usize {
-        self.text[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+        self.text[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
     }
 
     /// A comment from the current position to the end of the line.
@@ -129,7 +132,9 @@ impl Scanner<'_> {
     fn redis_cli(&mut self) {
         while self.pos < self.text.len() {
             let end = self.line_end(self.pos);
-            let first = self.text[self.pos..end].iter().position(|b| !b.is_ascii_whitespace());
+            let first = self.text[self.pos..end]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace());
             if let Some(i) = first.filter(|&i| self.text[self.pos + i] == b'#') {
                 self.pos += i;
                 self.line_comment(1);
@@ -222,7 +227,10 @@ impl Scanner<'_> {
         if self.peek(0) != Some(b'[') {
             return None;
         }
-        let level = self.text[self.pos + 1..].iter().take_while(|&&b| b == b'=').count();
+        let level = self.text[self.pos + 1..]
+            .iter()
+            .take_while(|&&b| b == b'=')
+            .count();
         if self.peek(1 + level) == Some(b'[') {
             self.pos += level + 2;
             Some(level)
@@ -274,7 +282,11 @@ impl Scanner<'_> {
             .filter(|c| c.span.start >= header_start)
             .map_or(header.len(), |c| c.span.start - header_start);
         let code = header[..code_end].trim_ascii_end();
-        let indicators = code.iter().rev().take_while(|b| matches!(b, b'-' | b'+' | b'0'..=b'9')).count();
+        let indicators = code
+            .iter()
+            .rev()
+            .take_while(|b| matches!(b, b'-' | b'+' | b'0'..=b'9'))
+            .count();
         let head = &code[..code.len() - indicators];
         let is_header = matches!(head.last(), Some(b'|' | b'>'))
             && (head.len() == 1 || head[head.len() - 2].is_ascii_whitespace());
@@ -297,15 +309,23 @@ impl Scanner<'_> {
 }
 
 fn indentation(line: &[u8]) -> usize {
-    line.iter().take_while(|&&b| b == b' ' || b == b'\t').count()
+    line.iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
 }
 
 /// First index of `needle` in `hay`.
 pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(i) = hay.get(from..)?.iter().position(|&b| b == first) {
+        let at = from + i;
+        if hay[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
     }
-    hay.windows(needle.len()).position(|w| w == needle)
+    None
 }
 
 #[cfg(test)]
@@ -328,17 +348,27 @@ mod tests {
     #[test]
     fn yaml_comments_skip_quoted_and_block_scalars() {
         let text = "a: \"x # y\" # c1\nb: 'it''s # q' #c2\nc: x#y\nd: |\n  # text\n  more\ne: 1 # c3\nf: [\"#\", '#'] # c4\n";
-        assert_eq!(bodies(text, Language::Schema), vec![" c1", "c2", " c3", " c4"]);
+        assert_eq!(
+            bodies(text, Language::Schema),
+            vec![" c1", "c2", " c3", " c4"]
+        );
         // A plain scalar may hold an apostrophe.
         assert_eq!(bodies("k: it's # c\n", Language::Schema), vec![" c"]);
-        assert_eq!(bodies("k: >- # c\n  t # no\nz: 1\n", Language::Schema), vec![" c"]);
+        assert_eq!(
+            bodies("k: >- # c\n  t # no\nz: 1\n", Language::Schema),
+            vec![" c"]
+        );
     }
 
     #[test]
     fn lua_comments_and_strings() {
-        let text = "local a = '--x' -- c1\nlocal b = [[\n-- in string\n]] --[==[ c2\nc2 ]==]\nx=1--c3\n";
+        let text =
+            "local a = '--x' -- c1\nlocal b = [[\n-- in string\n]] --[==[ c2\nc2 ]==]\nx=1--c3\n";
         assert_eq!(bodies(text, Language::Lua), vec![" c1", " c2\nc2 ", "c3"]);
-        assert_eq!(bodies("#!lua flags=no-writes\n-- c\n", Language::Lua), vec![" c"]);
+        assert_eq!(
+            bodies("#!lua flags=no-writes\n-- c\n", Language::Lua),
+            vec![" c"]
+        );
     }
 
     fn code_bodies<'t>(text: &'t str, leaders: &'static [&'static str]) -> Vec<&'t str> {
@@ -361,8 +391,20 @@ mod tests {
     }
 
     #[test]
+    fn find_finds_the_first_match() {
+        assert_eq!(find(b"aab", b"ab"), Some(1));
+        assert_eq!(find(b"xslotlint:", b"slotlint:"), Some(1));
+        assert_eq!(find(b"a", b"ab"), None);
+        assert_eq!(find(b"", b"a"), None);
+        assert_eq!(find(b"abc", b""), None);
+    }
+
+    #[test]
     fn unterminated_input_never_panics() {
-        let cases = ["\"", "'", "[[", "--[[", "a: \"", "a: '", "d: |", "\\", "#", "--", "'''", "/*", "`", "\"\\"];
+        let cases = [
+            "\"", "'", "[[", "--[[", "a: \"", "a: '", "d: |", "\\", "#", "--", "'''", "/*", "`",
+            "\"\\",
+        ];
         for text in cases {
             for language in [Language::RedisCli, Language::Schema, Language::Lua] {
                 let _ = comments(text.as_bytes(), language);

@@ -220,18 +220,19 @@ pub fn require_redis() -> bool {
         || std::env::var("SLOTLINT_REQUIRE_REDIS").is_ok_and(|v| v == "1")
 }
 
-/// `redis-server` on the PATH (or `$REDIS_SERVER`).
+/// `redis-server` on the PATH (or `$SLOTLINT_REDIS_SERVER`, or `$REDIS_SERVER`).
 pub fn redis_server_path() -> Option<PathBuf> {
-    find_program("REDIS_SERVER", "redis-server")
+    find_program(&["SLOTLINT_REDIS_SERVER", "REDIS_SERVER"], "redis-server")
 }
 
 /// `redis-cli` on the PATH (or `$REDIS_CLI`).
 pub fn redis_cli_path() -> Option<PathBuf> {
-    find_program("REDIS_CLI", "redis-cli")
+    find_program(&["REDIS_CLI"], "redis-cli")
 }
 
-fn find_program(env: &str, name: &str) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(env) {
+/// The first of the `envs` overrides that is set, else `name` on the PATH.
+fn find_program(envs: &[&str], name: &str) -> Option<PathBuf> {
+    if let Some(path) = envs.iter().find_map(std::env::var_os) {
         // An explicit choice wins, and a wrong one counts as "not installed".
         return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
@@ -279,13 +280,24 @@ impl RedisServer {
     /// A one-node cluster owning all 16384 slots, `cluster_state:ok`. `None`
     /// (after a skip notice) when redis-server is missing and not required.
     pub fn start_cluster_single() -> Option<RedisServer> {
+        let server = RedisServer::start_cluster_slots(0, 16383)?;
+        server.wait_for_info(&[("cluster_state", "ok")]);
+        Some(server)
+    }
+
+    /// A one-node cluster owning slots `first..=last` only, so that a key of any
+    /// other slot gets `CLUSTERDOWN Hash slot not served` (routing probes). Does
+    /// not wait for `cluster_state:ok`, which a node missing slots never reaches.
+    pub fn start_cluster_slots(first: u16, last: u16) -> Option<RedisServer> {
         let bin = server_or_skip("the Redis oracle")?;
         let server = RedisServer::spawn(&bin);
-        let reply = server
-            .client()
-            .cmd_str(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
+        let reply = server.client().cmd_str(&[
+            "CLUSTER",
+            "ADDSLOTSRANGE",
+            &first.to_string(),
+            &last.to_string(),
+        ]);
         assert!(reply.is_ok(), "CLUSTER ADDSLOTSRANGE: {reply:?}");
-        server.wait_for_info(&[("cluster_state", "ok")]);
         Some(server)
     }
 
@@ -349,7 +361,17 @@ impl RedisServer {
             if let Ok(mut client) = Client::connect(port) {
                 if let Ok(Reply::Simple(pong)) = client.try_cmd(&[b"PING"]) {
                     if pong == "PONG" {
-                        return Ok(server);
+                        // A stranger that took the port meanwhile answers PING too.
+                        let info = client
+                            .try_cmd(&[b"INFO", b"server"])
+                            .ok()
+                            .and_then(|r| r.as_text())
+                            .unwrap_or_default();
+                        let pid = format!("process_id:{}", server.child.id());
+                        if info.lines().any(|l| l.trim() == pid) {
+                            return Ok(server);
+                        }
+                        return Err(format!("port {port} answered by another server"));
                     }
                 }
             }
