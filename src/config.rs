@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use marked_yaml::{Node, Span as YamlSpan};
 
 use crate::finding::{Finding, Severity};
-use crate::rules::{self, Options};
+use crate::rules::{self, NamingRule, Options};
 
 /// File names looked for, in order, in each directory walking up.
 pub const FILE_NAMES: &[&str] = &["slotlint.yaml", ".slotlint.yaml"];
@@ -121,6 +121,7 @@ impl Config {
                         config.exclude = globs;
                     }
                 }
+                "naming" => config.options.naming = naming(value, &err)?,
                 "low-cardinality-max" => {
                     let n = value.as_scalar().and_then(|s| s.as_str().parse::<u64>().ok()).filter(|&n| n > 0);
                     config.options.low_cardinality_max =
@@ -156,6 +157,34 @@ impl Config {
             }
         });
     }
+}
+
+/// `naming: { keys: REGEX, families: { NAME: REGEX } }`.
+fn naming(value: &Node, err: &dyn Fn(&YamlSpan, String) -> String) -> Result<Vec<NamingRule>, String> {
+    let regex = |node: &Node, family: Option<String>| -> Result<NamingRule, String> {
+        let text = node
+            .as_scalar()
+            .ok_or_else(|| err(node.span(), "a naming rule must be a regular expression".into()))?;
+        let regex = regex::Regex::new(text.as_str())
+            .map_err(|e| err(node.span(), format!("bad regular expression: {}", e.to_string().replace('\n', " "))))?;
+        Ok(NamingRule { regex, family })
+    };
+    let shape = "`naming` takes `keys: REGEX` and `families: { NAME: REGEX }`";
+    let map = value.as_mapping().ok_or_else(|| err(value.span(), shape.into()))?;
+    let mut out = Vec::new();
+    for (key, node) in map.iter() {
+        match key.as_str() {
+            "keys" => out.push(regex(node, None)?),
+            "families" => {
+                let families = node.as_mapping().ok_or_else(|| err(node.span(), shape.into()))?;
+                for (name, re) in families.iter() {
+                    out.push(regex(re, Some(name.as_str().to_string()))?);
+                }
+            }
+            other => return Err(err(key.span(), format!("unknown key `{other}` in `naming`: {shape}"))),
+        }
+    }
+    Ok(out)
 }
 
 fn strings(node: &Node) -> Option<Vec<String>> {
@@ -211,6 +240,16 @@ mod tests {
             parse("include: {a: b}\n").unwrap_err(),
             "cfg/slotlint.yaml:1:10: `include` must be a glob or a list of globs"
         );
+    }
+
+    #[test]
+    fn naming_rules() {
+        let c = parse("naming:\n  keys: '^[a-z:]+$'\n  families: { cart: '^cart' }\n").unwrap();
+        assert_eq!(c.options.naming.len(), 2);
+        assert_eq!(c.options.naming[1].family.as_deref(), Some("cart"));
+        let e = parse("naming:\n  keys: '(['\n").unwrap_err();
+        assert!(e.starts_with("cfg/slotlint.yaml:2:9: bad regular expression:"), "{e}");
+        assert!(parse("naming: { key: x }").unwrap_err().contains("unknown key `key` in `naming`"));
     }
 
     #[test]

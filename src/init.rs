@@ -37,6 +37,13 @@ exclude: []
 # values puts its key family on too few slots.
 low-cardinality-max: {}
 
+# SL012 key-naming: regular expressions keys must match, written with
+# interpolated values as <name>; for every key and per schema family.
+# naming:
+#   keys: '^[a-z0-9:{{}}<>_.-]+$'
+#   families:
+#     user_cart: '^\\{{user:<user_id>\\}}:cart$'
+
 # The level of each rule: error, warning, info or off. Keys are rule ids or
 # names; shown here at their defaults. `slotlint explain SL004` documents a
 # rule; `slotlint: ignore[SL004] reason` in a comment silences one finding.

@@ -93,12 +93,27 @@ fn fixtures_match_their_expected_output() {
     assert!(failures.is_empty(), "{} fixture failures:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// Rules that need a config to trigger (naming rules) have a project
+/// fixture `fixtures/projects/SLnnn_<case>/` instead.
+fn project_names() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects");
+    std::fs::read_dir(root)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[test]
 fn every_rule_has_a_triggering_and_a_clean_fixture() {
-    let names: Vec<String> = fixture_files()
+    let mut names: Vec<String> = fixture_files()
         .iter()
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
+    names.extend(project_names().into_iter().filter(|n| n.starts_with("SL")));
     for rule in slotlint::rules::RULES {
         assert!(
             names.iter().any(|n| n.starts_with(&format!("{}_", rule.id()))),

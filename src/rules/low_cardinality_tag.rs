@@ -187,6 +187,7 @@ mod tests {
         assert!(run(&LowCardinalityTag, &with_key(wide.clone())).is_empty());
         let options = Options {
             low_cardinality_max: 10_000,
+            ..Options::default()
         };
         assert_eq!(
             run_with(&LowCardinalityTag, &with_key(wide), &options).len(),

@@ -7,6 +7,7 @@ use crate::model::FileModel;
 mod cross_slot_command;
 mod cross_slot_transaction;
 mod hot_slot_tag;
+mod key_naming;
 mod low_cardinality_tag;
 mod malformed_hash_tag;
 mod node_local_command;
@@ -23,12 +24,23 @@ pub(crate) mod util;
 pub struct Options {
     /// A tag with at most this many distinct values is low-cardinality (SL005).
     pub low_cardinality_max: u64,
+    /// Naming rules for keys (SL012), from the config's `naming:`.
+    pub naming: Vec<NamingRule>,
+}
+
+/// One naming rule: keys (written with holes as `<name>`) must match `regex`.
+#[derive(Debug, Clone)]
+pub struct NamingRule {
+    pub regex: regex::Regex,
+    /// Only this schema family, or every key when `None`.
+    pub family: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             low_cardinality_max: 1024,
+            naming: Vec::new(),
         }
     }
 }
@@ -66,6 +78,7 @@ pub static RULES: &[&dyn Rule] = &[
     &script_undeclared_key::ScriptUndeclaredKey,
     &node_local_command::NodeLocalCommand,
     &non_atomic_split::NonAtomicSplit,
+    &key_naming::KeyNaming,
     &unused_suppression::UnusedSuppression,
 ];
 

@@ -6,8 +6,8 @@
 //! node is named by its `ip:port` (the address a `MOVED` redirect names), or by
 //! its id when the reply carries no address.
 //!
-//! One submodule per input form: [`yaml`] (`topology:` blocks), [`cluster_nodes`],
-//! [`slots_shards`] (`CLUSTER SLOTS` / `CLUSTER SHARDS` as redis-cli prints them).
+//! One submodule per input form: `yaml` (`topology:` blocks), `cluster_nodes`,
+//! `slots_shards` (`CLUSTER SLOTS` / `CLUSTER SHARDS` as redis-cli prints them).
 
 mod cluster_nodes;
 mod slots_shards;

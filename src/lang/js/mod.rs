@@ -1,0 +1,767 @@
+//! The JavaScript/TypeScript front-end (ioredis, node-redis): a tree-sitter
+//! parse, then a small abstract interpreter over the module, each class and
+//! each function body that tracks strings as key patterns, Redis clients,
+//! pipelines and scripts, and turns Redis calls into ops and groups.
+//!
+//! Statements here; expressions in `exprs`, Redis calls in `calls`, client
+//! kinds and method names in `clients`.
+
+mod calls;
+mod clients;
+mod exprs;
+#[cfg(test)]
+mod tests;
+mod value;
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::{Node, Parser};
+
+use super::redis_cli::Output;
+use crate::lang::Problem;
+use crate::model::{GroupKind, Span};
+use value::{merge, Lib, Literal, Val};
+
+/// Nesting deeper than this (statements or expressions) is not followed.
+const MAX_DEPTH: usize = 64;
+/// Same-file helper calls followed inside each other.
+const MAX_CALL_DEPTH: usize = 3;
+/// Files bigger than this are generated or bundled: skipped.
+const MAX_FILE: usize = 1_000_000;
+/// A line longer than this marks a minified file.
+const MAX_LINE: usize = 10_000;
+
+/// Which grammar reads the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    JavaScript,
+    TypeScript,
+    Tsx,
+}
+
+impl Dialect {
+    /// The dialect of a file extension (`ts`, `tsx`, `js`…), lowercase.
+    pub fn from_extension(ext: &str) -> Option<Dialect> {
+        match ext {
+            "js" | "mjs" | "cjs" | "jsx" => Some(Dialect::JavaScript),
+            "ts" | "mts" | "cts" => Some(Dialect::TypeScript),
+            "tsx" => Some(Dialect::Tsx),
+            _ => None,
+        }
+    }
+}
+
+type Env = HashMap<String, Val>;
+
+/// A pipeline or transaction being filled.
+#[derive(Debug, Clone)]
+struct Pipe {
+    client: Option<usize>,
+    kind: GroupKind,
+    span: Span,
+    ops: Vec<usize>,
+    /// How many loops were open where the pipeline was made.
+    loop_level: usize,
+    /// Made inside code that groups keys by slot.
+    guarded: bool,
+    done: bool,
+}
+
+/// A command made with ioredis `defineCommand`.
+#[derive(Debug, Clone)]
+struct Defined {
+    numkeys: Option<u32>,
+    lua: Option<Literal>,
+    span: Span,
+}
+
+/// The interpreter state for one file.
+struct Cx<'a> {
+    src: &'a [u8],
+    out: Output,
+    ioredis: bool,
+    node_redis: bool,
+    funcs: HashMap<String, Node<'a>>,
+    /// Function values by node id.
+    fn_nodes: HashMap<usize, Node<'a>>,
+    /// Function bodies already run for their ops.
+    ran: HashSet<usize>,
+    /// `this.x` bindings of each class, from its constructor and fields.
+    class_envs: HashMap<String, Env>,
+    module_env: Env,
+    env: Env,
+    pipes: Vec<Pipe>,
+    defined: HashMap<String, Defined>,
+    depth: usize,
+    call_depth: usize,
+    recording: bool,
+    returns: Vec<Val>,
+    /// Names bound by the loops (and iteration callbacks) around the code being run.
+    loop_vars: Vec<String>,
+    /// Inside a function that computes slots (`calculateSlot`): it groups keys by slot.
+    guarded: bool,
+    client_ids: HashMap<&'static str, usize>,
+    kinds: Vec<clients::ClientKind>,
+}
+
+/// Reads a JavaScript or TypeScript file. Never panics, whatever the bytes.
+pub fn parse(source: &[u8], dialect: Dialect) -> Output {
+    let mut out = Output::default();
+    if let Some(why) = too_big(source) {
+        out.problems.push(Problem {
+            span: Span::new(0, 0),
+            message: format!("{why}: looks generated or minified; skipped"),
+        });
+        return out;
+    }
+    let mut parser = Parser::new();
+    let language = match dialect {
+        Dialect::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+        Dialect::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        Dialect::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+    };
+    if parser.set_language(&language).is_err() {
+        return out;
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return out;
+    };
+    let mut cx = Cx::new(source);
+    cx.run(tree.root_node());
+    cx.out
+}
+
+/// Why a file is too big to be hand-written, if it is.
+fn too_big(source: &[u8]) -> Option<String> {
+    if source.len() > MAX_FILE {
+        return Some(format!("file of {} bytes", source.len()));
+    }
+    let longest = source.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
+    (longest > MAX_LINE).then(|| format!("a line of {longest} characters"))
+}
+
+impl<'a> Cx<'a> {
+    fn new(src: &'a [u8]) -> Self {
+        let has = |needle: &str| src.windows(needle.len()).any(|w| w == needle.as_bytes());
+        Cx {
+            src,
+            out: Output::default(),
+            ioredis: has("ioredis"),
+            node_redis: has("'redis'") || has("\"redis\"") || has("@redis/") || has("createCluster"),
+            funcs: HashMap::new(),
+            fn_nodes: HashMap::new(),
+            ran: HashSet::new(),
+            class_envs: HashMap::new(),
+            module_env: Env::new(),
+            env: Env::new(),
+            pipes: Vec::new(),
+            defined: HashMap::new(),
+            depth: 0,
+            call_depth: 0,
+            recording: false,
+            returns: Vec::new(),
+            loop_vars: Vec::new(),
+            guarded: false,
+            client_ids: HashMap::new(),
+            kinds: Vec::new(),
+        }
+    }
+
+    fn text(&self, node: Node<'_>) -> &'a str {
+        std::str::from_utf8(self.src.get(node.byte_range()).unwrap_or(&[])).unwrap_or("")
+    }
+
+    fn span(node: Node<'_>) -> Span {
+        Span::new(node.start_byte(), node.end_byte())
+    }
+
+    /// The model index of a client of this kind (one per kind and file).
+    fn client(&mut self, kind: clients::ClientKind) -> usize {
+        if let Some(&i) = self.client_ids.get(kind.label) {
+            return i;
+        }
+        self.out.model.clients.push(kind.to_client());
+        self.kinds.push(kind);
+        let i = self.out.model.clients.len() - 1;
+        self.client_ids.insert(kind.label, i);
+        i
+    }
+
+    /// Collects functions and classes; runs the module body once to learn its
+    /// constants and clients, then each constructor; then records ops from the
+    /// module body and every function and method.
+    fn run(&mut self, root: Node<'a>) {
+        self.collect(root, 0);
+        self.exec_block(root);
+        self.module_env = std::mem::take(&mut self.env);
+        let mut classes: Vec<(String, Node<'a>)> = self
+            .funcs
+            .iter()
+            .filter(|(k, n)| !k.contains('.') && is_class(**n))
+            .map(|(k, n)| (k.clone(), *n))
+            .collect();
+        classes.sort_by_key(|(_, n)| n.start_byte());
+        for (name, node) in classes {
+            self.class_env(&name, node);
+        }
+        self.recording = true;
+        self.env = self.module_env.clone();
+        self.exec_block(root);
+        self.flush_pipes();
+        let mut defs: Vec<(String, Node<'a>)> = self
+            .funcs
+            .iter()
+            .filter(|(_, n)| !is_class(**n))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        defs.sort_by_key(|(_, n)| n.start_byte());
+        for (name, def) in defs {
+            let class = name.split_once('.').map(|(c, _)| c.to_string());
+            self.run_function(def, class.as_deref());
+        }
+    }
+
+    /// Records top-level functions, classes and their methods.
+    fn collect(&mut self, node: Node<'a>, depth: usize) {
+        if depth > 4 {
+            return;
+        }
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "export_statement" => self.collect(child, depth + 1),
+                "function_declaration" | "generator_function_declaration" => {
+                    if let Some(name) = child.child_by_field_name("name") {
+                        self.funcs.insert(self.text(name).to_string(), child);
+                    }
+                }
+                "class_declaration" | "abstract_class_declaration" | "class" => {
+                    let Some(name) = child.child_by_field_name("name").map(|n| self.text(n).to_string()) else {
+                        continue;
+                    };
+                    self.funcs.insert(name.clone(), child);
+                    let Some(body) = child.child_by_field_name("body") else {
+                        continue;
+                    };
+                    let mut c = body.walk();
+                    for m in body.named_children(&mut c) {
+                        if m.kind() == "method_definition" {
+                            if let Some(mname) = m.child_by_field_name("name") {
+                                self.funcs.insert(format!("{name}.{}", self.text(mname)), m);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `this.x` bindings from field definitions and the constructor.
+    fn class_env(&mut self, name: &str, node: Node<'a>) {
+        let saved = std::mem::replace(&mut self.env, self.module_env.clone());
+        if let Some(body) = node.child_by_field_name("body") {
+            let mut c = body.walk();
+            for m in body.named_children(&mut c) {
+                if matches!(m.kind(), "field_definition" | "public_field_definition") {
+                    let prop = m.child_by_field_name("property").or_else(|| m.child_by_field_name("name"));
+                    if let (Some(p), Some(v)) = (prop, m.child_by_field_name("value")) {
+                        let val = self.eval(v);
+                        self.env.insert(format!("this.{}", self.text(p)), val);
+                    }
+                }
+            }
+        }
+        if let Some(ctor) = self.funcs.get(&format!("{name}.constructor")).copied() {
+            self.bind_params(ctor, None);
+            if let Some(b) = ctor.child_by_field_name("body") {
+                self.exec_block(b);
+            }
+        }
+        let env: Env = std::mem::take(&mut self.env)
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("this."))
+            .collect();
+        self.class_envs.insert(name.to_string(), env);
+        self.env = saved;
+    }
+
+    /// Binds a function's parameters: to the arguments when called, else to
+    /// opaque values named after them (or clients, by their type).
+    fn bind_params(&mut self, def: Node<'a>, args: Option<&[Val]>) {
+        let params = def
+            .child_by_field_name("parameters")
+            .or_else(|| def.child_by_field_name("parameter"));
+        let Some(params) = params else {
+            return;
+        };
+        let list: Vec<Node<'a>> = if params.kind() == "identifier" {
+            vec![params]
+        } else {
+            let mut c = params.walk();
+            params.named_children(&mut c).collect()
+        };
+        for (i, p) in list.into_iter().enumerate() {
+            let (pattern, default) = match p.kind() {
+                "required_parameter" | "optional_parameter" => {
+                    (p.child_by_field_name("pattern"), p.child_by_field_name("value"))
+                }
+                "assignment_pattern" => (p.child_by_field_name("left"), p.child_by_field_name("right")),
+                _ => (Some(p), None),
+            };
+            let Some(pattern) = pattern else { continue };
+            let passed = args.and_then(|a| a.get(i).cloned());
+            let val = match passed {
+                Some(v) => v,
+                None => self.param_value(p, pattern, default),
+            };
+            if pattern.kind() == "identifier" {
+                let name = self.text(pattern).to_string();
+                let mut c = p.walk();
+                if p.named_children(&mut c).any(|n| n.kind() == "accessibility_modifier") {
+                    self.env.insert(format!("this.{name}"), val.clone());
+                }
+                self.env.insert(name, val);
+            } else {
+                self.bind_opaque(pattern);
+            }
+        }
+    }
+
+    fn param_value(&mut self, p: Node<'a>, pattern: Node<'a>, default: Option<Node<'a>>) -> Val {
+        if let Some(ty) = p.child_by_field_name("type") {
+            if let Some(kind) = clients::from_annotation(self.text(ty), self.ioredis) {
+                return Val::Client(self.client(kind));
+            }
+        }
+        let name = self.text(pattern).to_string();
+        let mut o = value::Opaque {
+            name,
+            ..value::Opaque::default()
+        };
+        if let Some(d) = default {
+            match self.eval(d) {
+                Val::Str(s, _) => o.default = s.as_literal().map(<[u8]>::to_vec),
+                Val::Num(_) => o.numeric = true,
+                _ => {}
+            }
+        }
+        Val::Opaque(o)
+    }
+
+    /// Runs a function or method body on its own (recording), once.
+    fn run_function(&mut self, def: Node<'a>, class: Option<&str>) {
+        if !self.ran.insert(def.id()) {
+            return;
+        }
+        let mut env = self.module_env.clone();
+        if let Some(c) = class.and_then(|c| self.class_envs.get(c)) {
+            env.extend(c.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let saved_env = std::mem::replace(&mut self.env, env);
+        self.run_body(def, None);
+        self.env = saved_env;
+    }
+
+    /// Runs a function body in the current environment with its parameters
+    /// bound, flushing the pipelines it leaves open.
+    fn run_body(&mut self, def: Node<'a>, args: Option<&[Val]>) {
+        let saved_guard = self.guarded;
+        self.guarded |= groups_by_slot(self.text(def));
+        let pipes_before = self.pipes.len();
+        self.bind_params(def, args);
+        if let Some(body) = def.child_by_field_name("body") {
+            if body.kind() == "statement_block" {
+                self.exec_block(body);
+            } else {
+                self.eval(body);
+            }
+        }
+        for i in pipes_before..self.pipes.len() {
+            self.execute_pipe(i, None);
+        }
+        self.guarded = saved_guard;
+    }
+
+    fn exec_block(&mut self, block: Node<'a>) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        let mut cursor = block.walk();
+        let stmts: Vec<Node<'a>> = block.named_children(&mut cursor).collect();
+        for s in stmts {
+            self.exec_stmt(s);
+        }
+        self.depth -= 1;
+    }
+
+    fn exec_stmt(&mut self, stmt: Node<'a>) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        match stmt.kind() {
+            "expression_statement" => {
+                if let Some(e) = stmt.named_child(0) {
+                    self.eval(e);
+                }
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut c = stmt.walk();
+                let decls: Vec<Node<'a>> = stmt.named_children(&mut c).collect();
+                for d in decls.into_iter().filter(|d| d.kind() == "variable_declarator") {
+                    let value = d.child_by_field_name("value").map_or(Val::Unknown, |v| self.eval(v));
+                    if let Some(name) = d.child_by_field_name("name") {
+                        self.bind(name, value);
+                    }
+                }
+            }
+            "export_statement" => {
+                if let Some(d) = stmt.child_by_field_name("declaration") {
+                    self.exec_stmt(d);
+                } else if let Some(v) = stmt.child_by_field_name("value") {
+                    self.eval(v);
+                }
+            }
+            "import_statement" => self.import(stmt),
+            "function_declaration" | "generator_function_declaration" => {
+                if let Some(name) = stmt.child_by_field_name("name") {
+                    let name = self.text(name).to_string();
+                    self.fn_nodes.insert(stmt.id(), stmt);
+                    self.env.insert(name, Val::Func(stmt.id()));
+                }
+                // Nested functions run where they are declared.
+                if self.recording && self.depth > 1 && self.ran.insert(stmt.id()) {
+                    self.run_nested(stmt, None);
+                }
+            }
+            "class_declaration" | "abstract_class_declaration" => {}
+            "return_statement" => {
+                let v = stmt.named_child(0).map_or(Val::Unknown, |e| self.eval(e));
+                self.returns.push(v);
+            }
+            "if_statement" => self.exec_if(stmt),
+            "for_in_statement" => self.exec_for_in(stmt),
+            "for_statement" | "while_statement" | "do_statement" => {
+                for f in ["initializer", "condition", "increment"] {
+                    if let Some(n) = stmt.child_by_field_name(f) {
+                        if n.kind().ends_with("declaration") {
+                            self.exec_stmt(n);
+                        } else {
+                            self.eval(n);
+                        }
+                    }
+                }
+                let level = self.loop_vars.len();
+                let loop_names = assigned_names(self, stmt);
+                for n in &loop_names {
+                    self.env.insert(n.clone(), Val::opaque(n.clone()));
+                }
+                self.loop_vars.extend(loop_names);
+                if let Some(b) = stmt.child_by_field_name("body") {
+                    self.exec_stmt(b);
+                }
+                self.loop_vars.truncate(level);
+            }
+            "statement_block" | "program" => self.exec_block(stmt),
+            _ => self.exec_children(stmt),
+        }
+    }
+
+    /// Statements this walker does not model (try, switch, labels): their
+    /// parts run in order.
+    fn exec_children(&mut self, stmt: Node<'a>) {
+        self.depth += 1;
+        let mut cursor = stmt.walk();
+        let parts: Vec<Node<'a>> = stmt.named_children(&mut cursor).collect();
+        for part in parts {
+            if part.kind().ends_with("statement")
+                || part.kind().ends_with("declaration")
+                || part.kind().ends_with("_clause")
+                || matches!(part.kind(), "statement_block" | "switch_body" | "switch_case" | "switch_default")
+            {
+                self.exec_stmt(part);
+            } else {
+                self.eval(part);
+            }
+        }
+        self.depth -= 1;
+    }
+
+    fn exec_if(&mut self, stmt: Node<'a>) {
+        if let Some(c) = stmt.child_by_field_name("condition") {
+            self.eval(c);
+        }
+        let base = self.env.clone();
+        if let Some(b) = stmt.child_by_field_name("consequence") {
+            self.exec_stmt(b);
+        }
+        let then_env = std::mem::replace(&mut self.env, base);
+        if let Some(alt) = stmt.child_by_field_name("alternative") {
+            self.exec_children(alt);
+        }
+        let else_env = std::mem::take(&mut self.env);
+        self.env = merge_envs(then_env, else_env);
+    }
+
+    /// `for (const x of xs)`: `x` is one element, different on each turn.
+    fn exec_for_in(&mut self, stmt: Node<'a>) {
+        let right = stmt.child_by_field_name("right").map_or(Val::Unknown, |r| self.eval(r));
+        let of = stmt
+            .child_by_field_name("operator")
+            .is_none_or(|o| self.text(o) == "of");
+        let Some(left) = stmt.child_by_field_name("left") else {
+            return;
+        };
+        let level = self.loop_vars.len();
+        let elem = if of { self.element(&right, left) } else { None };
+        match (left.kind(), elem) {
+            ("identifier", Some(v)) => {
+                let name = self.text(left).to_string();
+                self.env.insert(name.clone(), v);
+                self.loop_vars.push(name);
+            }
+            _ => {
+                self.bind_opaque(left);
+                let names = pattern_names(self, left);
+                self.loop_vars.extend(names);
+            }
+        }
+        if let Some(b) = stmt.child_by_field_name("body") {
+            self.exec_stmt(b);
+        }
+        self.loop_vars.truncate(level);
+    }
+
+    /// The value of one element of an iterated value, if it says more than
+    /// an opaque value named after the loop variable; a family's loop
+    /// variables join the open loops.
+    fn element(&mut self, of: &Val, left: Node<'a>) -> Option<Val> {
+        match of {
+            Val::Nodes(_) => Some(Val::Client(self.client(clients::CLUSTER_NODE))),
+            Val::Family(elem, vars) => {
+                self.loop_vars.extend(vars.iter().cloned());
+                Some((**elem).clone())
+            }
+            Val::List(items) => {
+                let first = items.first()?;
+                if items.iter().all(|i| i == first) && !matches!(first, Val::Opaque(_)) {
+                    Some(first.clone())
+                } else {
+                    let _ = left;
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A function value declared inside another runs once where it appears,
+    /// with its parameters bound to `args` when known.
+    fn run_nested(&mut self, def: Node<'a>, args: Option<&[Val]>) {
+        let saved_env = self.env.clone();
+        let saved_returns = std::mem::take(&mut self.returns);
+        self.run_body(def, args);
+        self.returns = saved_returns;
+        self.env = saved_env;
+    }
+
+    fn import(&mut self, stmt: Node<'a>) {
+        let Some(source) = stmt.child_by_field_name("source") else {
+            return;
+        };
+        let module = self.text(source).trim_matches(|c| c == '"' || c == '\'' || c == '`');
+        let lib = module_lib(module);
+        let Some(lib) = lib else { return };
+        let mut stack = vec![stmt];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "import_specifier" => {
+                    let name = n.child_by_field_name("name").map_or("", |x| self.text(x));
+                    let alias = n.child_by_field_name("alias").map_or(name, |x| self.text(x));
+                    if let Some(v) = member_of_lib(lib, name) {
+                        self.env.insert(alias.to_string(), Val::Lib(v));
+                    }
+                }
+                "namespace_import" => {
+                    if let Some(id) = n.named_child(0) {
+                        self.env.insert(self.text(id).to_string(), Val::Lib(lib));
+                    }
+                }
+                "import_clause" => {
+                    let mut c = n.walk();
+                    for ch in n.named_children(&mut c) {
+                        if ch.kind() == "identifier" {
+                            self.env.insert(self.text(ch).to_string(), Val::Lib(lib));
+                        } else {
+                            stack.push(ch);
+                        }
+                    }
+                }
+                _ if stack.len() < 64 => {
+                    let mut c = n.walk();
+                    stack.extend(n.named_children(&mut c));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Binds a declaration target: a name gets the value (opaque values take
+    /// the name); `{ a, b } = lib` takes members; anything else is opaque.
+    fn bind(&mut self, target: Node<'a>, value: Val) {
+        match (target.kind(), &value) {
+            ("identifier", _) => {
+                let name = self.text(target).to_string();
+                let value = match value {
+                    Val::Opaque(o) => Val::Opaque(value::Opaque { name: name.clone(), ..o }),
+                    Val::Unknown => Val::opaque(name.clone()),
+                    other => other,
+                };
+                self.env.insert(name, value);
+            }
+            ("object_pattern", Val::Lib(lib)) => {
+                let lib = *lib;
+                let mut c = target.walk();
+                for p in target.named_children(&mut c) {
+                    let (key, alias) = match p.kind() {
+                        "shorthand_property_identifier_pattern" => (self.text(p), self.text(p)),
+                        "pair_pattern" => (
+                            p.child_by_field_name("key").map_or("", |k| self.text(k)),
+                            p.child_by_field_name("value").map_or("", |k| self.text(k)),
+                        ),
+                        _ => continue,
+                    };
+                    let v = member_of_lib(lib, key).map_or(Val::Unknown, Val::Lib);
+                    self.env.insert(alias.to_string(), v);
+                }
+            }
+            ("object_pattern", Val::Obj(props)) => {
+                let props = props.clone();
+                let mut c = target.walk();
+                for p in target.named_children(&mut c) {
+                    if p.kind() == "shorthand_property_identifier_pattern" {
+                        let name = self.text(p).to_string();
+                        let v = props
+                            .iter()
+                            .find(|(k, _)| *k == name)
+                            .map_or_else(|| Val::opaque(name.clone()), |(_, v)| v.clone());
+                        self.env.insert(name, v);
+                    } else {
+                        self.bind_opaque(p);
+                    }
+                }
+            }
+            _ => self.bind_opaque(target),
+        }
+    }
+
+    fn bind_opaque(&mut self, target: Node<'a>) {
+        for name in pattern_names(self, target) {
+            self.env.insert(name.clone(), Val::opaque(name));
+        }
+    }
+
+    /// Emits the groups of pipelines still holding ops.
+    fn flush_pipes(&mut self) {
+        for i in 0..self.pipes.len() {
+            self.execute_pipe(i, None);
+        }
+    }
+}
+
+/// Names bound by a destructuring pattern (or a plain identifier).
+fn pattern_names(cx: &Cx<'_>, target: Node<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![target];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "identifier" | "shorthand_property_identifier_pattern" => out.push(cx.text(n).to_string()),
+            _ if stack.len() < 64 && out.len() < 64 => {
+                let mut c = n.walk();
+                stack.extend(
+                    n.named_children(&mut c)
+                        .filter(|x| !matches!(x.kind(), "property_identifier" | "member_expression")),
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Plain names assigned inside a loop body (`i++`, `cursor = next`): they
+/// change from one turn to the next.
+fn assigned_names(cx: &Cx<'_>, stmt: Node<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![stmt];
+    let mut seen = 0usize;
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > 4096 {
+            break;
+        }
+        if matches!(n.kind(), "assignment_expression" | "augmented_assignment_expression" | "update_expression") {
+            let target = n
+                .child_by_field_name("left")
+                .or_else(|| n.child_by_field_name("argument"));
+            if let Some(t) = target.filter(|t| t.kind() == "identifier") {
+                out.push(cx.text(t).to_string());
+            }
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn is_class(n: Node<'_>) -> bool {
+    matches!(n.kind(), "class_declaration" | "abstract_class_declaration" | "class")
+}
+
+/// Whether code computes hash slots to group keys (`calculateSlot`,
+/// `cluster-key-slot`, a `getSlot` helper): its batches are per slot by design.
+fn groups_by_slot(text: &str) -> bool {
+    ["calculateSlot", "cluster-key-slot", "keySlot(", "getSlot(", "slotOf(", "clusterKeySlot"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
+/// The Redis library a module name is.
+fn module_lib(module: &str) -> Option<Lib> {
+    match module {
+        "ioredis" => Some(Lib::IoRedis),
+        "redis" | "@redis/client" | "@node-redis/client" => Some(Lib::NodeRedis),
+        _ => None,
+    }
+}
+
+/// A named export of a Redis library.
+fn member_of_lib(lib: Lib, name: &str) -> Option<Lib> {
+    match (lib, name) {
+        (Lib::IoRedis, "Cluster") => Some(Lib::IoCluster),
+        (Lib::IoRedis, "Redis" | "default") => Some(Lib::IoRedis),
+        (Lib::NodeRedis, "createClient") => Some(Lib::CreateClient),
+        (Lib::NodeRedis, "createCluster") => Some(Lib::CreateCluster),
+        _ => None,
+    }
+}
+
+/// Joins environments from paths that meet: a name with different values becomes opaque.
+fn merge_envs(mut a: Env, b: Env) -> Env {
+    for (k, v) in b {
+        match a.get(&k) {
+            Some(old) if old != &v => {
+                let merged = merge(old, &v, &k);
+                a.insert(k, merged);
+            }
+            Some(_) => {}
+            None => {
+                a.insert(k, v);
+            }
+        }
+    }
+    a
+}
