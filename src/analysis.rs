@@ -59,6 +59,14 @@ pub fn front_end(file: &SourceFile, language: Language) -> Result<(FileModel, Ve
             let out = lang::python::parse(&file.text);
             (out.model, out.problems)
         }
+        Language::Js(dialect) => {
+            let out = lang::js::parse(&file.text, dialect);
+            (out.model, out.problems)
+        }
+        Language::Rust => {
+            let out = lang::rust::parse(&file.text);
+            (out.model, out.problems)
+        }
         Language::Schema => {
             let schema = lang::yaml_schema::parse(&file.path, &file.text).map_err(|e| e.to_string())?;
             // A topology kept in its own file must load, like an inline one.

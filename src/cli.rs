@@ -181,16 +181,6 @@ fn list_rules(stdout: &mut dyn Write) -> io::Result<i32> {
 }
 
 fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
-    let paths = match (args.paths.is_empty(), &args.stdin_filename) {
-        (true, Some(_)) => vec![PathBuf::from("-")],
-        (true, None) => vec![PathBuf::from(".")],
-        (false, _) => args.paths.clone(),
-    };
-    let only_stdin = paths.iter().all(|p| p.as_os_str() == "-");
-    if args.stdin_filename.is_some() && !paths.iter().any(|p| p.as_os_str() == "-") {
-        writeln!(stderr, "slotlint: error: `--stdin-filename` names the text read from `-`, which is not among the paths")?;
-        return Ok(EXIT_USAGE);
-    }
     let config = if args.no_config {
         Config::default()
     } else {
@@ -203,27 +193,9 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             }
         }
     };
-    // An editor linting one buffer (`-` alone) wants that buffer's findings,
-    // not those of the config's schema files.
-    let config_schemas = if only_stdin { &[][..] } else { &config.schemas[..] };
-    let schemas: Vec<PathBuf> = config_schemas.iter().chain(&args.schema).cloned().collect();
     let cwd = std::env::current_dir()?;
-    let config_dir = config.path.as_deref().and_then(Path::parent).unwrap_or(&cwd);
-    let filter = match discover::Filter::new(config_dir, &config.include, &config.exclude) {
-        Ok(f) => f,
-        Err(e) => {
-            writeln!(stderr, "slotlint: error: {e}")?;
-            return Ok(EXIT_USAGE);
-        }
-    };
     let threads = discover::threads(args.threads);
-    let walk = WalkOptions {
-        filter: Arc::new(filter),
-        force_exclude: args.force_exclude,
-        threads,
-        stdin_filename: args.stdin_filename.clone(),
-    };
-    let mut targets = match discover::targets(&paths, &schemas, &walk) {
+    let mut targets = match find_targets(args, &config, threads) {
         Ok(t) => t,
         Err(e) => {
             writeln!(stderr, "slotlint: error: {e}")?;
@@ -242,7 +214,11 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     };
     let options = &config.options;
     let results = discover::parallel_map(&targets.files, threads, |t: &Target| {
-        let bytes = if t.stdin { Ok(stdin_text.clone()) } else { std::fs::read(&t.path) };
+        let bytes = if t.stdin {
+            Ok(stdin_text.clone())
+        } else {
+            std::fs::read(&t.path)
+        };
         match bytes {
             // No Redis-looking token: nothing for the front-end to find.
             Ok(bytes) if !t.language.prefilter(&bytes) => Ok(None),
@@ -252,7 +228,9 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
                 suppress::apply(&file, t.language, &mut result.findings);
                 config.apply(&mut result.findings);
                 // Only files with something to show stay in memory.
-                let keep = !result.findings.is_empty() || !result.problems.is_empty() || result.fatal.is_some();
+                let keep = !result.findings.is_empty()
+                    || !result.problems.is_empty()
+                    || result.fatal.is_some();
                 Ok(keep.then_some((file, result)))
             }
             Err(e) => Err(format!("{}: cannot read: {e}", t.display)),
@@ -355,6 +333,48 @@ fn finish(
     } else {
         EXIT_OK
     })
+}
+
+/// The files of a `check` run: the paths (`.` by default, `-` with just
+/// `--stdin-filename`), walked with the config's `include`/`exclude` (relative
+/// to its directory), plus the schema files.
+fn find_targets(
+    args: &CheckArgs,
+    config: &Config,
+    threads: usize,
+) -> Result<discover::Targets, String> {
+    let paths = match (args.paths.is_empty(), &args.stdin_filename) {
+        (true, Some(_)) => vec![PathBuf::from("-")],
+        (true, None) => vec![PathBuf::from(".")],
+        (false, _) => args.paths.clone(),
+    };
+    if args.stdin_filename.is_some() && !paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(
+            "`--stdin-filename` names the text read from `-`, which is not among the paths".into(),
+        );
+    }
+    // An editor linting one buffer (`-` alone) wants that buffer's findings,
+    // not those of the config's schema files.
+    let only_stdin = paths.iter().all(|p| p.as_os_str() == "-");
+    let config_schemas = if only_stdin {
+        &[][..]
+    } else {
+        &config.schemas[..]
+    };
+    let schemas: Vec<PathBuf> = config_schemas.iter().chain(&args.schema).cloned().collect();
+    let config_dir = config.path.as_deref().and_then(Path::parent);
+    let filter = discover::Filter::new(
+        config_dir.unwrap_or(Path::new(".")),
+        &config.include,
+        &config.exclude,
+    )?;
+    let walk = WalkOptions {
+        filter: Arc::new(filter),
+        force_exclude: args.force_exclude,
+        threads,
+        stdin_filename: args.stdin_filename.clone(),
+    };
+    discover::targets(&paths, &schemas, &walk)
 }
 
 /// Findings sorted by (path, line, column, rule) and deduplicated, so output

@@ -120,7 +120,9 @@ impl Filter {
     /// Whether `abs` itself matches `exclude` (its directories are checked
     /// as the walk descends, or by [`Filter::excluded_with_parents`]).
     fn excluded(&self, abs: &Path, is_dir: bool) -> bool {
-        self.exclude.as_ref().is_some_and(|gi| gi.matched(abs, is_dir).is_ignore())
+        self.exclude
+            .as_ref()
+            .is_some_and(|gi| gi.matched(abs, is_dir).is_ignore())
     }
 
     /// Whether `abs` or a directory above it (up to the filter's root) matches `exclude`.
@@ -131,7 +133,10 @@ impl Filter {
     /// Whether a walked file is kept by `include` (always, when it is empty).
     fn included(&self, abs: &Path) -> bool {
         let Some(gi) = &self.include else { return true };
-        gi.matched(abs, false).is_ignore() || self.parents(abs).any(|dir| gi.matched(dir, true).is_ignore())
+        gi.matched(abs, false).is_ignore()
+            || self
+                .parents(abs)
+                .any(|dir| gi.matched(dir, true).is_ignore())
     }
 
     /// The directories above `abs` strictly below the root, when `abs` is
@@ -148,8 +153,13 @@ impl Filter {
 /// explicit YAML files and `--schema` files are schemas. Directories are
 /// walked honouring ignore files, hidden-file rules and the config's globs;
 /// explicit paths are taken as they are unless `force_exclude`.
-pub fn targets(paths: &[PathBuf], schemas: &[PathBuf], options: &WalkOptions) -> Result<Targets, String> {
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+pub fn targets(
+    paths: &[PathBuf],
+    schemas: &[PathBuf],
+    options: &WalkOptions,
+) -> Result<Targets, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let mut out = Targets::default();
     for path in schemas {
         if !path.is_file() {
@@ -157,7 +167,9 @@ pub fn targets(paths: &[PathBuf], schemas: &[PathBuf], options: &WalkOptions) ->
         }
         push(&mut out.files, &cwd, path, Language::Schema);
     }
-    let mut probe = options.force_exclude.then(|| ExcludeProbe::new(&cwd, options.filter.clone()));
+    let mut probe = options
+        .force_exclude
+        .then(|| ExcludeProbe::new(&cwd, options.filter.clone()));
     let mut dirs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -165,7 +177,10 @@ pub fn targets(paths: &[PathBuf], schemas: &[PathBuf], options: &WalkOptions) ->
             continue;
         }
         let meta = std::fs::metadata(path).map_err(|e| format!("`{}`: {e}", path.display()))?;
-        if probe.as_mut().is_some_and(|p| p.excluded(path, meta.is_dir())) {
+        if probe
+            .as_mut()
+            .is_some_and(|p| p.excluded(path, meta.is_dir()))
+        {
             continue;
         }
         if meta.is_dir() {
@@ -174,15 +189,17 @@ pub fn targets(paths: &[PathBuf], schemas: &[PathBuf], options: &WalkOptions) ->
         }
         match language_of_explicit(path) {
             Some(language) => push(&mut out.files, &cwd, path, language),
-            None => out
-                .notes
-                .push(format!("{}: no front-end for this kind of file; skipped", display_in(&cwd, path))),
+            None => out.notes.push(format!(
+                "{}: no front-end for this kind of file; skipped",
+                display_in(&cwd, path)
+            )),
         }
     }
     if !dirs.is_empty() {
         walk(&dirs, &cwd, options, &mut out);
     }
-    out.files.sort_by(|a, b| (&a.display, !a.stdin).cmp(&(&b.display, !b.stdin)));
+    out.files
+        .sort_by(|a, b| (&a.display, !a.stdin).cmp(&(&b.display, !b.stdin)));
     out.files.dedup_by(|a, b| a.display == b.display);
     out.notes.sort();
     out.notes.dedup();
@@ -191,7 +208,12 @@ pub fn targets(paths: &[PathBuf], schemas: &[PathBuf], options: &WalkOptions) ->
 
 /// The target for `-`: named by `--stdin-filename` (a redis-cli file named
 /// `-` without it); none when that name has no front-end or is force-excluded.
-fn stdin_target(options: &WalkOptions, cwd: &Path, probe: Option<&mut ExcludeProbe>, out: &mut Targets) {
+fn stdin_target(
+    options: &WalkOptions,
+    cwd: &Path,
+    probe: Option<&mut ExcludeProbe>,
+    out: &mut Targets,
+) {
     let Some(name) = &options.stdin_filename else {
         out.files.push(Target {
             path: PathBuf::from("-"),
@@ -211,9 +233,10 @@ fn stdin_target(options: &WalkOptions, cwd: &Path, probe: Option<&mut ExcludePro
             language,
             stdin: true,
         }),
-        None => out
-            .notes
-            .push(format!("{}: no front-end for this kind of file; skipped", display_in(cwd, name))),
+        None => out.notes.push(format!(
+            "{}: no front-end for this kind of file; skipped",
+            display_in(cwd, name)
+        )),
     }
 }
 
@@ -252,7 +275,12 @@ fn keep_entry(entry: &DirEntry, filter: &Filter, cwd: &Path) -> bool {
         return true;
     }
     let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-    if is_dir && entry.file_name().to_str().is_some_and(|name| SKIP_DIRS.contains(&name)) {
+    if is_dir
+        && entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| SKIP_DIRS.contains(&name))
+    {
         return false;
     }
     filter.exclude.is_none() || !filter.excluded(&absolute(cwd, entry.path()), is_dir)
@@ -353,16 +381,21 @@ impl ExcludeProbe {
             .into_iter()
             .flat_map(Path::components)
             .chain(is_dir.then(|| relative.components().next_back()).flatten())
-            .any(|c| c.as_os_str().to_str().is_some_and(|name| SKIP_DIRS.contains(&name)));
+            .any(|c| {
+                c.as_os_str()
+                    .to_str()
+                    .is_some_and(|name| SKIP_DIRS.contains(&name))
+            });
         if skipped_dir {
             return true;
         }
         let relative = relative.to_path_buf();
         let options = WalkOptions::default();
-        let matcher = self
-            .matchers
-            .entry(root.clone())
-            .or_insert_with(|| builder(&[root], &self.cwd, &options).build_matchers().remove(0));
+        let matcher = self.matchers.entry(root.clone()).or_insert_with(|| {
+            builder(&[root], &self.cwd, &options)
+                .build_matchers()
+                .remove(0)
+        });
         matcher.matched(&relative, is_dir).is_ignore()
     }
 }
@@ -418,7 +451,11 @@ fn display_in(cwd: &Path, path: &Path) -> String {
 }
 
 /// Runs `f` over `items` on `threads` threads; results come back in input order.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.clamp(1, items.len().max(1));
     if threads == 1 {
         return items.iter().map(f).collect();

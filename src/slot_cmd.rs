@@ -451,7 +451,7 @@ fn plain_lines(chunk: &[u8], buf: &mut Vec<u8>) {
         // Without a `{` the whole key is hashed; with one, the slot engine says
         // which bytes.
         let hashed = if brace { slot::hashed_part(key) } else { key };
-        let slot = fast::slot_of_hashed(hashed);
+        let slot = slot::slot_of_hashed(hashed);
         push_u16(buf, slot);
         buf.push(b'\t');
         buf.extend_from_slice(key);
@@ -460,9 +460,9 @@ fn plain_lines(chunk: &[u8], buf: &mut Vec<u8>) {
     }
 }
 
-/// The fast path's two hot loops, a word at a time: finding the end of a line
-/// (and whether it holds a `{`), and CRC16-XMODEM slicing by 8 bytes. Both are
-/// checked against [`slot`] by the tests here and by the keyslot oracle.
+/// The fast path's hot loop, a word at a time: finding the end of a line (and
+/// whether it holds a `{`). Checked against a byte-at-a-time scan by the tests
+/// here.
 mod fast {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -502,67 +502,6 @@ mod fast {
             i += 1;
         }
         (i, brace)
-    }
-
-    const fn tables() -> [[u16; 256]; 8] {
-        let mut t = [[0u16; 256]; 8];
-        let mut i = 0;
-        while i < 256 {
-            #[allow(clippy::cast_possible_truncation)]
-            let mut crc = (i as u16) << 8;
-            let mut bit = 0;
-            while bit < 8 {
-                crc = if crc & 0x8000 != 0 {
-                    (crc << 1) ^ 0x1021
-                } else {
-                    crc << 1
-                };
-                bit += 1;
-            }
-            t[0][i] = crc;
-            i += 1;
-        }
-        let mut k = 1;
-        while k < 8 {
-            let mut i = 0;
-            while i < 256 {
-                let prev = t[k - 1][i];
-                t[k][i] = (prev << 8) ^ t[0][(prev >> 8) as usize];
-                i += 1;
-            }
-            k += 1;
-        }
-        t
-    }
-
-    /// `T[k][b]`: byte `b` fed into an empty register, then `k` zero bytes.
-    static T: [[u16; 256]; 8] = tables();
-
-    /// CRC16-XMODEM, 8 bytes per step.
-    #[inline]
-    pub(super) fn crc16(bytes: &[u8]) -> u16 {
-        let mut crc: u16 = 0;
-        let mut words = bytes.chunks_exact(8);
-        for b in &mut words {
-            let [hi, lo] = crc.to_be_bytes();
-            crc = T[7][usize::from(hi ^ b[0])]
-                ^ T[6][usize::from(lo ^ b[1])]
-                ^ T[5][usize::from(b[2])]
-                ^ T[4][usize::from(b[3])]
-                ^ T[3][usize::from(b[4])]
-                ^ T[2][usize::from(b[5])]
-                ^ T[1][usize::from(b[6])]
-                ^ T[0][usize::from(b[7])];
-        }
-        for &b in words.remainder() {
-            crc = (crc << 8) ^ T[0][usize::from((crc >> 8) as u8 ^ b)];
-        }
-        crc
-    }
-
-    #[inline]
-    pub(super) fn slot_of_hashed(bytes: &[u8]) -> u16 {
-        crc16(bytes) & (crate::slot::SLOT_COUNT - 1)
     }
 }
 
@@ -763,28 +702,6 @@ mod tests {
         assert_eq!(v[0]["escaped"], true);
         let (_, out, _) = run_with(&["--stdin", "--format", "json"], b"");
         assert_eq!(out, "[]\n");
-    }
-
-    #[test]
-    fn fast_crc_matches_slot_engine() {
-        for a in 0..=255u8 {
-            assert_eq!(fast::crc16(&[a]), slot::crc16(&[a]));
-            for b in 0..=255u8 {
-                assert_eq!(fast::crc16(&[a, b]), slot::crc16(&[a, b]));
-            }
-        }
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for len in 0..300 {
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x.to_le_bytes()[0]
-                })
-                .collect();
-            assert_eq!(fast::crc16(&bytes), slot::crc16(&bytes), "{bytes:?}");
-        }
     }
 
     #[test]

@@ -92,7 +92,12 @@ impl Tree {
         let mut all = vec!["check", "--format", "gcc"];
         all.extend_from_slice(args);
         let run = self.run(&all);
-        assert!(run.code == 0 || run.code == 1, "{args:?}: exit {}\n{}", run.code, run.stderr);
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{args:?}: exit {}\n{}",
+            run.code,
+            run.stderr
+        );
         files_of(&run.stdout)
     }
 
@@ -118,7 +123,10 @@ fn files_of(gcc: &str) -> Vec<String> {
 }
 
 fn has_git() -> bool {
-    Command::new("git").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn ignored_tree() -> Tree {
@@ -143,8 +151,14 @@ fn ignored_tree() -> Tree {
 #[test]
 fn walk_honours_ignore_files_and_hidden_rules_outside_git() {
     let tree = ignored_tree();
-    assert_eq!(tree.linted(&[]), ["src/a.redis", "src/c.redis", "src/keep.lua"]);
-    assert_eq!(tree.linted(&["src"]), ["src/a.redis", "src/c.redis", "src/keep.lua"]);
+    assert_eq!(
+        tree.linted(&[]),
+        ["src/a.redis", "src/c.redis", "src/keep.lua"]
+    );
+    assert_eq!(
+        tree.linted(&["src"]),
+        ["src/a.redis", "src/c.redis", "src/keep.lua"]
+    );
 }
 
 #[test]
@@ -174,8 +188,20 @@ fn walk_honours_global_git_excludes() {
 fn explicit_paths_are_linted_even_when_ignored() {
     let tree = ignored_tree();
     assert_eq!(
-        tree.linted(&["build/d.redis", "notes/e.redis", ".hidden/f.redis", "src/gen", "target/i.redis"]),
-        [".hidden/f.redis", "build/d.redis", "notes/e.redis", "src/gen/b.redis", "target/i.redis"]
+        tree.linted(&[
+            "build/d.redis",
+            "notes/e.redis",
+            ".hidden/f.redis",
+            "src/gen",
+            "target/i.redis"
+        ]),
+        [
+            ".hidden/f.redis",
+            "build/d.redis",
+            "notes/e.redis",
+            "src/gen/b.redis",
+            "target/i.redis"
+        ]
     );
 }
 
@@ -200,7 +226,9 @@ fn force_exclude_skips_ignored_explicit_paths() {
     assert_eq!(tree.linted(&args), ["src/a.redis", "src/keep.lua"]);
     // Absolute paths too.
     let abs = tree.root().join("build/d.redis");
-    assert!(tree.linted(&["--force-exclude", abs.to_str().unwrap()]).is_empty());
+    assert!(tree
+        .linted(&["--force-exclude", abs.to_str().unwrap()])
+        .is_empty());
 }
 
 /// Naming every file with `--force-exclude` lints exactly what the walk
@@ -236,7 +264,10 @@ fn config_include_and_exclude() {
         ("src/legacy/b.redis", CROSS_SLOT),
         ("src/c.gen.redis", CROSS_SLOT),
         ("scripts/d.lua", "return redis.call('MGET', 'a', 'b')\n"),
-        ("scripts/deep/e.lua", "return redis.call('MGET', 'a', 'b')\n"),
+        (
+            "scripts/deep/e.lua",
+            "return redis.call('MGET', 'a', 'b')\n",
+        ),
         ("other/f.redis", CROSS_SLOT),
         ("g.redis", CROSS_SLOT),
         (
@@ -254,7 +285,12 @@ fn config_include_and_exclude() {
         ["other/f.redis", "src/legacy/b.redis"]
     );
     assert_eq!(
-        tree.linted(&["--force-exclude", "other/f.redis", "src/legacy/b.redis", "src/c.gen.redis"]),
+        tree.linted(&[
+            "--force-exclude",
+            "other/f.redis",
+            "src/legacy/b.redis",
+            "src/c.gen.redis"
+        ]),
         ["other/f.redis"]
     );
     // --no-config drops the globs.
@@ -279,32 +315,77 @@ fn stdin_with_a_file_name() {
     // Plain `-`: a redis-cli file shown as `-`.
     let run = tree.run_in("", &[&gcc[..], &["-"]].concat(), CROSS_SLOT.as_bytes());
     assert_eq!(run.code, 1);
-    assert!(run.stdout.starts_with("-:1:1: error: transaction spans hash slots"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("-:1:1: error: transaction spans hash slots"),
+        "{}",
+        run.stdout
+    );
     // The name picks the language and the path shown; the file need not exist.
     let lua = b"redis.call('SET', 'x', 1)\nreturn redis.call('MGET', 'a', KEYS[1])\n";
-    let run = tree.run_in("", &[&gcc[..], &["--stdin-filename", "lib/new.lua", "-"]].concat(), lua);
-    assert!(run.stdout.lines().all(|l| l.starts_with("lib/new.lua:")), "{}", run.stdout);
+    let run = tree.run_in(
+        "",
+        &[&gcc[..], &["--stdin-filename", "lib/new.lua", "-"]].concat(),
+        lua,
+    );
+    assert!(
+        run.stdout.lines().all(|l| l.starts_with("lib/new.lua:")),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("[SL007]"), "{}", run.stdout);
     // `--stdin-filename` alone reads stdin too.
-    let run = tree.run_in("", &[&gcc[..], &["--stdin-filename", "a.redis"]].concat(), CROSS_SLOT.as_bytes());
+    let run = tree.run_in(
+        "",
+        &[&gcc[..], &["--stdin-filename", "a.redis"]].concat(),
+        CROSS_SLOT.as_bytes(),
+    );
     assert!(run.stdout.starts_with("a.redis:1:1:"), "{}", run.stdout);
     // With --force-exclude an ignored name gives nothing (what editors want).
-    let args = [&gcc[..], &["--force-exclude", "--stdin-filename", "build/x.redis", "-"]].concat();
+    let args = [
+        &gcc[..],
+        &["--force-exclude", "--stdin-filename", "build/x.redis", "-"],
+    ]
+    .concat();
     let run = tree.run_in("", &args, CROSS_SLOT.as_bytes());
     assert_eq!((run.code, run.stdout.as_str()), (0, ""));
     // Without it, the ignored name is linted.
-    let run = tree.run_in("", &[&gcc[..], &["--stdin-filename", "build/x.redis"]].concat(), CROSS_SLOT.as_bytes());
-    assert!(run.stdout.starts_with("build/x.redis:1:1:"), "{}", run.stdout);
+    let run = tree.run_in(
+        "",
+        &[&gcc[..], &["--stdin-filename", "build/x.redis"]].concat(),
+        CROSS_SLOT.as_bytes(),
+    );
+    assert!(
+        run.stdout.starts_with("build/x.redis:1:1:"),
+        "{}",
+        run.stdout
+    );
     // A name with no front-end is noted and skipped.
-    let run = tree.run_in("", &[&gcc[..], &["--stdin-filename", "notes.txt", "-"]].concat(), CROSS_SLOT.as_bytes());
+    let run = tree.run_in(
+        "",
+        &[&gcc[..], &["--stdin-filename", "notes.txt", "-"]].concat(),
+        CROSS_SLOT.as_bytes(),
+    );
     assert_eq!(run.code, 0);
-    assert!(run.stderr.contains("notes.txt: no front-end"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("notes.txt: no front-end"),
+        "{}",
+        run.stderr
+    );
     // Mixed with files.
     tree.write("f.redis", CROSS_SLOT);
-    let run = tree.run_in("", &[&gcc[..], &["--stdin-filename", "e.redis", "f.redis", "-"]].concat(), CROSS_SLOT.as_bytes());
+    let run = tree.run_in(
+        "",
+        &[&gcc[..], &["--stdin-filename", "e.redis", "f.redis", "-"]].concat(),
+        CROSS_SLOT.as_bytes(),
+    );
     assert_eq!(files_of(&run.stdout), ["e.redis", "f.redis"]);
     // A name without `-` is a usage error.
-    let run = tree.run_in("", &[&gcc[..], &["--stdin-filename", "e.redis", "f.redis"]].concat(), b"");
+    let run = tree.run_in(
+        "",
+        &[&gcc[..], &["--stdin-filename", "e.redis", "f.redis"]].concat(),
+        b"",
+    );
     assert_eq!(run.code, 2);
 }
 
@@ -312,7 +393,10 @@ fn stdin_with_a_file_name() {
 fn stdin_leaves_the_configs_schemas_alone() {
     let tree = Tree::new(&[
         ("slotlint.yaml", "schema: s.keys.yaml\n"),
-        ("s.keys.yaml", "families:\n  session:\n    pattern: \"{session}:<id>\"\n"),
+        (
+            "s.keys.yaml",
+            "families:\n  session:\n    pattern: \"{session}:<id>\"\n",
+        ),
     ]);
     let run = tree.run_in("", &["check", "--format", "gcc", "-"], b"GET a\n");
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
@@ -334,7 +418,10 @@ fn busy_tree() -> Tree {
             );
         }
         tree.write(&format!("d{d}/plain.lua"), "return 1\n");
-        tree.write(&format!("d{d}/bad.redis"), "SET \"unterminated\nMULTI\nEXEC\n");
+        tree.write(
+            &format!("d{d}/bad.redis"),
+            "SET \"unterminated\nMULTI\nEXEC\n",
+        );
     }
     tree
 }
@@ -350,8 +437,14 @@ fn parallel_output_is_byte_identical_to_serial() {
             for _ in 0..3 {
                 let parallel = tree.run(&["check", "--format", format, "--threads", threads]);
                 assert_eq!(parallel.code, serial.code);
-                assert!(parallel.stdout == serial.stdout, "{format} -j {threads}: stdout differs");
-                assert!(parallel.stderr == serial.stderr, "{format} -j {threads}: stderr differs");
+                assert!(
+                    parallel.stdout == serial.stdout,
+                    "{format} -j {threads}: stdout differs"
+                );
+                assert!(
+                    parallel.stderr == serial.stderr,
+                    "{format} -j {threads}: stderr differs"
+                );
             }
         }
     }
@@ -370,13 +463,24 @@ fn prefilter_keeps_every_fixture_with_findings() {
                 stack.push(path);
                 continue;
             }
-            let Some(language) = slotlint::lang::Language::from_path(&path) else { continue };
+            let Some(language) = slotlint::lang::Language::from_path(&path) else {
+                continue;
+            };
             // `SLnnn_<case>` fixtures trigger their rule; `ok_*` ones stay clean.
-            if !path.file_name().unwrap().to_string_lossy().starts_with("SL") {
+            if !path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("SL")
+            {
                 continue;
             }
             let text = fs::read(&path).unwrap();
-            assert!(language.prefilter(&text), "{} has findings but fails the prefilter", path.display());
+            assert!(
+                language.prefilter(&text),
+                "{} has findings but fails the prefilter",
+                path.display()
+            );
             checked += 1;
         }
     }

@@ -62,7 +62,8 @@ fn pre_commit() -> Option<Vec<String>> {
 /// The hook definitions of the manifest, by id.
 fn hooks() -> Vec<(String, Node)> {
     let options = marked_yaml::LoaderOptions::default().toplevel_sequence();
-    let root = marked_yaml::parse_yaml_with_options(0, MANIFEST, options).expect("manifest is YAML");
+    let root =
+        marked_yaml::parse_yaml_with_options(0, MANIFEST, options).expect("manifest is YAML");
     root.as_sequence()
         .expect("manifest is a list of hooks")
         .iter()
@@ -87,10 +88,21 @@ fn manifest_declares_both_hooks() {
     let ids: Vec<&str> = hooks.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, ["slotlint", "slotlint-system"]);
     for (id, hook) in &hooks {
-        assert_eq!(field(hook, "entry"), "slotlint check --force-exclude", "{id}");
+        assert_eq!(
+            field(hook, "entry"),
+            "slotlint check --force-exclude",
+            "{id}"
+        );
         assert_eq!(field(hook, "require_serial"), "false", "{id}");
-        let types = hook.as_mapping().unwrap().get_sequence("types").expect("types");
-        let types: Vec<&str> = types.iter().map(|t| t.as_scalar().unwrap().as_str()).collect();
+        let types = hook
+            .as_mapping()
+            .unwrap()
+            .get_sequence("types")
+            .expect("types");
+        let types: Vec<&str> = types
+            .iter()
+            .map(|t| t.as_scalar().unwrap().as_str())
+            .collect();
         assert_eq!(types, ["text"], "{id}");
     }
     assert_eq!(field(&hooks[0].1, "language"), "rust");
@@ -169,9 +181,14 @@ impl Repo {
     fn command(&self, program: &str, dir: &Path) -> Command {
         let mut cmd = Command::new(program);
         // `slotlint` on the PATH is the binary under test.
-        let bin_dir = Path::new(env!("CARGO_BIN_EXE_slotlint")).parent().unwrap().to_path_buf();
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_slotlint"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
         let path = std::env::var_os("PATH").unwrap_or_default();
-        let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&path))).unwrap();
+        let path =
+            std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&path)))
+                .unwrap();
         cmd.current_dir(dir)
             .env("PATH", path)
             .env("GIT_CONFIG_GLOBAL", self.tmp.path().join("gitconfig"))
@@ -179,15 +196,26 @@ impl Repo {
             .env("PRE_COMMIT_HOME", self.tmp.path().join("pre-commit-cache"))
             .env("NO_COLOR", "1")
             // The `language: rust` hook's `cargo install` reuses its build between runs.
-            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-rust"))
+            .env(
+                "CARGO_TARGET_DIR",
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-rust"),
+            )
             .env_remove("SKIP")
             .env_remove("PRE_COMMIT_ALLOW_NO_CONFIG");
         cmd
     }
 
     fn git(&self, dir: &Path, args: &[&str]) -> Output {
-        let out = self.command("git", dir).args(args).output().expect("run git");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .command("git", dir)
+            .args(args)
+            .output()
+            .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out
     }
 
@@ -211,7 +239,11 @@ impl Repo {
             .args(["run", "--color", "never"])
             .output()
             .expect("run pre-commit");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         (out.status.success(), text)
     }
 
@@ -237,7 +269,10 @@ impl Repo {
         let (ok, out) = self.run();
         assert!(!ok, "a cross-slot transaction must fail the hook:\n{out}");
         assert!(out.contains(hook_name) && out.contains("Failed"), "{out}");
-        assert!(out.contains("SL001") && out.contains("app/checkout.redis"), "{out}");
+        assert!(
+            out.contains("SL001") && out.contains("app/checkout.redis"),
+            "{out}"
+        );
         assert!(out.contains("transaction spans hash slots"), "{out}");
 
         self.write("app/checkout.redis", SAME_SLOT);
@@ -251,13 +286,18 @@ impl Repo {
         self.write("generated/old.redis", CROSS_SLOT);
         self.stage(&[".gitignore", "generated/old.redis"]);
         let (ok, out) = self.run();
-        assert!(ok, "an ignored file must be skipped (--force-exclude):\n{out}");
+        assert!(
+            ok,
+            "an ignored file must be skipped (--force-exclude):\n{out}"
+        );
     }
 }
 
 #[test]
 fn pre_commit_hook_from_the_manifest() {
-    let Some(pre_commit) = pre_commit() else { return };
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
     let repo = Repo::new(pre_commit);
     let (source, rev) = repo.hook_source();
     repo.write(
@@ -272,7 +312,9 @@ fn pre_commit_hook_from_the_manifest() {
 
 #[test]
 fn pre_commit_local_hook() {
-    let Some(pre_commit) = pre_commit() else { return };
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
     let repo = Repo::new(pre_commit);
     let files = field(&hooks()[1].1, "files");
     repo.write(
@@ -293,13 +335,24 @@ fn pre_commit_local_hook() {
 #[test]
 #[ignore = "builds slotlint with cargo install (minutes); run with --ignored"]
 fn pre_commit_rust_hook_builds_from_source() {
-    let Some(pre_commit) = pre_commit() else { return };
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
     let repo = Repo::new(pre_commit);
     // A committed copy of this working tree (tracked and untracked files,
     // minus ignored ones), as pre-commit clones hook sources from git.
     let source = repo.tmp.path().join("source");
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let listed = repo.git(manifest_dir, &["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+    let listed = repo.git(
+        manifest_dir,
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+    );
     for name in listed.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
         let name = String::from_utf8_lossy(name).into_owned();
         let from = manifest_dir.join(&name);
@@ -312,7 +365,9 @@ fn pre_commit_rust_hook_builds_from_source() {
     repo.git(&source, &["init", "-q"]);
     repo.git(&source, &["add", "-A"]);
     repo.git(&source, &["commit", "-q", "-m", "source"]);
-    let rev = String::from_utf8_lossy(&repo.git(&source, &["rev-parse", "HEAD"]).stdout).trim().to_string();
+    let rev = String::from_utf8_lossy(&repo.git(&source, &["rev-parse", "HEAD"]).stdout)
+        .trim()
+        .to_string();
     repo.write(
         ".pre-commit-config.yaml",
         &format!(

@@ -41,6 +41,7 @@ fn lint(fence: &str, body: &str, rule: &str) -> String {
         "yaml" => "example.keys.yaml",
         "lua" => "example.lua",
         "python" => "example.py",
+        "javascript" => "example.js",
         other => panic!("{rule}: unknown example fence `{other}`"),
     };
     std::fs::write(dir.path().join(name), body).unwrap();

@@ -3,9 +3,15 @@ use super::*;
 #[test]
 fn absolute_resolves_dots() {
     let cwd = Path::new("/w/p");
-    assert_eq!(absolute(cwd, Path::new("./a/../b/c")), PathBuf::from("/w/p/b/c"));
+    assert_eq!(
+        absolute(cwd, Path::new("./a/../b/c")),
+        PathBuf::from("/w/p/b/c")
+    );
     assert_eq!(absolute(cwd, Path::new("../x")), PathBuf::from("/w/x"));
-    assert_eq!(absolute(cwd, Path::new("/abs/./y")), PathBuf::from("/abs/y"));
+    assert_eq!(
+        absolute(cwd, Path::new("/abs/./y")),
+        PathBuf::from("/abs/y")
+    );
 }
 
 #[test]
@@ -13,7 +19,10 @@ fn display_is_relative_without_dot_slash() {
     let cwd = Path::new("/w/p");
     assert_eq!(display_in(cwd, Path::new("/w/p/src/a.lua")), "src/a.lua");
     assert_eq!(display_in(cwd, Path::new("./src/a.lua")), "src/a.lua");
-    assert_eq!(display_in(cwd, Path::new("/elsewhere/a.lua")), "/elsewhere/a.lua");
+    assert_eq!(
+        display_in(cwd, Path::new("/elsewhere/a.lua")),
+        "/elsewhere/a.lua"
+    );
     assert_eq!(display_in(cwd, Path::new("../a.lua")), "../a.lua");
 }
 
@@ -42,14 +51,20 @@ fn filter_globs_are_gitignore_globs_under_the_config_dir() {
 #[test]
 fn bad_globs_are_refused() {
     assert!(check_glob("src/**/*.lua").is_ok());
-    assert_eq!(check_glob("a[b").unwrap_err(), "invalid glob `a[b`: unclosed character class; missing ']'");
+    assert_eq!(
+        check_glob("a[b").unwrap_err(),
+        "invalid glob `a[b`: unclosed character class; missing ']'"
+    );
 }
 
 #[test]
 fn parallel_map_keeps_order() {
     let items: Vec<u32> = (0..1000).collect();
     for threads in [1, 2, 7] {
-        assert_eq!(parallel_map(&items, threads, |x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(
+            parallel_map(&items, threads, |x| x * 2),
+            items.iter().map(|x| x * 2).collect::<Vec<_>>()
+        );
     }
     assert!(parallel_map(&[] as &[u32], 4, |x| *x).is_empty());
 }

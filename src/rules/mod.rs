@@ -5,6 +5,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::FileModel;
 
 mod cross_slot_command;
+mod cross_slot_pipeline;
 mod cross_slot_transaction;
 mod hot_slot_tag;
 mod key_naming;
@@ -77,6 +78,7 @@ pub static RULES: &[&dyn Rule] = &[
     &malformed_hash_tag::MalformedHashTag,
     &script_undeclared_key::ScriptUndeclaredKey,
     &node_local_command::NodeLocalCommand,
+    &cross_slot_pipeline::CrossSlotPipeline,
     &non_atomic_split::NonAtomicSplit,
     &key_naming::KeyNaming,
     &unused_suppression::UnusedSuppression,

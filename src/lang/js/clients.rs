@@ -63,6 +63,13 @@ pub(crate) const CLUSTER_NODE: ClientKind = ClientKind {
     node_redis: false,
 };
 
+/// A client of unknown kind in code that checks for a cluster and walks its
+/// nodes itself: what reaches it is meant for one node.
+pub(crate) const CLUSTER_CHECKED: ClientKind = ClientKind {
+    label: "a client checked for cluster mode",
+    ..CLUSTER_NODE
+};
+
 /// A client passed in from elsewhere, named like one (`this.redis`, `client`).
 pub(crate) const UNKNOWN: ClientKind = ClientKind {
     label: "",
@@ -74,6 +81,10 @@ pub(crate) const UNKNOWN: ClientKind = ClientKind {
 /// The client a TypeScript type annotation names.
 pub(crate) fn from_annotation(ty: &str, ioredis: bool) -> Option<ClientKind> {
     let ty = ty.trim_start_matches(':').trim();
+    if ty.contains('|') {
+        // `RedisClientType | RedisClusterType`: either one.
+        return None;
+    }
     let base = ty.split(['<', '|', ' ']).next().unwrap_or(ty);
     let last = base.rsplit('.').next().unwrap_or(base);
     match last {
@@ -97,7 +108,11 @@ pub(crate) fn from_name(name: &str, ioredis: bool, node_redis: bool) -> Option<C
     }
     let redisish = last.contains("redis")
         || cluster
-        || ((ioredis || node_redis) && matches!(last.as_str(), "client" | "conn" | "connection" | "db" | "r" | "rc"));
+        || ((ioredis || node_redis)
+            && matches!(
+                last.as_str(),
+                "client" | "conn" | "connection" | "db" | "r" | "rc"
+            ));
     redisish.then_some(UNKNOWN)
 }
 
@@ -105,9 +120,8 @@ pub(crate) fn from_name(name: &str, ioredis: bool, node_redis: bool) -> Option<C
 /// `numkeys key…` (`zUnionStore(dest, keys)`): the index of the list.
 pub(crate) fn node_redis_numkeys_list(method: &str) -> Option<usize> {
     Some(match method {
-        "zUnionStore" | "zInterStore" | "zDiffStore" => 1,
+        "zUnionStore" | "zInterStore" | "zDiffStore" | "blmPop" | "bzmPop" => 1,
         "zUnion" | "zInter" | "zDiff" | "sInterCard" | "zInterCard" | "lmPop" | "zmPop" => 0,
-        "blmPop" | "bzmPop" => 1,
         _ => return None,
     })
 }
@@ -117,10 +131,31 @@ pub(crate) fn node_redis_numkeys_list(method: &str) -> Option<usize> {
 pub(crate) fn is_not_a_command(method: &str) -> bool {
     matches!(
         method,
-        "on" | "once" | "off" | "connect" | "disconnect" | "emit" | "duplicate" | "nodes"
-            | "defineCommand" | "defineScript" | "pipeline" | "multi" | "exec" | "execAsPipeline"
-            | "then" | "catch" | "finally" | "call" | "send_command" | "sendCommand"
-            | "removeListener" | "addListener" | "end" | "toString" | "bind" | "apply"
+        "on" | "once"
+            | "off"
+            | "connect"
+            | "disconnect"
+            | "emit"
+            | "duplicate"
+            | "nodes"
+            | "defineCommand"
+            | "defineScript"
+            | "pipeline"
+            | "multi"
+            | "exec"
+            | "execAsPipeline"
+            | "then"
+            | "catch"
+            | "finally"
+            | "call"
+            | "send_command"
+            | "sendCommand"
+            | "removeListener"
+            | "addListener"
+            | "end"
+            | "toString"
+            | "bind"
+            | "apply"
     )
 }
 

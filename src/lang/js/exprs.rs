@@ -19,6 +19,7 @@ impl<'a> Cx<'a> {
         v
     }
 
+    #[allow(clippy::too_many_lines)]
     fn eval_inner(&mut self, node: Node<'a>) -> Val {
         match node.kind() {
             "string" => {
@@ -33,7 +34,11 @@ impl<'a> Cx<'a> {
                 .map_or_else(|_| numeric(self.text(node)), Val::Num),
             "identifier" => match self.text(node) {
                 "undefined" => Val::Unknown,
-                name => self.env.get(name).cloned().unwrap_or_else(|| Val::opaque(name)),
+                name => self
+                    .env
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| Val::opaque(name)),
             },
             "member_expression" => self.member(node),
             "subscript_expression" => {
@@ -44,27 +49,39 @@ impl<'a> Cx<'a> {
                 }
                 Val::opaque(self.text(node))
             }
-            "parenthesized_expression" | "await_expression" | "as_expression" | "satisfies_expression"
+            "parenthesized_expression"
+            | "await_expression"
+            | "as_expression"
+            | "satisfies_expression"
             | "non_null_expression" => node.named_child(0).map_or(Val::Unknown, |n| self.eval(n)),
             "type_assertion" => node
-                .named_child(node.named_child_count().saturating_sub(1))
+                .named_child(u32::try_from(node.named_child_count().saturating_sub(1)).unwrap_or(0))
                 .map_or(Val::Unknown, |n| self.eval(n)),
             "binary_expression" => self.binary(node),
             "ternary_expression" => {
                 if let Some(c) = node.child_by_field_name("condition") {
                     self.eval(c);
                 }
-                let a = node.child_by_field_name("consequence").map_or(Val::Unknown, |n| self.eval(n));
-                let b = node.child_by_field_name("alternative").map_or(Val::Unknown, |n| self.eval(n));
+                let a = node
+                    .child_by_field_name("consequence")
+                    .map_or(Val::Unknown, |n| self.eval(n));
+                let b = node
+                    .child_by_field_name("alternative")
+                    .map_or(Val::Unknown, |n| self.eval(n));
                 value::merge(&a, &b, self.text(node))
             }
             "assignment_expression" => {
-                let v = node.child_by_field_name("right").map_or(Val::Unknown, |n| self.eval(n));
+                let v = node
+                    .child_by_field_name("right")
+                    .map_or(Val::Unknown, |n| self.eval(n));
                 if let Some(left) = node.child_by_field_name("left") {
                     if matches!(left.kind(), "identifier" | "member_expression") {
                         let name = self.text(left).to_string();
                         let stored = match &v {
-                            Val::Opaque(o) => Val::Opaque(Opaque { name: name.clone(), ..o.clone() }),
+                            Val::Opaque(o) => Val::Opaque(Opaque {
+                                name: name.clone(),
+                                ..o.clone()
+                            }),
                             Val::Unknown => Val::opaque(name.clone()),
                             other => other.clone(),
                         };
@@ -173,10 +190,14 @@ impl<'a> Cx<'a> {
         let mut out = KeyPattern::default();
         for part in parts {
             match part.kind() {
-                "string_fragment" => out.push(Segment::Lit(self.src.get(part.byte_range()).unwrap_or(&[]).to_vec())),
+                "string_fragment" => out.push(Segment::Lit(
+                    self.src.get(part.byte_range()).unwrap_or(&[]).to_vec(),
+                )),
                 "escape_sequence" => out.push(Segment::Lit(unescape(self.text(part)))),
                 "template_substitution" => {
-                    let Some(e) = part.named_child(0) else { continue };
+                    let Some(e) = part.named_child(0) else {
+                        continue;
+                    };
                     let v = self.eval(e);
                     out.extend(&v.interpolated(self.text(e)));
                 }
@@ -191,8 +212,12 @@ impl<'a> Cx<'a> {
         if let Some(v) = self.env.get(text) {
             return v.clone();
         }
-        let prop = node.child_by_field_name("property").map_or("", |p| self.text(p));
-        let obj = node.child_by_field_name("object").map_or(Val::Unknown, |o| self.eval(o));
+        let prop = node
+            .child_by_field_name("property")
+            .map_or("", |p| self.text(p));
+        let obj = node
+            .child_by_field_name("object")
+            .map_or(Val::Unknown, |o| self.eval(o));
         match (&obj, prop) {
             (Val::Lib(lib), _) => super::member_of_lib(*lib, prop).map_or(Val::Unknown, Val::Lib),
             (Val::Obj(props), _) => props
@@ -205,9 +230,15 @@ impl<'a> Cx<'a> {
         }
     }
 
+    #[allow(clippy::many_single_char_names)]
     fn binary(&mut self, node: Node<'a>) -> Val {
-        let op = node.child_by_field_name("operator").map_or("", |o| self.text(o));
-        let (Some(l), Some(r)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
+        let op = node
+            .child_by_field_name("operator")
+            .map_or("", |o| self.text(o));
+        let (Some(l), Some(r)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
             return Val::Unknown;
         };
         let a = self.eval(l);
@@ -236,12 +267,12 @@ impl<'a> Cx<'a> {
                     default: s.as_literal().map(<[u8]>::to_vec),
                     ..o
                 }),
-                (Val::Opaque(o), _) => Val::Opaque(o),
-                (a @ (Val::Str(..) | Val::Client(_) | Val::Lib(_)), _) => a,
                 (Val::Unknown, _) => b.clone(),
                 (a, _) => a,
             },
-            "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>" | "**" => numeric(self.text(node)),
+            "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>" | "**" => {
+                numeric(self.text(node))
+            }
             _ => Val::Unknown,
         }
     }
@@ -283,17 +314,26 @@ impl<'a> Cx<'a> {
                             self.text(k).to_string()
                         }
                     });
-                    let v = p.child_by_field_name("value").map_or(Val::Unknown, |v| self.eval(v));
+                    let v = p
+                        .child_by_field_name("value")
+                        .map_or(Val::Unknown, |v| self.eval(v));
                     props.push((key, v));
                 }
                 "shorthand_property_identifier" => {
                     let name = self.text(p).to_string();
-                    let v = self.env.get(&name).cloned().unwrap_or_else(|| Val::opaque(name.clone()));
+                    let v = self
+                        .env
+                        .get(&name)
+                        .cloned()
+                        .unwrap_or_else(|| Val::opaque(name.clone()));
                     props.push((name, v));
                 }
                 "method_definition" => {
                     self.fn_nodes.insert(p.id(), p);
-                    let name = p.child_by_field_name("name").map_or("", |n| self.text(n)).to_string();
+                    let name = p
+                        .child_by_field_name("name")
+                        .map_or("", |n| self.text(n))
+                        .to_string();
                     props.push((name, Val::Func(p.id())));
                 }
                 _ => {
@@ -339,7 +379,13 @@ impl<'a> Cx<'a> {
     }
 
     /// String methods that keep a key's shape.
-    pub(super) fn string_method(&mut self, s: &KeyPattern, method: &str, args: &[(Val, Node<'a>)], text: &str) -> Val {
+    pub(super) fn string_method(
+        &mut self,
+        s: &KeyPattern,
+        method: &str,
+        args: &[(Val, Node<'a>)],
+        text: &str,
+    ) -> Val {
         match method {
             "toString" | "valueOf" | "trim" => Val::Str(s.clone(), None),
             "replace" | "replaceAll" => {
@@ -350,7 +396,8 @@ impl<'a> Cx<'a> {
                     return Val::opaque(text);
                 };
                 let with = with.interpolated(self.text(*wn));
-                value::replace_literal(s, &needle, &with).map_or_else(|| Val::Str(s.clone(), None), |p| Val::Str(p, None))
+                value::replace_literal(s, &needle, &with)
+                    .map_or_else(|| Val::Str(s.clone(), None), |p| Val::Str(p, None))
             }
             "concat" => {
                 let mut p = s.clone();
@@ -363,35 +410,26 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// `[a, b].join(':')`.
-    pub(super) fn join(&self, items: &[Val], sep: &[u8], text: &str) -> Val {
-        let mut p = KeyPattern::default();
-        for (i, v) in items.iter().enumerate() {
-            if i > 0 {
-                p.push(Segment::Lit(sep.to_vec()));
-            }
-            match v {
-                Val::Family(..) | Val::List(_) | Val::Obj(_) => return Val::opaque(text),
-                other => p.extend(&other.interpolated(text)),
-            }
-        }
-        Val::Str(p, None)
-    }
-
     /// `new Redis(…)`, `new Redis.Cluster(…)`, `new Cluster(…)`.
     fn new_expr(&mut self, node: Node<'a>) -> Val {
         let ctor = node.child_by_field_name("constructor");
         if let Some(args) = node.child_by_field_name("arguments") {
             self.eval_children(args);
         }
-        let Some(ctor) = ctor else { return Val::Unknown };
+        let Some(ctor) = ctor else {
+            return Val::Unknown;
+        };
         let v = self.eval(ctor);
         let text = self.text(ctor);
         let kind = match v {
             Val::Lib(Lib::IoCluster) => Some(super::clients::IOREDIS_CLUSTER),
             Val::Lib(Lib::IoRedis) => Some(super::clients::IOREDIS),
-            _ if self.ioredis && (text == "Cluster" || text.ends_with(".Cluster")) => Some(super::clients::IOREDIS_CLUSTER),
-            _ if self.ioredis && matches!(text, "Redis" | "IORedis" | "IoRedis" | "Ioredis") => Some(super::clients::IOREDIS),
+            _ if self.ioredis && (text == "Cluster" || text.ends_with(".Cluster")) => {
+                Some(super::clients::IOREDIS_CLUSTER)
+            }
+            _ if self.ioredis && matches!(text, "Redis" | "IORedis" | "IoRedis" | "Ioredis") => {
+                Some(super::clients::IOREDIS)
+            }
             _ => None,
         };
         kind.map_or(Val::Unknown, |k| Val::Client(self.client(k)))
@@ -425,7 +463,9 @@ fn unescape(esc: &str) -> Vec<u8> {
         _ => None,
     };
     let ch = simple.or_else(|| match first {
-        'x' => u32::from_str_radix(body.get(1..3)?, 16).ok().and_then(char::from_u32),
+        'x' => u32::from_str_radix(body.get(1..3)?, 16)
+            .ok()
+            .and_then(char::from_u32),
         'u' => {
             let hex = body[1..].trim_start_matches('{').trim_end_matches('}');
             u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
@@ -436,4 +476,19 @@ fn unescape(esc: &str) -> Vec<u8> {
         Some(c) => c.to_string().into_bytes(),
         None => body.as_bytes().to_vec(),
     }
+}
+
+/// `[a, b].join(':')`.
+pub(super) fn join(items: &[Val], sep: &[u8], text: &str) -> Val {
+    let mut p = KeyPattern::default();
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            p.push(Segment::Lit(sep.to_vec()));
+        }
+        match v {
+            Val::Family(..) | Val::List(_) | Val::Obj(_) => return Val::opaque(text),
+            other => p.extend(&other.interpolated(text)),
+        }
+    }
+    Val::Str(p, None)
 }

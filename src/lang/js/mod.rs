@@ -32,7 +32,7 @@ const MAX_FILE: usize = 1_000_000;
 const MAX_LINE: usize = 10_000;
 
 /// Which grammar reads the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
     JavaScript,
     TypeScript,
@@ -76,6 +76,7 @@ struct Defined {
 }
 
 /// The interpreter state for one file.
+#[allow(clippy::struct_excessive_bools)]
 struct Cx<'a> {
     src: &'a [u8],
     out: Output,
@@ -100,6 +101,8 @@ struct Cx<'a> {
     loop_vars: Vec<String>,
     /// Inside a function that computes slots (`calculateSlot`): it groups keys by slot.
     guarded: bool,
+    /// Inside a function that checks for a cluster and walks its nodes itself.
+    cluster_aware: bool,
     client_ids: HashMap<&'static str, usize>,
     kinds: Vec<clients::ClientKind>,
 }
@@ -136,7 +139,11 @@ fn too_big(source: &[u8]) -> Option<String> {
     if source.len() > MAX_FILE {
         return Some(format!("file of {} bytes", source.len()));
     }
-    let longest = source.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
+    let longest = source
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0);
     (longest > MAX_LINE).then(|| format!("a line of {longest} characters"))
 }
 
@@ -147,7 +154,10 @@ impl<'a> Cx<'a> {
             src,
             out: Output::default(),
             ioredis: has("ioredis"),
-            node_redis: has("'redis'") || has("\"redis\"") || has("@redis/") || has("createCluster"),
+            node_redis: has("'redis'")
+                || has("\"redis\"")
+                || has("@redis/")
+                || has("createCluster"),
             funcs: HashMap::new(),
             fn_nodes: HashMap::new(),
             ran: HashSet::new(),
@@ -162,6 +172,7 @@ impl<'a> Cx<'a> {
             returns: Vec::new(),
             loop_vars: Vec::new(),
             guarded: false,
+            cluster_aware: false,
             client_ids: HashMap::new(),
             kinds: Vec::new(),
         }
@@ -236,7 +247,10 @@ impl<'a> Cx<'a> {
                     }
                 }
                 "class_declaration" | "abstract_class_declaration" | "class" => {
-                    let Some(name) = child.child_by_field_name("name").map(|n| self.text(n).to_string()) else {
+                    let Some(name) = child
+                        .child_by_field_name("name")
+                        .map(|n| self.text(n).to_string())
+                    else {
                         continue;
                     };
                     self.funcs.insert(name.clone(), child);
@@ -264,7 +278,9 @@ impl<'a> Cx<'a> {
             let mut c = body.walk();
             for m in body.named_children(&mut c) {
                 if matches!(m.kind(), "field_definition" | "public_field_definition") {
-                    let prop = m.child_by_field_name("property").or_else(|| m.child_by_field_name("name"));
+                    let prop = m
+                        .child_by_field_name("property")
+                        .or_else(|| m.child_by_field_name("name"));
                     if let (Some(p), Some(v)) = (prop, m.child_by_field_name("value")) {
                         let val = self.eval(v);
                         self.env.insert(format!("this.{}", self.text(p)), val);
@@ -303,10 +319,14 @@ impl<'a> Cx<'a> {
         };
         for (i, p) in list.into_iter().enumerate() {
             let (pattern, default) = match p.kind() {
-                "required_parameter" | "optional_parameter" => {
-                    (p.child_by_field_name("pattern"), p.child_by_field_name("value"))
-                }
-                "assignment_pattern" => (p.child_by_field_name("left"), p.child_by_field_name("right")),
+                "required_parameter" | "optional_parameter" => (
+                    p.child_by_field_name("pattern"),
+                    p.child_by_field_name("value"),
+                ),
+                "assignment_pattern" => (
+                    p.child_by_field_name("left"),
+                    p.child_by_field_name("right"),
+                ),
                 _ => (Some(p), None),
             };
             let Some(pattern) = pattern else { continue };
@@ -318,7 +338,9 @@ impl<'a> Cx<'a> {
             if pattern.kind() == "identifier" {
                 let name = self.text(pattern).to_string();
                 let mut c = p.walk();
-                if p.named_children(&mut c).any(|n| n.kind() == "accessibility_modifier") {
+                if p.named_children(&mut c)
+                    .any(|n| n.kind() == "accessibility_modifier")
+                {
                     self.env.insert(format!("this.{name}"), val.clone());
                 }
                 self.env.insert(name, val);
@@ -366,8 +388,9 @@ impl<'a> Cx<'a> {
     /// Runs a function body in the current environment with its parameters
     /// bound, flushing the pipelines it leaves open.
     fn run_body(&mut self, def: Node<'a>, args: Option<&[Val]>) {
-        let saved_guard = self.guarded;
+        let saved_guard = (self.guarded, self.cluster_aware);
         self.guarded |= groups_by_slot(self.text(def));
+        self.cluster_aware |= walks_nodes(self.text(def));
         let pipes_before = self.pipes.len();
         self.bind_params(def, args);
         if let Some(body) = def.child_by_field_name("body") {
@@ -380,7 +403,7 @@ impl<'a> Cx<'a> {
         for i in pipes_before..self.pipes.len() {
             self.execute_pipe(i, None);
         }
-        self.guarded = saved_guard;
+        (self.guarded, self.cluster_aware) = saved_guard;
     }
 
     fn exec_block(&mut self, block: Node<'a>) {
@@ -409,8 +432,13 @@ impl<'a> Cx<'a> {
             "lexical_declaration" | "variable_declaration" => {
                 let mut c = stmt.walk();
                 let decls: Vec<Node<'a>> = stmt.named_children(&mut c).collect();
-                for d in decls.into_iter().filter(|d| d.kind() == "variable_declarator") {
-                    let value = d.child_by_field_name("value").map_or(Val::Unknown, |v| self.eval(v));
+                for d in decls
+                    .into_iter()
+                    .filter(|d| d.kind() == "variable_declarator")
+                {
+                    let value = d
+                        .child_by_field_name("value")
+                        .map_or(Val::Unknown, |v| self.eval(v));
                     if let Some(name) = d.child_by_field_name("name") {
                         self.bind(name, value);
                     }
@@ -478,7 +506,10 @@ impl<'a> Cx<'a> {
             if part.kind().ends_with("statement")
                 || part.kind().ends_with("declaration")
                 || part.kind().ends_with("_clause")
-                || matches!(part.kind(), "statement_block" | "switch_body" | "switch_case" | "switch_default")
+                || matches!(
+                    part.kind(),
+                    "statement_block" | "switch_body" | "switch_case" | "switch_default"
+                )
             {
                 self.exec_stmt(part);
             } else {
@@ -505,8 +536,11 @@ impl<'a> Cx<'a> {
     }
 
     /// `for (const x of xs)`: `x` is one element, different on each turn.
+    #[allow(clippy::single_match_else)]
     fn exec_for_in(&mut self, stmt: Node<'a>) {
-        let right = stmt.child_by_field_name("right").map_or(Val::Unknown, |r| self.eval(r));
+        let right = stmt
+            .child_by_field_name("right")
+            .map_or(Val::Unknown, |r| self.eval(r));
         let of = stmt
             .child_by_field_name("operator")
             .is_none_or(|o| self.text(o) == "of");
@@ -570,7 +604,9 @@ impl<'a> Cx<'a> {
         let Some(source) = stmt.child_by_field_name("source") else {
             return;
         };
-        let module = self.text(source).trim_matches(|c| c == '"' || c == '\'' || c == '`');
+        let module = self
+            .text(source)
+            .trim_matches(|c| c == '"' || c == '\'' || c == '`');
         let lib = module_lib(module);
         let Some(lib) = lib else { return };
         let mut stack = vec![stmt];
@@ -578,7 +614,9 @@ impl<'a> Cx<'a> {
             match n.kind() {
                 "import_specifier" => {
                     let name = n.child_by_field_name("name").map_or("", |x| self.text(x));
-                    let alias = n.child_by_field_name("alias").map_or(name, |x| self.text(x));
+                    let alias = n
+                        .child_by_field_name("alias")
+                        .map_or(name, |x| self.text(x));
                     if let Some(v) = member_of_lib(lib, name) {
                         self.env.insert(alias.to_string(), Val::Lib(v));
                     }
@@ -614,7 +652,10 @@ impl<'a> Cx<'a> {
             ("identifier", _) => {
                 let name = self.text(target).to_string();
                 let value = match value {
-                    Val::Opaque(o) => Val::Opaque(value::Opaque { name: name.clone(), ..o }),
+                    Val::Opaque(o) => Val::Opaque(value::Opaque {
+                        name: name.clone(),
+                        ..o
+                    }),
                     Val::Unknown => Val::opaque(name.clone()),
                     other => other,
                 };
@@ -676,12 +717,15 @@ fn pattern_names(cx: &Cx<'_>, target: Node<'_>) -> Vec<String> {
     let mut stack = vec![target];
     while let Some(n) = stack.pop() {
         match n.kind() {
-            "identifier" | "shorthand_property_identifier_pattern" => out.push(cx.text(n).to_string()),
+            "identifier" | "shorthand_property_identifier_pattern" => {
+                out.push(cx.text(n).to_string());
+            }
             _ if stack.len() < 64 && out.len() < 64 => {
                 let mut c = n.walk();
                 stack.extend(
-                    n.named_children(&mut c)
-                        .filter(|x| !matches!(x.kind(), "property_identifier" | "member_expression")),
+                    n.named_children(&mut c).filter(|x| {
+                        !matches!(x.kind(), "property_identifier" | "member_expression")
+                    }),
                 );
             }
             _ => {}
@@ -701,7 +745,10 @@ fn assigned_names(cx: &Cx<'_>, stmt: Node<'_>) -> Vec<String> {
         if seen > 4096 {
             break;
         }
-        if matches!(n.kind(), "assignment_expression" | "augmented_assignment_expression" | "update_expression") {
+        if matches!(
+            n.kind(),
+            "assignment_expression" | "augmented_assignment_expression" | "update_expression"
+        ) {
             let target = n
                 .child_by_field_name("left")
                 .or_else(|| n.child_by_field_name("argument"));
@@ -718,15 +765,40 @@ fn assigned_names(cx: &Cx<'_>, stmt: Node<'_>) -> Vec<String> {
 }
 
 fn is_class(n: Node<'_>) -> bool {
-    matches!(n.kind(), "class_declaration" | "abstract_class_declaration" | "class")
+    matches!(
+        n.kind(),
+        "class_declaration" | "abstract_class_declaration" | "class"
+    )
 }
 
 /// Whether code computes hash slots to group keys (`calculateSlot`,
 /// `cluster-key-slot`, a `getSlot` helper): its batches are per slot by design.
 fn groups_by_slot(text: &str) -> bool {
-    ["calculateSlot", "cluster-key-slot", "keySlot(", "getSlot(", "slotOf(", "clusterKeySlot"]
-        .iter()
-        .any(|w| text.contains(w))
+    [
+        "calculateSlot",
+        "cluster-key-slot",
+        "keySlot(",
+        "getSlot(",
+        "slotOf(",
+        "clusterKeySlot",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+}
+
+/// Whether code checks for a cluster and reaches its nodes one by one
+/// (`"masters" in client`, `cluster.nodes()`, `nodeClient`): a client of
+/// unknown kind there is used for one node at a time.
+fn walks_nodes(text: &str) -> bool {
+    [
+        "masters",
+        ".nodes(",
+        "nodeClient",
+        "isCluster",
+        "instanceof Cluster",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
 
 /// The Redis library a module name is.

@@ -76,13 +76,6 @@ impl Val {
         Val::Str(KeyPattern::literal(bytes), None)
     }
 
-    pub(crate) fn as_str(&self) -> Option<&KeyPattern> {
-        match self {
-            Val::Str(p, _) => Some(p),
-            _ => None,
-        }
-    }
-
     pub(crate) fn literal_bytes(&self) -> Option<Vec<u8>> {
         match self {
             Val::Str(p, _) => p.as_literal().map(<[u8]>::to_vec),
@@ -130,7 +123,10 @@ impl Val {
 pub(crate) fn is_prefixish(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     let last = n.rsplit('.').next().unwrap_or(&n);
-    ["prefix", "namespace", "key"].iter().any(|w| last.contains(w)) || last == "ns"
+    ["prefix", "namespace", "key"]
+        .iter()
+        .any(|w| last.contains(w))
+        || last == "ns"
 }
 
 /// Renames the holes that mention one of `vars` (`k` → `k#2`) for the `n`th element.
@@ -161,7 +157,11 @@ fn mentions(name: &str, vars: &[String]) -> bool {
 
 /// Replaces the first literal occurrence of `needle` with `with` (`.replace()`
 /// of a template placeholder); `None` when the literal text lacks it.
-pub(crate) fn replace_literal(p: &KeyPattern, needle: &[u8], with: &KeyPattern) -> Option<KeyPattern> {
+pub(crate) fn replace_literal(
+    p: &KeyPattern,
+    needle: &[u8],
+    with: &KeyPattern,
+) -> Option<KeyPattern> {
     if needle.is_empty() {
         return None;
     }

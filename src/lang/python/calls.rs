@@ -120,7 +120,12 @@ impl<'a> Cx<'a> {
                 let found = self.class.clone().and_then(|c| self.method(&c, method));
                 match found {
                     Some((class, def)) => self.call_function(node, def, Some(class), args),
-                    None => Val::opaque(self.name_of(node)),
+                    // `redis_client = redis.Redis` as a class attribute, called as a factory.
+                    None => match self.class.clone().and_then(|c| self.class_attr(&c, method)) {
+                        Some(Val::RedisName(q)) => clients::constructor(&q)
+                            .map_or(Val::Unknown, |kind| Val::Client(self.client(kind))),
+                        _ => Val::opaque(self.name_of(node)),
+                    },
                 }
             }
             Val::RedisName(q) => {
@@ -431,7 +436,11 @@ impl<'a> Cx<'a> {
                 _ => return Val::opaque(self.name_of(node)),
             },
         };
-        if kind.is_some_and(|k| k.fans_out.contains(&command)) {
+        // redis-py's RedisCluster sends these to every primary and a standalone
+        // client has one node: through any redis-py client they are not
+        // node-local, so only a known client that keeps them local reports them.
+        let fans_out = kind.map_or(clients::CLUSTER.fans_out, |k| k.fans_out);
+        if fans_out.contains(&command) && kind.is_none_or(|k| k.topology != crate::model::Topology::Standalone) {
             return Val::opaque(self.name_of(node));
         }
         let client = match (method, kind) {

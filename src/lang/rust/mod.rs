@@ -8,6 +8,7 @@
 
 mod calls;
 mod exprs;
+mod methods;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -120,16 +121,14 @@ pub fn parse(source: &[u8]) -> Output {
         .name("slotlint-rust".into())
         .stack_size(PARSE_STACK)
         .spawn(move || analyze_text(&owned));
-    match handle.map(std::thread::JoinHandle::join) {
-        Ok(Ok(result)) => result,
-        _ => {
-            out.problems.push(Problem {
-                span: Span::default(),
-                message: "internal error while reading this Rust file; skipped".into(),
-            });
-            out
-        }
+    if let Ok(Ok(result)) = handle.map(std::thread::JoinHandle::join) {
+        return result;
     }
+    out.problems.push(Problem {
+        span: Span::default(),
+        message: "internal error while reading this Rust file; skipped".into(),
+    });
+    out
 }
 
 fn analyze_text(text: &str) -> Output {
@@ -237,29 +236,43 @@ fn too_deep(src: &[u8]) -> Option<usize> {
 }
 
 /// Whether a type names a Redis connection or client, and which kind.
-fn client_of_type(ty: &str) -> Option<calls::ClientKind> {
+fn client_of_type(ty: &str, fred: bool) -> Option<methods::ClientKind> {
     let t: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
+    let bare = t.trim_start_matches('&').trim_start_matches("mut");
+    if fred
+        && matches!(
+            bare,
+            "Client" | "Pool" | "RedisClient" | "RedisPool" | "Arc<Client>"
+        )
+    {
+        return Some(methods::ClientKind::Fred);
+    }
     if t.contains("ClusterConnection") || t.contains("ClusterClient") {
-        Some(calls::ClientKind::Cluster)
+        Some(methods::ClientKind::Cluster)
     } else if t.contains("fred::") || t.contains("RedisClient") || t.contains("RedisPool") {
-        Some(calls::ClientKind::Fred)
+        Some(methods::ClientKind::Fred)
     } else if t.contains("Connection")
         || t.contains("AsyncCommands")
         || t.contains("Commands")
         || t.contains("redis::Client")
     {
-        Some(calls::ClientKind::RedisRs)
+        Some(methods::ClientKind::RedisRs)
     } else {
         None
     }
 }
 
-fn is_numeric_type(ty: &str) -> Option<Option<u64>> {
+/// A number or bool type, and how many values it has when few.
+struct Numeric {
+    domain: Option<u64>,
+}
+
+fn is_numeric_type(ty: &str) -> Option<Numeric> {
     let t = ty.trim_start_matches('&').trim();
     match t {
-        "bool" => Some(Some(2)),
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64"
-        | "i128" | "isize" | "f32" | "f64" => Some(None),
+        "bool" => Some(Numeric { domain: Some(2) }),
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+        | "isize" | "f32" | "f64" => Some(Numeric { domain: None }),
         _ => None,
     }
 }
@@ -420,12 +433,12 @@ impl<'a> Cx<'a> {
             let val = match arg {
                 Some(e) if e.val != Val::Unknown => e.val.clone(),
                 _ => {
-                    if let Some(kind) = client_of_type(&ty) {
+                    if let Some(kind) = client_of_type(&ty, self.fred) {
                         Val::Conn(self.client(kind))
                     } else if ty.contains("Pipeline") && !ty.contains("fred") {
                         Val::Pipe(self.new_pipe(None, self.span_of(&pt.pat), GroupKind::Pipeline))
-                    } else if let Some(domain) = is_numeric_type(&ty) {
-                        Val::numeric(&name, domain)
+                    } else if let Some(n) = is_numeric_type(&ty) {
+                        Val::numeric(&name, n.domain)
                     } else {
                         Val::opaque(&name)
                     }
@@ -447,7 +460,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Runs a block; its value is the tail expression's.
-    fn exec_block(&mut self, block: &'a syn::Block) -> Val {
+    fn exec_block(&mut self, block: &syn::Block) -> Val {
         let mut last = Val::Unknown;
         for (i, stmt) in block.stmts.iter().enumerate() {
             let v = self.exec_stmt(stmt);
@@ -458,7 +471,7 @@ impl<'a> Cx<'a> {
         last
     }
 
-    fn exec_stmt(&mut self, stmt: &'a syn::Stmt) -> Val {
+    fn exec_stmt(&mut self, stmt: &syn::Stmt) -> Val {
         match stmt {
             syn::Stmt::Local(local) => {
                 let val = match &local.init {
@@ -496,7 +509,10 @@ impl<'a> Cx<'a> {
             syn::Pat::Ident(id) => {
                 let name = id.ident.to_string();
                 let val = match val {
-                    Val::Opaque(o) => Val::Opaque(value::Opaque { name: name.clone(), ..o }),
+                    Val::Opaque(o) => Val::Opaque(value::Opaque {
+                        name: name.clone(),
+                        ..o
+                    }),
                     Val::Unknown => Val::opaque(&name),
                     v => v,
                 };
@@ -505,9 +521,9 @@ impl<'a> Cx<'a> {
             syn::Pat::Type(t) => {
                 let ty = self.text(&t.ty);
                 let val = match (val, is_numeric_type(&ty)) {
-                    (Val::Opaque(o), Some(domain)) => Val::Opaque(value::Opaque {
+                    (Val::Opaque(o), Some(n)) => Val::Opaque(value::Opaque {
                         numeric: true,
-                        domain: domain.or(o.domain),
+                        domain: n.domain.or(o.domain),
                         ..o
                     }),
                     (v, _) => v,

@@ -123,7 +123,10 @@ impl Val {
 pub(crate) fn is_prefixish(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     let last = n.rsplit(['.', ':']).next().unwrap_or(&n);
-    ["prefix", "namespace", "key"].iter().any(|w| last.contains(w)) || last == "ns"
+    ["prefix", "namespace", "key"]
+        .iter()
+        .any(|w| last.contains(w))
+        || last == "ns"
 }
 
 /// `p` with every literal occurrence of `old` replaced by `new`.
@@ -250,7 +253,10 @@ pub(crate) fn decode_literal(token: &str, start: usize) -> Option<Literal> {
                 i += 2;
             }
             b'u' => {
-                let close = t[i..].iter().position(|&b| b == b'}').map_or(end, |p| i + p);
+                let close = t[i..]
+                    .iter()
+                    .position(|&b| b == b'}')
+                    .map_or(end, |p| i + p);
                 let hex: String = token
                     .get(i..close)
                     .unwrap_or("")

@@ -1,0 +1,561 @@
+//! Calls: redis-rs and fred constructors, `redis::cmd(..)` builders, typed
+//! command methods (`Commands`/`AsyncCommands`, fred's client) → ops,
+//! pipelines and transactions → groups, `Script` invocations, string and
+//! iterator methods, and same-file helper functions (key builders).
+
+use syn::Expr;
+
+use super::methods::{
+    flatten, is_connection_method, is_redisish, method_argv, ClientKind, CLUSTER_FANS_OUT,
+    CLUSTER_SPLITS, PASS_THROUGH,
+};
+use super::value::{replace, Elem, Val};
+use super::{CmdBuild, Cx, FnDef, Pipe, ScriptBuild, MAX_CALL_DEPTH};
+use crate::commands;
+use crate::keypattern::KeyPattern;
+use crate::lua;
+use crate::model::{Arg, Client, Group, GroupKind, Key, Op, Script, Span, Topology};
+
+impl<'a> Cx<'a> {
+    /// The index of a client of this kind in the model (one per kind).
+    pub(super) fn client(&mut self, kind: ClientKind) -> usize {
+        let (label, client) = match kind {
+            ClientKind::RedisRs => ("redis-rs connection", Client::default()),
+            ClientKind::Cluster => (
+                "redis-rs ClusterClient",
+                Client {
+                    topology: Topology::Cluster,
+                    splits_per_slot: CLUSTER_SPLITS.iter().map(|s| (*s).to_string()).collect(),
+                    pipeline_one_slot: true,
+                    ..Client::default()
+                },
+            ),
+            ClientKind::Fred => ("fred client", Client::default()),
+        };
+        if let Some(&i) = self.client_ids.get(label) {
+            return i;
+        }
+        self.out.model.clients.push(Client {
+            label: label.to_string(),
+            ..client
+        });
+        let i = self.out.model.clients.len() - 1;
+        self.client_ids.insert(label, i);
+        i
+    }
+
+    fn is_cluster(&self, client: Option<usize>) -> bool {
+        self.out
+            .model
+            .client(client)
+            .is_some_and(|c| c.topology == Topology::Cluster)
+    }
+
+    pub(super) fn new_pipe(&mut self, client: Option<usize>, span: Span, kind: GroupKind) -> usize {
+        self.pipes.push(Pipe {
+            client,
+            kind,
+            span,
+            cmds: Vec::new(),
+            ops: Vec::new(),
+        });
+        self.pipes.len() - 1
+    }
+
+    pub(super) fn call(&mut self, e: &Expr, c: &syn::ExprCall) -> Val {
+        let Expr::Path(func) = &*c.func else {
+            self.eval(&c.func);
+            self.elems(c.args.iter());
+            return Val::opaque(self.text(e));
+        };
+        let path = self.text(func);
+        let last = func
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let args = self.elems(c.args.iter());
+        let span = self.span_of(e);
+        let first = args.first().map_or(Val::Unknown, |a| a.val.clone());
+        let owner = path.rsplit("::").nth(1).unwrap_or("");
+        match (owner, last.as_str()) {
+            ("redis" | "", "cmd") | ("Cmd", "new") => {
+                self.cmds.push(CmdBuild { argv: args, span });
+                return Val::Cmd(self.cmds.len() - 1);
+            }
+            ("redis" | "", "pipe") | ("Pipeline", "new" | "with_capacity") => {
+                return Val::Pipe(self.new_pipe(None, span, GroupKind::Pipeline));
+            }
+            ("Script", "new") => {
+                let lit = match &first {
+                    Val::Str(_, Some(l)) => Some((**l).clone()),
+                    _ => None,
+                };
+                self.scripts.push(ScriptBuild {
+                    lit,
+                    span: args.first().map_or(span, |a| a.span),
+                    keys: Vec::new(),
+                    counted: true,
+                    invocation: false,
+                });
+                return Val::Script(self.scripts.len() - 1);
+            }
+            ("ClusterClient" | "ClusterClientBuilder", _) => {
+                return Val::Conn(self.client(ClientKind::Cluster));
+            }
+            ("Client" | "RedisClient" | "Builder" | "RedisPool" | "Pool", _) if self.fred => {
+                return Val::Conn(self.client(ClientKind::Fred));
+            }
+            ("Client", "open" | "build_with_tls") | ("ConnectionManager", "new") => {
+                return match first {
+                    Val::Conn(c) => Val::Conn(c),
+                    _ => Val::Conn(self.client(ClientKind::RedisRs)),
+                };
+            }
+            ("Commands" | "AsyncCommands" | "ClusterCommands", _) => {
+                let client = match first {
+                    Val::Conn(c) => Some(c),
+                    _ => None,
+                };
+                return self.conn_method(client, &last, args.get(1..).unwrap_or_default(), span, e);
+            }
+            ("String", "new" | "with_capacity") => return Val::lit(""),
+            (
+                "LazyLock" | "Lazy" | "String" | "Box" | "Arc" | "Rc" | "Mutex" | "RwLock"
+                | "RefCell" | "Cow" | "Vec" | "Some" | "Ok" | "Bytes",
+                _,
+            )
+            | ("", "Some" | "Ok") => {
+                return if args.len() == 1 { first } else { Val::Unknown };
+            }
+            _ => {}
+        }
+        if let Some(def) = self.unique_fn(&last, None) {
+            return self.call_function(e, def, &args);
+        }
+        Val::opaque(self.text(e))
+    }
+
+    /// The one same-file function (or method, `with_self`) of this name.
+    fn unique_fn(&self, name: &str, with_self: Option<bool>) -> Option<FnDef<'a>> {
+        let defs = self.fns.get(name)?;
+        let mut it = defs
+            .iter()
+            .filter(|d| with_self.is_none_or(|s| d.has_self == s));
+        let first = it.next()?;
+        it.next().is_none().then_some(*first)
+    }
+
+    /// A same-file function: a key builder gives the pattern it returns; a
+    /// helper handed a connection or pipeline runs with it (recording its ops).
+    fn call_function(&mut self, e: &Expr, def: FnDef<'a>, args: &[Elem]) -> Val {
+        let name = self.name_of(e);
+        if self.call_depth >= MAX_CALL_DEPTH {
+            return Val::opaque(name);
+        }
+        let handed = args
+            .iter()
+            .any(|a| matches!(a.val, Val::Conn(_) | Val::Pipe(_)));
+        let env = self.param_env(&def, Some(args));
+        let saved_env = std::mem::replace(&mut self.env, env);
+        let saved_returns = std::mem::take(&mut self.returns);
+        let saved_recording = self.recording;
+        self.recording = saved_recording && handed;
+        self.call_depth += 1;
+        let tail = self.exec_block(def.block);
+        self.call_depth -= 1;
+        let mut returns = std::mem::replace(&mut self.returns, saved_returns);
+        self.env = saved_env;
+        self.recording = saved_recording;
+        if tail != Val::Unknown || returns.is_empty() {
+            returns.push(tail);
+        }
+        let first = returns[0].clone();
+        if returns.iter().any(|v| *v != first) {
+            return Val::opaque(name);
+        }
+        match first {
+            Val::Opaque(o) => Val::Opaque(super::value::Opaque { name, ..o }),
+            Val::Unknown => Val::opaque(name),
+            v => v,
+        }
+    }
+
+    pub(super) fn method_call(&mut self, e: &Expr, m: &syn::ExprMethodCall) -> Val {
+        let method = m.method.to_string();
+        let span = Span::new(self.span_of(&m.method).start, self.span_of(e).end);
+        if matches!(method.as_str(), "map" | "filter_map" | "flat_map") {
+            if let Some(Expr::Closure(cl)) = m.args.first() {
+                self.eval(&m.receiver);
+                let mut vars = Vec::new();
+                for p in &cl.inputs {
+                    let p = match p {
+                        syn::Pat::Type(t) => &*t.pat,
+                        p => p,
+                    };
+                    if let syn::Pat::Ident(id) = p {
+                        vars.push(id.ident.to_string());
+                    }
+                    self.bind(p, Val::Unknown);
+                }
+                return match self.eval(&cl.body) {
+                    v @ Val::Str(..) => Val::Family(Box::new(v), vars),
+                    _ => Val::opaque(self.text(e)),
+                };
+            }
+        }
+        let recv = self.eval(&m.receiver);
+        let args = self.elems(m.args.iter());
+        match recv {
+            Val::Conn(c) => self.conn_method(Some(c), &method, &args, span, e),
+            Val::Cmd(i) => self.cmd_method(i, &method, &args, span),
+            Val::Pipe(p) => self.pipe_method(p, &method, &args, span),
+            Val::Script(s) => self.script_method(s, &method, &args, span),
+            Val::Str(p, lit) => self.str_method(&m.receiver, &p, lit, &method, &args, e),
+            v @ (Val::List(_) | Val::Family(..)) if PASS_THROUGH.contains(&method.as_str()) => v,
+            Val::List(items) if method == "join" => {
+                let sep = args
+                    .first()
+                    .map_or(KeyPattern::default(), |a| a.val.interpolated(&a.text));
+                let mut out = KeyPattern::default();
+                for (i, it) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.extend(&sep);
+                    }
+                    out.extend(&it.val.interpolated(&it.text));
+                }
+                Val::Str(out, None)
+            }
+            recv => {
+                let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
+                if let Some(def) = self.unique_fn(&method, Some(true)).filter(|_| is_self) {
+                    return self.call_function(e, def, &args);
+                }
+                let receiver = self.name_of(&m.receiver);
+                if matches!(recv, Val::Opaque(_) | Val::Unknown) && is_redisish(&receiver) {
+                    return self.conn_method(None, &method, &args, span, e);
+                }
+                match recv {
+                    Val::Opaque(o) if PASS_THROUGH.contains(&method.as_str()) => Val::Opaque(o),
+                    _ if matches!(method.as_str(), "len" | "count") => {
+                        Val::numeric(self.text(e), None)
+                    }
+                    _ => Val::opaque(self.text(e)),
+                }
+            }
+        }
+    }
+
+    fn str_method(
+        &mut self,
+        recv: &Expr,
+        p: &KeyPattern,
+        lit: Option<Box<super::value::Literal>>,
+        method: &str,
+        args: &[Elem],
+        e: &Expr,
+    ) -> Val {
+        match method {
+            "replace" | "replacen" => match (
+                args.first().and_then(|a| a.val.literal_bytes()),
+                args.get(1),
+            ) {
+                (Some(old), Some(new)) => {
+                    Val::Str(replace(p, &old, &new.val.interpolated(&new.text)), None)
+                }
+                _ => Val::opaque(self.text(e)),
+            },
+            "push_str" | "push" => {
+                if let (Expr::Path(path), Some(a)) = (recv, args.first()) {
+                    if let Some(id) = path.path.get_ident() {
+                        let mut out = p.clone();
+                        out.extend(&a.val.interpolated(&a.text));
+                        self.env.insert(id.to_string(), Val::Str(out, None));
+                    }
+                }
+                Val::Unknown
+            }
+            "len" => Val::numeric(self.text(e), None),
+            m if PASS_THROUGH.contains(&m) => Val::Str(p.clone(), lit),
+            "to_lowercase" | "to_ascii_lowercase" => p.as_literal().map_or_else(
+                || Val::opaque(self.text(e)),
+                |b| Val::lit(b.to_ascii_lowercase()),
+            ),
+            _ => Val::opaque(self.text(e)),
+        }
+    }
+
+    fn conn_method(
+        &mut self,
+        client: Option<usize>,
+        method: &str,
+        args: &[Elem],
+        span: Span,
+        e: &Expr,
+    ) -> Val {
+        if let Some(c) = client {
+            if is_connection_method(method) || PASS_THROUGH.contains(&method) {
+                return Val::Conn(c);
+            }
+        }
+        match method {
+            "pipeline" if self.fred => {
+                return Val::Pipe(self.new_pipe(client, span, GroupKind::Pipeline))
+            }
+            "multi" if self.fred => {
+                return Val::Pipe(self.new_pipe(client, span, GroupKind::Transaction))
+            }
+            _ => {}
+        }
+        if let Some(argv) = method_argv(method, args, span) {
+            self.emit_op(&argv, span, client);
+        }
+        Val::opaque(self.text(e))
+    }
+
+    fn client_arg(args: &[Elem]) -> Option<usize> {
+        match args.first().map(|a| &a.val) {
+            Some(Val::Conn(c)) => Some(*c),
+            _ => None,
+        }
+    }
+
+    fn cmd_method(&mut self, i: usize, method: &str, args: &[Elem], span: Span) -> Val {
+        match method {
+            "arg" | "cursor_arg" => {
+                if let Some(cmd) = self.cmds.get_mut(i) {
+                    cmd.argv.extend(args.iter().flat_map(flatten));
+                }
+                Val::Cmd(i)
+            }
+            "query" | "query_async" | "exec" | "exec_async" | "execute" | "iter" | "iter_async" => {
+                let Some(cmd) = self.cmds.get(i).cloned() else {
+                    return Val::Unknown;
+                };
+                let full: Vec<Elem> = cmd.argv.iter().flat_map(flatten).collect();
+                self.emit_op(&full, cmd.span.cover(span), Self::client_arg(args));
+                Val::Unknown
+            }
+            _ => Val::Cmd(i),
+        }
+    }
+
+    fn pipe_method(&mut self, p: usize, method: &str, args: &[Elem], span: Span) -> Val {
+        match method {
+            "atomic" => {
+                if let Some(pipe) = self.pipes.get_mut(p) {
+                    pipe.kind = GroupKind::TxPipeline;
+                }
+            }
+            "ignore" | "clone" | "as_mut" => {}
+            "cmd" => {
+                if let Some(pipe) = self.pipes.get_mut(p) {
+                    pipe.cmds.push(CmdBuild {
+                        argv: args.to_vec(),
+                        span,
+                    });
+                }
+            }
+            "arg" => {
+                if let Some(cmd) = self.pipes.get_mut(p).and_then(|x| x.cmds.last_mut()) {
+                    cmd.argv.extend(args.iter().flat_map(flatten));
+                }
+            }
+            "add_command" => {
+                if let Some(Val::Cmd(c)) = args.first().map(|a| &a.val) {
+                    if let Some(cmd) = self.cmds.get(*c).cloned() {
+                        if let Some(pipe) = self.pipes.get_mut(p) {
+                            pipe.cmds.push(cmd);
+                        }
+                    }
+                }
+            }
+            "clear" => {
+                if let Some(pipe) = self.pipes.get_mut(p) {
+                    pipe.cmds.clear();
+                }
+            }
+            "query" | "query_async" | "exec" | "exec_async" | "execute" => {
+                self.finish_pipe(p, Self::client_arg(args));
+                return Val::Unknown;
+            }
+            "all" | "try_all" | "last" => {
+                self.finish_pipe(p, None);
+                return Val::Unknown;
+            }
+            _ => {
+                if let Some(argv) = method_argv(method, args, span) {
+                    if let Some(pipe) = self.pipes.get_mut(p) {
+                        pipe.cmds.push(CmdBuild { argv, span });
+                    }
+                }
+            }
+        }
+        Val::Pipe(p)
+    }
+
+    /// Emits the group of a pipeline's queued commands and empties it.
+    pub(super) fn finish_pipe(&mut self, p: usize, client: Option<usize>) {
+        let Some(pipe) = self.pipes.get_mut(p) else {
+            return;
+        };
+        pipe.client = client.or(pipe.client);
+        let cmds = std::mem::take(&mut pipe.cmds);
+        let mut ops = std::mem::take(&mut pipe.ops);
+        let (kind, span, client) = (pipe.kind, pipe.span, pipe.client);
+        for cmd in cmds {
+            if let Some(op) = self.emit_op(&cmd.argv, cmd.span, client) {
+                ops.push(op);
+            }
+        }
+        if !self.recording || ops.is_empty() {
+            return;
+        }
+        let group = Group {
+            kind,
+            span,
+            ops,
+            script: None,
+            client,
+        };
+        if !self.out.model.groups.contains(&group) {
+            self.out.model.groups.push(group);
+        }
+    }
+
+    fn script_method(&mut self, s: usize, method: &str, args: &[Elem], span: Span) -> Val {
+        let Some(mut sb) = self.scripts.get(s).cloned() else {
+            return Val::Unknown;
+        };
+        match method {
+            "key" | "arg" | "prepare_invoke" => {
+                let target = if sb.invocation {
+                    s
+                } else {
+                    sb.invocation = true;
+                    sb.keys.clear();
+                    sb.counted = true;
+                    self.scripts.push(sb);
+                    self.scripts.len() - 1
+                };
+                if method == "key" {
+                    if let (Some(a), Some(t)) = (args.first(), self.scripts.get_mut(target)) {
+                        if matches!(a.val, Val::Family(..)) {
+                            t.counted = false;
+                        }
+                        t.keys.extend(flatten(a));
+                    }
+                }
+                Val::Script(target)
+            }
+            "invoke" | "invoke_async" => {
+                self.invoke(&sb, span, Self::client_arg(args));
+                Val::Unknown
+            }
+            _ => Val::Script(s),
+        }
+    }
+
+    fn invoke(&mut self, sb: &ScriptBuild, span: Span, client: Option<usize>) {
+        let mut argv = vec![Elem {
+            val: Val::lit("EVALSHA"),
+            span,
+            text: String::new(),
+        }];
+        argv.push(Elem {
+            val: Val::lit("sha"),
+            span,
+            text: String::new(),
+        });
+        let n = i64::try_from(sb.keys.len()).unwrap_or(0);
+        argv.push(Elem {
+            val: Val::Int(n),
+            span,
+            text: String::new(),
+        });
+        argv.extend(sb.keys.iter().cloned());
+        let Some(op) = self.emit_op(&argv, span, client) else {
+            return;
+        };
+        let numkeys = u32::try_from(n).ok().filter(|_| sb.counted);
+        let script = match &sb.lit {
+            Some(lit) => {
+                let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);
+                self.out.problems.extend(analysis.problems);
+                Script {
+                    numkeys,
+                    ..analysis.script
+                }
+            }
+            None => Script {
+                span: sb.span,
+                numkeys,
+                ..Script::default()
+            },
+        };
+        self.out.model.scripts.push(script);
+        let script = Some(self.out.model.scripts.len() - 1);
+        self.out.model.groups.push(Group {
+            kind: GroupKind::Script,
+            span,
+            ops: vec![op],
+            script,
+            client,
+        });
+    }
+
+    /// Adds the op of a command argv (once per call site and command).
+    fn emit_op(&mut self, argv: &[Elem], span: Span, client: Option<usize>) -> Option<usize> {
+        if !self.recording {
+            return None;
+        }
+        let words: Vec<Vec<u8>> = argv
+            .iter()
+            .map(|a| a.val.literal_bytes().unwrap_or_else(|| b"x".to_vec()))
+            .collect();
+        let w0 = String::from_utf8_lossy(words.first()?).into_owned();
+        let w1 = words
+            .get(1)
+            .map(|w| String::from_utf8_lossy(w).into_owned());
+        let spec = commands::lookup(&w0, w1.as_deref())?;
+        let command = spec.name().to_string();
+        if self.is_cluster(client) && CLUSTER_FANS_OUT.contains(&command.as_str()) {
+            return None;
+        }
+        let positions = commands::key_positions(&words)?;
+        let key_idx: Vec<usize> = positions.indices().collect();
+        let head = if spec.container().is_some() { 2 } else { 1 };
+        let keys = key_idx
+            .iter()
+            .filter_map(|&i| argv.get(i))
+            .map(|a| Key {
+                pattern: a.val.key_pattern(&a.text),
+                span: a.span,
+            })
+            .collect();
+        let rest = argv
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i >= head && !key_idx.contains(i))
+            .map(|(_, a)| Arg {
+                value: a.val.literal_bytes(),
+                span: a.span,
+            })
+            .collect();
+        let id = (span.start, span.end, command.clone());
+        if let Some(&i) = self.op_ids.get(&id) {
+            return Some(i);
+        }
+        self.out.model.ops.push(Op {
+            command,
+            span,
+            keys,
+            args: rest,
+            client,
+        });
+        let i = self.out.model.ops.len() - 1;
+        self.op_ids.insert(id, i);
+        Some(i)
+    }
+}

@@ -1,0 +1,101 @@
+//! Unit tests of the Rust front-end: what it extracts and that no input
+//! makes it panic.
+
+use super::parse;
+use crate::model::GroupKind;
+use proptest::prelude::*;
+
+fn keys(src: &str) -> Vec<Vec<String>> {
+    parse(src.as_bytes())
+        .model
+        .ops
+        .iter()
+        .map(|o| o.keys.iter().map(|k| k.pattern.to_string()).collect())
+        .collect()
+}
+
+#[test]
+fn cmd_builder_and_typed_methods_give_ops() {
+    let src = r#"
+fn f(con: &mut redis::Connection, id: u64) {
+    let _: () = redis::cmd("MGET").arg("a").arg(format!("user:{id}")).query(con).unwrap();
+    let _: Vec<String> = con.mget(&["x", "y"]).unwrap();
+}
+"#;
+    assert_eq!(keys(src), vec![vec!["a", "user:<id>"], vec!["x", "y"]]);
+}
+
+#[test]
+fn atomic_pipeline_is_a_transaction() {
+    let src = r#"
+fn f(con: &mut redis::Connection) {
+    let mut pipe = redis::pipe();
+    pipe.atomic().set("a", 1).ignore().cmd("SET").arg("b").arg(2);
+    let _: () = pipe.query(con).unwrap();
+}
+"#;
+    let out = parse(src.as_bytes());
+    assert_eq!(out.model.groups.len(), 1);
+    assert_eq!(out.model.groups[0].kind, GroupKind::TxPipeline);
+    assert_eq!(out.model.groups[0].ops.len(), 2);
+}
+
+#[test]
+fn format_inline_consts_and_escaped_braces() {
+    let src = r#"
+const TAG: &str = "{app}";
+fn f(con: &mut redis::Connection, id: u64) {
+    let k = format!("{TAG}:x:{id}:{{lit}}");
+    let _: () = con.del(&[k]).unwrap();
+}
+"#;
+    assert_eq!(keys(src), vec![vec!["{app}:x:<id>:{lit}"]]);
+}
+
+#[test]
+fn invalid_utf8_and_deep_nesting_are_problems() {
+    let out = parse(b"fn f() { let x = \"\xff\"; }");
+    assert_eq!(out.problems.len(), 1);
+    let deep = format!(
+        "fn f() {{ let y = {}1{}; }}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    assert_eq!(parse(deep.as_bytes()).problems.len(), 1);
+    let bangs = format!("fn f() {{ let y = {}x; }}", "!".repeat(100_000));
+    assert_eq!(parse(bangs.as_bytes()).problems.len(), 1);
+    let closures = format!("fn f() {{ let y = {}x; }}", "|| ".repeat(100_000));
+    assert_eq!(parse(closures.as_bytes()).problems.len(), 1);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200), prefix in "(fn f\\(c: &mut redis::Connection\\) \\{ c\\.mget\\(|redis::cmd\\(\"|format!\\(\"\\{|)") {
+        let mut src = prefix.into_bytes();
+        src.extend(bytes);
+        let out = parse(&src);
+        for p in &out.problems {
+            prop_assert!(p.span.end <= src.len());
+        }
+    }
+}
+
+/// `SLOTLINT_DUMP=<file> cargo test dump_fixture_model -- --nocapture` prints a model.
+#[test]
+#[allow(clippy::print_stderr)]
+fn dump_fixture_model() {
+    let Ok(path) = std::env::var("SLOTLINT_DUMP") else {
+        return;
+    };
+    let src = std::fs::read(path).unwrap();
+    let out = parse(&src);
+    for o in &out.model.ops {
+        let keys: Vec<String> = o.keys.iter().map(|k| k.pattern.to_string()).collect();
+        eprintln!("{} {:?} client={:?}", o.command, keys, o.client);
+    }
+    for g in &out.model.groups {
+        eprintln!("group {:?} ops={:?}", g.kind, g.ops);
+    }
+    eprintln!("problems {:?}", out.problems);
+}

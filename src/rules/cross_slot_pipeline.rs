@@ -1,0 +1,66 @@
+//! SL009 cross-slot-pipeline: a plain pipeline whose keys span hash slots on
+//! a client that requires one slot per pipeline (ioredis Cluster; a
+//! node-redis cluster sends the whole pipeline to the node of its first key).
+
+use super::util::{cross_slot_level, distinct_patterns, label_keys, same_tag_help, worst_pair};
+use super::{Context, Rule};
+use crate::finding::{Finding, Severity};
+use crate::model::GroupKind;
+
+pub(crate) struct CrossSlotPipeline;
+
+impl Rule for CrossSlotPipeline {
+    fn id(&self) -> &'static str {
+        "SL009"
+    }
+    fn name(&self) -> &'static str {
+        "cross-slot-pipeline"
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn summary(&self) -> &'static str {
+        "pipeline spanning slots where the client requires one slot/node (e.g. ioredis Cluster)"
+    }
+    fn doc(&self) -> &'static str {
+        include_str!("../../rules/SL009.md")
+    }
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model;
+        for group in model
+            .groups
+            .iter()
+            .filter(|g| g.kind == GroupKind::Pipeline)
+        {
+            let Some(client) = model.client(group.client).filter(|c| c.pipeline_one_slot) else {
+                continue;
+            };
+            let keys = model.group_keys(group);
+            // A multi-key command's own keys are SL002's.
+            let Some((verdict, _, _)) = worst_pair(&keys, |a, b| a != b) else {
+                continue;
+            };
+            let Some((severity, certainty, spans)) = cross_slot_level(verdict.kind) else {
+                continue;
+            };
+            let who = if client.label.is_empty() {
+                "the client"
+            } else {
+                client.label.as_str()
+            };
+            let finding = Finding::new(
+                self.id(),
+                severity,
+                group.span,
+                format!("pipeline on {who} {spans}: {}", verdict.reason),
+            )
+            .certainty(certainty)
+            .primary_label("this pipeline")
+            .help(same_tag_help(&distinct_patterns(&keys)))
+            .note(format!(
+                "{who} sends a pipeline to one node: keys of slots served elsewhere fail (ioredis: `All keys in the pipeline should belong to the same slots allocation group`)"
+            ));
+            out.push(label_keys(finding, &keys));
+        }
+    }
+}
