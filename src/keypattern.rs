@@ -329,17 +329,21 @@ impl KeyPattern {
                 ),
             };
         }
-        let kinds = if a.tagged == b.tagged {
-            if a.tagged { "tags" } else { "untagged keys" }.to_string()
+        let reason = if a.tagged == b.tagged {
+            let kinds = if a.tagged { "tags" } else { "untagged keys" };
+            format!("{kinds} `{}` and `{}` differ in their literal parts", a.part, b.part)
         } else {
-            format!("{} and {}", what(&a), what(&b))
+            format!(
+                "{} `{}` and {} `{}` differ in their literal parts",
+                what(&a),
+                a.part,
+                what(&b),
+                b.part
+            )
         };
         Verdict {
             kind: SameSlot::LikelyDifferentLiterals,
-            reason: format!(
-                "{kinds} `{}` and `{}` differ in their literal parts",
-                a.part, b.part
-            ),
+            reason,
         }
     }
 

@@ -162,6 +162,7 @@ fn walk_honours_ignore_files_and_hidden_rules_outside_git() {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // a skipped test must say so
 fn walk_honours_ignore_files_inside_git() {
     if !has_git() {
         eprintln!("skipped: git is not installed");

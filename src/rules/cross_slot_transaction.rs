@@ -39,6 +39,14 @@ impl Rule for CrossSlotTransaction {
             let Some((verdict, _, _)) = worst_pair(&keys, pair_ok) else {
                 continue;
             };
+            // When the transaction's own keys already span slots, its finding
+            // says so; the WATCH set adds nothing but a second report.
+            if group.kind == GroupKind::Watch {
+                let queued = |a: usize, b: usize| a != b && op_cmd(a) != "WATCH" && op_cmd(b) != "WATCH";
+                if worst_pair(&keys, queued).is_some_and(|(v, _, _)| cross_slot_level(v.kind).is_some()) {
+                    continue;
+                }
+            }
             let Some((severity, certainty, spans)) = cross_slot_level(verdict.kind) else {
                 continue;
             };

@@ -100,7 +100,9 @@ impl<'a> Cx<'a> {
             "attribute" => self.method_call(node, func, &args),
             "identifier" => self.name_call(node, func, &args),
             _ => match self.eval(func) {
-                Val::Script(lit, span) => self.script_object_call(node, lit.as_deref(), span, &args),
+                Val::Script(lit, span) => {
+                    self.script_object_call(node, lit.as_deref(), span, &args)
+                }
                 _ => Val::opaque(self.name_of(node)),
             },
         }
@@ -140,8 +142,12 @@ impl<'a> Cx<'a> {
             Val::Str(p, lit) => self.str_method(&p, lit.as_deref(), method, node, args),
             Val::Opaque(_) | Val::Unknown => {
                 let known = clients::special(method).is_some()
-                    || matches!(method, "pipeline" | "register_script" | "execute_command" | "transaction")
-                    || commands::lookup(method, None).is_some_and(|s| !s.key_specs().is_empty() && s.container().is_none());
+                    || matches!(
+                        method,
+                        "pipeline" | "register_script" | "execute_command" | "transaction"
+                    )
+                    || commands::lookup(method, None)
+                        .is_some_and(|s| !s.key_specs().is_empty() && s.container().is_none());
                 let receiver = self.name_of(obj);
                 let redisish = clients::is_redisish_name(&receiver, self.imports_redis);
                 if known
@@ -181,7 +187,12 @@ impl<'a> Cx<'a> {
 
     fn name_call(&mut self, node: Node<'a>, func: Node<'a>, args: &Args<'a>) -> Val {
         let name = self.text(func);
-        if let Some(Val::Script(lit, span)) = self.env.get(name).or_else(|| self.module_env.get(name)).cloned() {
+        if let Some(Val::Script(lit, span)) = self
+            .env
+            .get(name)
+            .or_else(|| self.module_env.get(name))
+            .cloned()
+        {
             return self.script_object_call(node, lit.as_deref(), span, args);
         }
         if let Some(q) = self.imports.get(name).cloned() {
@@ -209,7 +220,15 @@ impl<'a> Cx<'a> {
             },
             "len" => match first {
                 Val::List(vs) => i64::try_from(vs.len()).map_or(Val::Unknown, Val::Int),
-                Val::Family(..) => numeric(format!("len:{}", args.pos_nodes.first().map_or(String::new(), |n| self.name_of(*n))), None),
+                Val::Family(..) => numeric(
+                    format!(
+                        "len:{}",
+                        args.pos_nodes
+                            .first()
+                            .map_or(String::new(), |n| self.name_of(*n))
+                    ),
+                    None,
+                ),
                 _ => numeric(text, None),
             },
             "hash" | "float" | "round" | "ord" => numeric(text, None),
@@ -224,7 +243,13 @@ impl<'a> Cx<'a> {
 
     /// A same-file function: a key builder gives the pattern it returns; a
     /// helper handed a client or pipeline runs with it (recording its ops).
-    fn call_function(&mut self, node: Node<'a>, def: Node<'a>, class: Option<String>, args: &Args<'a>) -> Val {
+    fn call_function(
+        &mut self,
+        node: Node<'a>,
+        def: Node<'a>,
+        class: Option<String>,
+        args: &Args<'a>,
+    ) -> Val {
         if self.call_depth >= MAX_CALL_DEPTH {
             return Val::opaque(self.name_of(node));
         }
@@ -266,7 +291,14 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn str_method(&mut self, p: &KeyPattern, lit: Option<&Literal>, method: &str, node: Node<'a>, args: &Args<'a>) -> Val {
+    fn str_method(
+        &mut self,
+        p: &KeyPattern,
+        lit: Option<&Literal>,
+        method: &str,
+        node: Node<'a>,
+        args: &Args<'a>,
+    ) -> Val {
         let named = |cx: &Self, i: usize| {
             args.pos_nodes
                 .get(i)
@@ -282,7 +314,10 @@ impl<'a> Cx<'a> {
                     .collect();
                 Val::Str(format_template(p, &pos, &args.kw), None)
             }
-            "replace" => match (args.pos.first().and_then(Val::literal_bytes), args.pos.get(1)) {
+            "replace" => match (
+                args.pos.first().and_then(Val::literal_bytes),
+                args.pos.get(1),
+            ) {
                 (Some(old), Some(new)) => {
                     let new = new.interpolated(&named(self, 1));
                     Val::Str(replace(p, old, &new), None)
@@ -368,9 +403,13 @@ impl<'a> Cx<'a> {
             script: None,
             client,
         });
-        let watched = watch
-            .iter()
-            .any(|&i| self.out.model.ops.get(i).is_some_and(|o| o.command == "WATCH"));
+        let watched = watch.iter().any(|&i| {
+            self.out
+                .model
+                .ops
+                .get(i)
+                .is_some_and(|o| o.command == "WATCH")
+        });
         if watched && kind == GroupKind::TxPipeline {
             let mut all = watch;
             all.extend(ops);
@@ -401,7 +440,14 @@ impl<'a> Cx<'a> {
     }
 
     /// A redis-py method on a client (`pipe` when queued in a pipeline).
-    fn redis_method(&mut self, client: Option<usize>, pipe: Option<usize>, method: &str, node: Node<'a>, args: &Args<'a>) -> Val {
+    fn redis_method(
+        &mut self,
+        client: Option<usize>,
+        pipe: Option<usize>,
+        method: &str,
+        node: Node<'a>,
+        args: &Args<'a>,
+    ) -> Val {
         let kind = client.and_then(|c| self.kinds.get(c).copied());
         match method {
             "pipeline" => {
@@ -416,7 +462,10 @@ impl<'a> Cx<'a> {
                     Some(Val::Str(_, l)) => l.clone(),
                     _ => None,
                 };
-                let span = args.pos_nodes.first().map_or(Self::span(node), |n| Self::span(*n));
+                let span = args
+                    .pos_nodes
+                    .first()
+                    .map_or(Self::span(node), |n| Self::span(*n));
                 return Val::Script(lit, span);
             }
             "transaction" => return self.transaction(client, node, args),
@@ -430,7 +479,11 @@ impl<'a> Cx<'a> {
             Some(s) => s,
             None => match commands::lookup(method, None) {
                 Some(spec) if spec.container().is_none() => {
-                    let shape = if spec.key_specs().is_empty() { Shape::None } else { Shape::First };
+                    let shape = if spec.key_specs().is_empty() {
+                        Shape::None
+                    } else {
+                        Shape::First
+                    };
                     (spec.name(), shape)
                 }
                 _ => return Val::opaque(self.name_of(node)),
@@ -440,7 +493,9 @@ impl<'a> Cx<'a> {
         // client has one node: through any redis-py client they are not
         // node-local, so only a known client that keeps them local reports them.
         let fans_out = kind.map_or(clients::CLUSTER.fans_out, |k| k.fans_out);
-        if fans_out.contains(&command) && kind.is_none_or(|k| k.topology != crate::model::Topology::Standalone) {
+        if fans_out.contains(&command)
+            && kind.is_none_or(|k| k.topology != crate::model::Topology::Standalone)
+        {
             return Val::opaque(self.name_of(node));
         }
         let client = match (method, kind) {
@@ -514,11 +569,18 @@ impl<'a> Cx<'a> {
             if i == 0 && shape == Shape::First && args.pos.is_empty() {
                 break;
             }
-            keys.extend(self.arg_keys(args, i, shape != Shape::First && shape != Shape::Leading(2)));
+            keys.extend(self.arg_keys(
+                args,
+                i,
+                shape != Shape::First && shape != Shape::Leading(2),
+            ));
             used.push(i);
         }
         if shape == Shape::First && args.pos.is_empty() {
-            if let (Some(v), Some(n)) = (args.kw("name").or(args.kw("key")), args.kw_node("name").or(args.kw_node("key"))) {
+            if let (Some(v), Some(n)) = (
+                args.kw("name").or(args.kw("key")),
+                args.kw_node("name").or(args.kw_node("key")),
+            ) {
                 keys.push(Key {
                     pattern: v.key_pattern(&self.name_of(n)),
                     span: Self::span(n),
@@ -578,7 +640,15 @@ impl<'a> Cx<'a> {
     }
 
     /// Adds an op (once per call site and command).
-    fn emit_op(&mut self, command: &str, node: Node<'a>, keys: Vec<Key>, used: Vec<usize>, args: &Args<'a>, client: Option<usize>) -> Option<usize> {
+    fn emit_op(
+        &mut self,
+        command: &str,
+        node: Node<'a>,
+        keys: Vec<Key>,
+        used: Vec<usize>,
+        args: &Args<'a>,
+        client: Option<usize>,
+    ) -> Option<usize> {
         if !self.recording {
             return None;
         }
@@ -614,7 +684,14 @@ impl<'a> Cx<'a> {
     }
 
     /// `eval(script, numkeys, *keys_and_args)` and friends.
-    fn script_call(&mut self, client: Option<usize>, pipe: Option<usize>, command: &str, node: Node<'a>, args: &Args<'a>) {
+    fn script_call(
+        &mut self,
+        client: Option<usize>,
+        pipe: Option<usize>,
+        command: &str,
+        node: Node<'a>,
+        args: &Args<'a>,
+    ) {
         let numkeys = args.pos.get(1).cloned();
         let mut keys = Vec::new();
         let mut count: Option<u32> = None;
@@ -636,7 +713,13 @@ impl<'a> Cx<'a> {
             }
             Some(Val::Opaque(o)) if o.name.starts_with("len:") => {
                 let target = &o.name[4..];
-                if let Some(i) = (2..args.pos.len()).find(|&i| args.star.get(i) == Some(&true) && args.pos_nodes.get(i).is_some_and(|n| self.name_of(*n) == target)) {
+                if let Some(i) = (2..args.pos.len()).find(|&i| {
+                    args.star.get(i) == Some(&true)
+                        && args
+                            .pos_nodes
+                            .get(i)
+                            .is_some_and(|n| self.name_of(*n) == target)
+                }) {
                     keys = self.arg_keys(args, i, true);
                 }
             }
@@ -650,7 +733,10 @@ impl<'a> Cx<'a> {
         let script = match (command, args.pos.first()) {
             ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(lit)))) => self.analyze_script(lit, count),
             _ => {
-                let span = args.pos_nodes.first().map_or(Self::span(node), |n| Self::span(*n));
+                let span = args
+                    .pos_nodes
+                    .first()
+                    .map_or(Self::span(node), |n| Self::span(*n));
                 self.push_script(Script {
                     span,
                     numkeys: count,
@@ -682,7 +768,13 @@ impl<'a> Cx<'a> {
     }
 
     /// `script(keys=[…], args=[…], client=pipe)` on a `register_script` object.
-    fn script_object_call(&mut self, node: Node<'a>, lit: Option<&Literal>, span: Span, args: &Args<'a>) -> Val {
+    fn script_object_call(
+        &mut self,
+        node: Node<'a>,
+        lit: Option<&Literal>,
+        span: Span,
+        args: &Args<'a>,
+    ) -> Val {
         if !self.recording {
             return Val::Unknown;
         }
@@ -703,7 +795,10 @@ impl<'a> Cx<'a> {
             Some(Val::Client(c)) => (Some(*c), None),
             _ => (None, None),
         };
-        let known_count = !matches!(args.kw("keys"), Some(Val::Family(..)) | Some(Val::Opaque(_)));
+        let known_count = !matches!(
+            args.kw("keys"),
+            Some(Val::Family(..)) | Some(Val::Opaque(_))
+        );
         let count = u32::try_from(keys.len()).ok().filter(|_| known_count);
         let op = self.emit_op("EVALSHA", node, keys, Vec::new(), &Args::default(), client);
         self.queue(pipe, op, "EVALSHA");
@@ -729,12 +824,21 @@ impl<'a> Cx<'a> {
     }
 
     /// `execute_command("CMD", *args)`: keys found as Redis finds them.
-    fn execute_command(&mut self, client: Option<usize>, pipe: Option<usize>, node: Node<'a>, args: &Args<'a>) {
+    fn execute_command(
+        &mut self,
+        client: Option<usize>,
+        pipe: Option<usize>,
+        node: Node<'a>,
+        args: &Args<'a>,
+    ) {
         let Some(name) = args.pos.first().and_then(Val::literal_bytes) else {
             return;
         };
         let name = String::from_utf8_lossy(name).into_owned();
-        let mut words: Vec<Vec<u8>> = name.split_whitespace().map(|w| w.as_bytes().to_vec()).collect();
+        let mut words: Vec<Vec<u8>> = name
+            .split_whitespace()
+            .map(|w| w.as_bytes().to_vec())
+            .collect();
         let head = words.len();
         if head == 0 || args.star.iter().any(|&s| s) {
             return;
@@ -742,11 +846,16 @@ impl<'a> Cx<'a> {
         for v in &args.pos[1..] {
             words.push(match v {
                 Val::Int(n) => n.to_string().into_bytes(),
-                other => other.literal_bytes().map_or_else(|| b"x".to_vec(), <[u8]>::to_vec),
+                other => other
+                    .literal_bytes()
+                    .map_or_else(|| b"x".to_vec(), <[u8]>::to_vec),
             });
         }
-        let w1 = words.get(1).map(|w| String::from_utf8_lossy(w).into_owned());
-        let Some(spec) = commands::lookup(&String::from_utf8_lossy(&words[0]), w1.as_deref()) else {
+        let w1 = words
+            .get(1)
+            .map(|w| String::from_utf8_lossy(w).into_owned());
+        let Some(spec) = commands::lookup(&String::from_utf8_lossy(&words[0]), w1.as_deref())
+        else {
             return;
         };
         let command = spec.name().to_string();
@@ -763,7 +872,8 @@ impl<'a> Cx<'a> {
             used.push(i);
         }
         if spec.is_script() {
-            let (Some(n), Some(src)) = (args.pos.get(2).and_then(Val::as_int), args.pos.get(1)) else {
+            let (Some(n), Some(src)) = (args.pos.get(2).and_then(Val::as_int), args.pos.get(1))
+            else {
                 return;
             };
             let op = self.emit_op(&command, node, keys, used, args, client);
@@ -772,11 +882,16 @@ impl<'a> Cx<'a> {
                 return;
             };
             let script = match src {
-                Val::Str(_, Some(lit)) if command.starts_with("EVAL") && !command.contains("SHA") => {
+                Val::Str(_, Some(lit))
+                    if command.starts_with("EVAL") && !command.contains("SHA") =>
+                {
                     self.analyze_script(lit, u32::try_from(n).ok())
                 }
                 _ => self.push_script(Script {
-                    span: args.pos_nodes.get(1).map_or(Self::span(node), |n| Self::span(*n)),
+                    span: args
+                        .pos_nodes
+                        .get(1)
+                        .map_or(Self::span(node), |n| Self::span(*n)),
                     numkeys: u32::try_from(n).ok(),
                     ..Script::default()
                 }),
@@ -790,7 +905,11 @@ impl<'a> Cx<'a> {
             });
             return;
         }
-        if self.kinds.get(client.unwrap_or(usize::MAX)).is_some_and(|k| k.fans_out.contains(&command.as_str())) {
+        if self
+            .kinds
+            .get(client.unwrap_or(usize::MAX))
+            .is_some_and(|k| k.fans_out.contains(&command.as_str()))
+        {
             return;
         }
         let op = self.emit_op(&command, node, keys, used, args, client);
@@ -816,7 +935,10 @@ impl<'a> Cx<'a> {
                 "identifier" => self.funcs.get(self.text(f)).copied().map(|d| (d, None)),
                 "attribute" if self.text(f).starts_with("self.") => {
                     let m = &self.text(f)[5..];
-                    self.class.clone().and_then(|c| self.method(&c, m)).map(|(c, d)| (d, Some(c)))
+                    self.class
+                        .clone()
+                        .and_then(|c| self.method(&c, m))
+                        .map(|(c, d)| (d, Some(c)))
                 }
                 _ => None,
             };

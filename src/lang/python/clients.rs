@@ -71,9 +71,25 @@ const LEGACY_CLUSTER: ClientKind = ClientKind {
     label: "redis-py-cluster RedisCluster",
     topology: Topology::Cluster,
     splits: &[
-        "DEL", "EXISTS", "UNLINK", "TOUCH", "MGET", "MSET", "MSETNX", "RENAME", "SDIFF",
-        "SINTER", "SUNION", "SDIFFSTORE", "SINTERSTORE", "SUNIONSTORE", "SMOVE", "PFCOUNT",
-        "PFMERGE", "RPOPLPUSH", "BRPOPLPUSH",
+        "DEL",
+        "EXISTS",
+        "UNLINK",
+        "TOUCH",
+        "MGET",
+        "MSET",
+        "MSETNX",
+        "RENAME",
+        "SDIFF",
+        "SINTER",
+        "SUNION",
+        "SDIFFSTORE",
+        "SINTERSTORE",
+        "SUNIONSTORE",
+        "SMOVE",
+        "PFCOUNT",
+        "PFMERGE",
+        "RPOPLPUSH",
+        "BRPOPLPUSH",
     ],
     pipeline_is_transaction: false,
     fans_out: &["SCAN", "FLUSHALL", "FLUSHDB", "KEYS", "DBSIZE"],
@@ -208,11 +224,43 @@ pub(crate) fn special(method: &str) -> Option<(&'static str, Shape)> {
 pub(crate) fn is_generic_name(method: &str) -> bool {
     matches!(
         method,
-        "get" | "set" | "delete" | "keys" | "exists" | "type" | "append" | "sort" | "copy"
-            | "move" | "update" | "time" | "info" | "dump" | "rename" | "object" | "select"
-            | "scan" | "eval" | "echo" | "ping" | "publish" | "watch" | "execute" | "touch"
-            | "incr" | "decr" | "expire" | "ttl" | "lock" | "hash" | "sync" | "save"
-            | "restore" | "wait" | "replace" | "reset"
+        "get"
+            | "set"
+            | "delete"
+            | "keys"
+            | "exists"
+            | "type"
+            | "append"
+            | "sort"
+            | "copy"
+            | "move"
+            | "update"
+            | "time"
+            | "info"
+            | "dump"
+            | "rename"
+            | "object"
+            | "select"
+            | "scan"
+            | "eval"
+            | "echo"
+            | "ping"
+            | "publish"
+            | "watch"
+            | "execute"
+            | "touch"
+            | "incr"
+            | "decr"
+            | "expire"
+            | "ttl"
+            | "lock"
+            | "hash"
+            | "sync"
+            | "save"
+            | "restore"
+            | "wait"
+            | "replace"
+            | "reset"
     )
 }
 

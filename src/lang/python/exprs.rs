@@ -28,7 +28,10 @@ impl<'a> Cx<'a> {
         let t = self.text(node);
         let mut out = String::with_capacity(t.len().min(80));
         for w in t.split_whitespace() {
-            if !out.is_empty() && !out.ends_with(['(', '[', '.']) && !w.starts_with([')', ']', '.', ',']) {
+            if !out.is_empty()
+                && !out.ends_with(['(', '[', '.'])
+                && !w.starts_with([')', ']', '.', ','])
+            {
                 out.push(' ');
             }
             out.push_str(w);
@@ -89,9 +92,9 @@ impl<'a> Cx<'a> {
             "identifier" => self.lookup(node),
             "attribute" => self.attribute(node),
             "call" => self.call(node),
-            "await" | "parenthesized_expression" => node
-                .named_child(0)
-                .map_or(Val::Unknown, |e| self.eval(e)),
+            "await" | "parenthesized_expression" => {
+                node.named_child(0).map_or(Val::Unknown, |e| self.eval(e))
+            }
             "binary_operator" => self.binary(node),
             "boolean_operator" => self.boolean(node),
             "comparison_operator" | "not_operator" => {
@@ -248,7 +251,8 @@ impl<'a> Cx<'a> {
             ("+", Val::Str(a, _), other) | ("+", other, Val::Str(a, _))
                 if matches!(other, Val::Opaque(_)) =>
             {
-                let hole = other.interpolated(&self.name_of(if lv.as_str().is_some() { r } else { l }));
+                let hole =
+                    other.interpolated(&self.name_of(if lv.as_str().is_some() { r } else { l }));
                 let mut p = KeyPattern::default();
                 if lv.as_str().is_some() {
                     p.extend(a);
@@ -264,10 +268,8 @@ impl<'a> Cx<'a> {
                 let args = match (&rv, r.kind()) {
                     (Val::List(vs), "tuple" | "parenthesized_expression") => {
                         let mut c = r.walk();
-                        let names: Vec<String> = r
-                            .named_children(&mut c)
-                            .map(|n| self.name_of(n))
-                            .collect();
+                        let names: Vec<String> =
+                            r.named_children(&mut c).map(|n| self.name_of(n)).collect();
                         vs.iter().cloned().zip(names).collect()
                     }
                     _ => vec![(rv.clone(), self.name_of(r))],
@@ -276,7 +278,10 @@ impl<'a> Cx<'a> {
             }
             ("%", _, _) => Val::Opaque(Opaque {
                 name: self.name_of(node),
-                domain: rv.as_int().and_then(|n| u64::try_from(n).ok()).filter(|&n| n > 0),
+                domain: rv
+                    .as_int()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .filter(|&n| n > 0),
                 numeric: true,
                 ..Opaque::default()
             }),
@@ -288,7 +293,10 @@ impl<'a> Cx<'a> {
             },
             _ => Val::Opaque(Opaque {
                 name: self.name_of(node),
-                numeric: matches!(op, "-" | "*" | "//" | "/" | "**" | "&" | "|" | "^" | "<<" | ">>"),
+                numeric: matches!(
+                    op,
+                    "-" | "*" | "//" | "/" | "**" | "&" | "|" | "^" | "<<" | ">>"
+                ),
                 ..Opaque::default()
             }),
         }
@@ -346,7 +354,9 @@ impl<'a> Cx<'a> {
                 let single = left.kind() == "identifier";
                 let name = self.text(left).to_string();
                 match right {
-                    Some(Val::List(items)) if single && clauses.len() == 1 && items.len() <= MAX_EXPAND => {
+                    Some(Val::List(items))
+                        if single && clauses.len() == 1 && items.len() <= MAX_EXPAND =>
+                    {
                         expand = Some((name, items));
                     }
                     _ => {
@@ -500,7 +510,9 @@ fn decode_escape(text: &[u8]) -> Vec<u8> {
         b'r' => b'\r',
         b'0'..=b'7' => {
             let digits = std::str::from_utf8(&text[1..]).unwrap_or("0");
-            return vec![u8::try_from(u32::from_str_radix(digits, 8).unwrap_or(0) & 0xff).unwrap_or(0)];
+            return vec![
+                u8::try_from(u32::from_str_radix(digits, 8).unwrap_or(0) & 0xff).unwrap_or(0),
+            ];
         }
         b'a' => 7,
         b'b' => 8,
@@ -573,7 +585,10 @@ fn percent_format(template: &KeyPattern, args: &[(Val, String)], whole: &Val) ->
                     _ => None,
                 };
                 let name = String::from_utf8_lossy(&key).into_owned();
-                found.map_or_else(|| Val::opaque(name.clone()).interpolated(&name), |v| v.interpolated(&name))
+                found.map_or_else(
+                    || Val::opaque(name.clone()).interpolated(&name),
+                    |v| v.interpolated(&name),
+                )
             } else {
                 let arg = args.get(next);
                 next += 1;

@@ -239,8 +239,12 @@ impl<'a> Cx<'a> {
         let mut cursor = node.walk();
         for name in node.children_by_field_name("name", &mut cursor) {
             let (full, alias) = if name.kind() == "aliased_import" {
-                let n = name.child_by_field_name("name").map_or("", |n| self.text(n));
-                let a = name.child_by_field_name("alias").map_or(n, |a| self.text(a));
+                let n = name
+                    .child_by_field_name("name")
+                    .map_or("", |n| self.text(n));
+                let a = name
+                    .child_by_field_name("alias")
+                    .map_or(n, |a| self.text(a));
                 (n, a)
             } else {
                 let n = self.text(name);
@@ -281,6 +285,9 @@ impl<'a> Cx<'a> {
             .into_iter()
             .filter(|(k, _)| !self.module_env.contains_key(k))
             .collect();
+        if let Some(c) = self.classes.get_mut(name) {
+            c.attrs.clone_from(&attrs);
+        }
         if let Some(init) = self.funcs.get(&format!("{name}.__init__")).copied() {
             let outer = self.module_env.clone();
             let recording = std::mem::replace(&mut self.recording, false);
@@ -453,9 +460,7 @@ impl<'a> Cx<'a> {
                 }
             }
             "return_statement" => {
-                let v = stmt
-                    .named_child(0)
-                    .map_or(Val::Unknown, |e| self.eval(e));
+                let v = stmt.named_child(0).map_or(Val::Unknown, |e| self.eval(e));
                 self.returns.push(v);
             }
             "if_statement" => self.exec_if(stmt),
@@ -511,7 +516,10 @@ impl<'a> Cx<'a> {
                     }
                 }
             }
-            "class_definition" | "import_statement" | "import_from_statement" | "pass_statement"
+            "class_definition"
+            | "import_statement"
+            | "import_from_statement"
+            | "pass_statement"
             | "comment" => {}
             _ => self.exec_children(stmt),
         }
@@ -619,7 +627,8 @@ impl<'a> Cx<'a> {
         }
         let name = self.text(left);
         let lower = name.to_ascii_lowercase();
-        if !(lower.ends_with("keys") || lower.ends_with("prefixes") || lower.ends_with("patterns")) {
+        if !(lower.ends_with("keys") || lower.ends_with("prefixes") || lower.ends_with("patterns"))
+        {
             return;
         }
         let mut c = right.walk();
@@ -629,8 +638,9 @@ impl<'a> Cx<'a> {
             .collect();
         let looks_like_keys = elems.len() == items.len()
             && items.iter().all(|v| {
-                v.literal_bytes()
-                    .is_some_and(|b| !b.is_empty() && b.iter().any(|&c| c == b':' || c == b'{') && !b.contains(&b' '))
+                v.literal_bytes().is_some_and(|b| {
+                    !b.is_empty() && b.iter().any(|&c| c == b':' || c == b'{') && !b.contains(&b' ')
+                })
             });
         if !looks_like_keys {
             return;
@@ -657,7 +667,10 @@ impl<'a> Cx<'a> {
             "identifier" | "attribute" => {
                 let name = self.text(target).to_string();
                 let value = match value {
-                    Val::Opaque(o) if self.rename_locals => Val::Opaque(Opaque { name: name.clone(), ..o }),
+                    Val::Opaque(o) if self.rename_locals => Val::Opaque(Opaque {
+                        name: name.clone(),
+                        ..o
+                    }),
                     other => other,
                 };
                 self.env.insert(name, value);

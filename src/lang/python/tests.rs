@@ -61,7 +61,11 @@ fn whole_parameters_are_opaque_and_defaults_are_kept() {
     let m = model(
         "import redis\nr = redis.Redis()\ndef f(key, prefix='rq', n: int = 100, **kw):\n    r.get(key)\n    r.get(f'{prefix}:jobs')\n    r.get(f'{{t:{abs(hash(key)) % n}}}')\n",
     );
-    let holes: Vec<_> = m.ops.iter().map(|o| o.keys[0].pattern.holes().next().cloned().unwrap()).collect();
+    let holes: Vec<_> = m
+        .ops
+        .iter()
+        .map(|o| o.keys[0].pattern.holes().next().cloned().unwrap())
+        .collect();
     assert!(holes[0].may_contain_braces);
     assert!(holes[1].may_contain_braces);
     assert_eq!(holes[1].default.as_deref(), Some(&b"rq"[..]));
@@ -75,9 +79,19 @@ fn pipelines_follow_redis_py_defaults() {
         "import redis\nr = redis.Redis()\nrc = redis.RedisCluster()\np = r.pipeline()\np.get('a')\np.get('b')\np.execute()\nq = rc.pipeline()\nq.get('a')\nq.get('b')\nq.execute()\nt = rc.pipeline(transaction=True)\nt.get('a')\nt.execute()\n",
     );
     let kinds: Vec<_> = m.groups.iter().map(|g| g.kind).collect();
-    assert_eq!(kinds, [GroupKind::TxPipeline, GroupKind::Pipeline, GroupKind::TxPipeline]);
+    assert_eq!(
+        kinds,
+        [
+            GroupKind::TxPipeline,
+            GroupKind::Pipeline,
+            GroupKind::TxPipeline
+        ]
+    );
     assert_eq!(m.groups[0].ops.len(), 2);
-    assert_eq!(m.clients.iter().map(|c| c.topology).collect::<Vec<_>>(), [Topology::Standalone, Topology::Cluster]);
+    assert_eq!(
+        m.clients.iter().map(|c| c.topology).collect::<Vec<_>>(),
+        [Topology::Standalone, Topology::Cluster]
+    );
 }
 
 #[test]
@@ -85,7 +99,10 @@ fn cluster_splits_and_nonatomic_variants() {
     let m = model("from redis.cluster import RedisCluster\nrc = RedisCluster()\nrc.delete('a', 'b')\nrc.mget_nonatomic(['a', 'b'])\nrc.mget('a', 'b')\n");
     let split = |i: usize| {
         let op = &m.ops[i];
-        m.client(op.client).unwrap().splits_per_slot.contains(&op.command)
+        m.client(op.client)
+            .unwrap()
+            .splits_per_slot
+            .contains(&op.command)
     };
     assert!(split(0));
     assert!(split(1));
@@ -94,7 +111,8 @@ fn cluster_splits_and_nonatomic_variants() {
 
 #[test]
 fn scripts_are_analyzed_in_place() {
-    let src = "import redis\nr = redis.Redis()\nr.eval(\"return redis.call('GET', 'x')\", 1, 'k')\n";
+    let src =
+        "import redis\nr = redis.Redis()\nr.eval(\"return redis.call('GET', 'x')\", 1, 'k')\n";
     let m = model(src);
     let s = &m.scripts[0];
     assert_eq!(s.numkeys, Some(1));
@@ -106,7 +124,11 @@ fn scripts_are_analyzed_in_place() {
 #[test]
 fn unrelated_code_gives_nothing() {
     assert!(model("data = {}\ndata.get('a')\n").ops.is_empty());
-    assert!(model("# redis\nimport requests\nrequests.get('/x/{id}')\ninfo = {}\ninfo.get('k')\n").ops.is_empty());
+    assert!(
+        model("# redis\nimport requests\nrequests.get('/x/{id}')\ninfo = {}\ninfo.get('k')\n")
+            .ops
+            .is_empty()
+    );
 }
 
 #[test]

@@ -209,7 +209,11 @@ impl<'a> Cx<'a> {
         let args = self.elems(m.args.iter());
         match recv {
             Val::Conn(c) => self.conn_method(Some(c), &method, &args, span, e),
-            Val::Cmd(i) => self.cmd_method(i, &method, &args, span),
+            Val::Cmd(i) => {
+                // A command kept in a variable and sent later is reported where it is sent.
+                let chained = !matches!(&*m.receiver, Expr::Path(_));
+                self.cmd_method(i, &method, &args, span, chained)
+            }
             Val::Pipe(p) => self.pipe_method(p, &method, &args, span),
             Val::Script(s) => self.script_method(s, &method, &args, span),
             Val::Str(p, lit) => self.str_method(&m.receiver, &p, lit, &method, &args, e),
@@ -233,6 +237,12 @@ impl<'a> Cx<'a> {
                     return self.call_function(e, def, &args);
                 }
                 let receiver = self.name_of(&m.receiver);
+                if matches!(recv, Val::Opaque(_) | Val::Unknown)
+                    && receiver.to_ascii_lowercase().contains("cluster")
+                    && (is_connection_method(&method) || method.contains("connection"))
+                {
+                    return Val::Conn(self.client(ClientKind::Cluster));
+                }
                 if matches!(recv, Val::Opaque(_) | Val::Unknown) && is_redisish(&receiver) {
                     return self.conn_method(None, &method, &args, span, e);
                 }
@@ -321,7 +331,14 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn cmd_method(&mut self, i: usize, method: &str, args: &[Elem], span: Span) -> Val {
+    fn cmd_method(
+        &mut self,
+        i: usize,
+        method: &str,
+        args: &[Elem],
+        span: Span,
+        chained: bool,
+    ) -> Val {
         match method {
             "arg" | "cursor_arg" => {
                 if let Some(cmd) = self.cmds.get_mut(i) {
@@ -334,7 +351,8 @@ impl<'a> Cx<'a> {
                     return Val::Unknown;
                 };
                 let full: Vec<Elem> = cmd.argv.iter().flat_map(flatten).collect();
-                self.emit_op(&full, cmd.span.cover(span), Self::client_arg(args));
+                let at = if chained { cmd.span.cover(span) } else { span };
+                self.emit_op(&full, at, Self::client_arg(args));
                 Val::Unknown
             }
             _ => Val::Cmd(i),

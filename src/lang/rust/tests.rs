@@ -68,6 +68,19 @@ fn invalid_utf8_and_deep_nesting_are_problems() {
     assert_eq!(parse(closures.as_bytes()).problems.len(), 1);
 }
 
+#[test]
+fn nesting_just_under_the_bound_parses() {
+    for (open, close) in [("(", ")"), ("!", ""), ("{", "}"), ("|| ", "")] {
+        let src = format!(
+            "fn f() {{ let y = {}x{}; }}",
+            open.repeat(490),
+            close.repeat(490)
+        );
+        let out = parse(src.as_bytes());
+        assert!(out.problems.is_empty(), "{open}: {:?}", out.problems);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
