@@ -67,7 +67,10 @@ fn projects_match_their_expected_output() {
             actual.push_str("--- stderr\n");
             actual.push_str(&stderr);
         }
-        actual.push_str(&format!("--- exit {code}\n"));
+        {
+            use std::fmt::Write as _;
+            let _ = writeln!(actual, "--- exit {code}");
+        }
         let expected_path = dir.with_extension("out");
         if bless {
             std::fs::write(&expected_path, &actual).unwrap();

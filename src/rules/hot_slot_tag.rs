@@ -339,8 +339,6 @@ impl Rule for HotSlotTag {
     }
 }
 
-/// Model builders for the tests of SL004–SL006.
-
 #[cfg(test)]
 mod tests {
     use crate::model::Span;

@@ -51,7 +51,21 @@ impl<'a> Cx<'a> {
     }
 
     fn eval_args(&mut self, nodes: &[Node<'a>]) -> Vec<Flat<'a>> {
-        nodes.iter().map(|&n| (self.eval(n), n)).collect()
+        nodes
+            .iter()
+            .map(|&n| {
+                if n.kind() == "spread_element" {
+                    // `...keys`: ioredis flattens it; a list stays a list.
+                    let v = n.named_child(0).map_or(Val::Unknown, |e| self.eval(e));
+                    let v = match v {
+                        l @ (Val::List(_) | Val::Family(..)) => l,
+                        other => Val::Family(Box::new(other), Vec::new()),
+                    };
+                    return (v, n);
+                }
+                (self.eval(n), n)
+            })
+            .collect()
     }
 
     /// Runs function values passed as arguments (callbacks), once each, with

@@ -69,6 +69,11 @@ impl<'a> Cx<'a> {
             return Val::opaque(self.text(e));
         };
         let path = self.text(func);
+        if (path == "redis::transaction" || path == "transaction") && c.args.len() == 3 {
+            if let Some(Expr::Closure(body)) = c.args.iter().nth(2) {
+                return self.transaction(e, c, body);
+            }
+        }
         let last = func
             .path
             .segments
@@ -86,6 +91,10 @@ impl<'a> Cx<'a> {
             }
             ("redis" | "", "pipe") | ("Pipeline", "new" | "with_capacity") => {
                 return Val::Pipe(self.new_pipe(None, span, GroupKind::Pipeline));
+            }
+            ("cluster" | "", "cluster_pipe") | ("ClusterPipeline", "new") => {
+                let client = self.client(ClientKind::Cluster);
+                return Val::Pipe(self.new_pipe(Some(client), span, GroupKind::Pipeline));
             }
             ("Script", "new") => {
                 let lit = match &first {
@@ -135,6 +144,57 @@ impl<'a> Cx<'a> {
             return self.call_function(e, def, &args);
         }
         Val::opaque(self.text(e))
+    }
+
+    /// `redis::transaction(con, &keys, |con, pipe| …)`: WATCH the keys, run
+    /// the closure with an atomic pipeline, EXEC.
+    fn transaction(&mut self, e: &Expr, c: &syn::ExprCall, body: &syn::ExprClosure) -> Val {
+        let given = self.elems(c.args.iter().take(2));
+        let span = self.span_of(e);
+        let client = Self::client_arg(&given);
+        let p = self.new_pipe(client, span, GroupKind::TxPipeline);
+        let mut argv = vec![Elem {
+            val: Val::lit("WATCH"),
+            span,
+            text: String::new(),
+        }];
+        argv.extend(given.get(1).map(flatten).unwrap_or_default());
+        let watch = self.emit_op(&argv, span, client);
+        let mut params = body.inputs.iter();
+        if let Some(pat) = params.next() {
+            self.bind(pat, client.map_or(Val::Unknown, Val::Conn));
+        }
+        if let Some(pat) = params.next() {
+            self.bind(pat, Val::Pipe(p));
+        }
+        let before = self.out.model.groups.len();
+        self.eval(&body.body);
+        if let Some(pipe) = self.pipes.get_mut(p) {
+            pipe.kind = GroupKind::TxPipeline;
+        }
+        self.finish_pipe(p, client);
+        let tx_ops = self
+            .out
+            .model
+            .groups
+            .get(before..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|g| g.kind == GroupKind::TxPipeline)
+            .flat_map(|g| g.ops.clone())
+            .collect::<Vec<_>>();
+        if let (Some(w), true) = (watch, self.recording) {
+            let mut ops = vec![w];
+            ops.extend(tx_ops);
+            self.out.model.groups.push(Group {
+                kind: GroupKind::Watch,
+                span,
+                ops,
+                script: None,
+                client,
+            });
+        }
+        Val::Unknown
     }
 
     /// The one same-file function (or method, `with_self`) of this name.
@@ -415,10 +475,14 @@ impl<'a> Cx<'a> {
 
     /// Emits the group of a pipeline's queued commands and empties it.
     pub(super) fn finish_pipe(&mut self, p: usize, client: Option<usize>) {
+        // A cluster pipeline stays one whatever connection type it is sent through.
+        let cluster_pipe = self.is_cluster(self.pipes.get(p).and_then(|x| x.client));
         let Some(pipe) = self.pipes.get_mut(p) else {
             return;
         };
-        pipe.client = client.or(pipe.client);
+        if !cluster_pipe {
+            pipe.client = client.or(pipe.client);
+        }
         let cmds = std::mem::take(&mut pipe.cmds);
         let mut ops = std::mem::take(&mut pipe.ops);
         let (kind, span, client) = (pipe.kind, pipe.span, pipe.client);

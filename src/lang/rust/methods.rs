@@ -22,7 +22,8 @@ pub(super) const CLUSTER_FANS_OUT: &[&str] =
     &["KEYS", "DBSIZE", "FLUSHALL", "FLUSHDB", "RANDOMKEY"];
 /// redis-rs cluster connections split these per slot (`RouteBy::MultiShard` in
 /// redis-rs 1.x routing).
-pub(super) const CLUSTER_SPLITS: &[&str] = &["MGET", "MSET", "DEL", "EXISTS", "UNLINK", "TOUCH", "WATCH"];
+pub(super) const CLUSTER_SPLITS: &[&str] =
+    &["MGET", "MSET", "DEL", "EXISTS", "UNLINK", "TOUCH", "WATCH"];
 
 /// Methods that give back the same value (a borrow, a clone, a connection).
 pub(super) const PASS_THROUGH: &[&str] = &[

@@ -69,6 +69,24 @@ fn invalid_utf8_and_deep_nesting_are_problems() {
 }
 
 #[test]
+fn cluster_pipe_and_transaction_helper() {
+    let src = r#"
+fn f(con: &mut redis::Connection) {
+    let _: () = redis::cluster::cluster_pipe().set("a", 1).set("b", 2).query(con).unwrap();
+    let _: () = redis::transaction(con, &["w"], |con, pipe| pipe.set("w", 1).query(con)).unwrap();
+}
+"#;
+    let out = parse(src.as_bytes());
+    let kinds: Vec<GroupKind> = out.model.groups.iter().map(|g| g.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![GroupKind::Pipeline, GroupKind::TxPipeline, GroupKind::Watch]
+    );
+    let first = out.model.client(out.model.groups[0].client).unwrap();
+    assert!(first.pipeline_one_slot);
+}
+
+#[test]
 fn nesting_just_under_the_bound_parses() {
     for (open, close) in [("(", ")"), ("!", ""), ("{", "}"), ("|| ", "")] {
         let src = format!(
