@@ -38,14 +38,19 @@ pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> File
     outcome.unwrap_or_else(|_| FileResult {
         problems: vec![Problem {
             span: crate::model::Span::default(),
-            message: "internal error while analyzing this file (please report it); the file was skipped".into(),
+            message:
+                "internal error while analyzing this file (please report it); the file was skipped"
+                    .into(),
         }],
         ..FileResult::default()
     })
 }
 
 /// The model of one file, or a fatal (user) error.
-pub fn front_end(file: &SourceFile, language: Language) -> Result<(FileModel, Vec<Problem>), String> {
+pub fn front_end(
+    file: &SourceFile,
+    language: Language,
+) -> Result<(FileModel, Vec<Problem>), String> {
     Ok(match language {
         Language::RedisCli => {
             let out = lang::redis_cli::parse(&file.text);
@@ -68,7 +73,8 @@ pub fn front_end(file: &SourceFile, language: Language) -> Result<(FileModel, Ve
             (out.model, out.problems)
         }
         Language::Schema => {
-            let schema = lang::yaml_schema::parse(&file.path, &file.text).map_err(|e| e.to_string())?;
+            let schema =
+                lang::yaml_schema::parse(&file.path, &file.text).map_err(|e| e.to_string())?;
             // A topology kept in its own file must load, like an inline one.
             if let Some(path) = &schema.topology_file {
                 if let Err(e) = crate::topology::Topology::load(path) {

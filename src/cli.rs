@@ -9,11 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analysis;
 use crate::baseline::{self, Baseline};
+use crate::config::Config;
 use crate::discover::{self, Target, WalkOptions};
 use crate::finding::{Finding, Severity};
-use crate::report::{self, Format, Located};
-use crate::config::Config;
 use crate::init;
+use crate::report::{self, Format, Located};
 use crate::rules;
 use crate::slot_cmd::{self, SlotArgs};
 use crate::source::SourceFile;
@@ -139,7 +139,12 @@ pub fn main() -> i32 {
     let result = match cli.command {
         None => check(&cli.check, stdout, stderr),
         Some(Command::Check(args)) => check(&args, stdout, stderr),
-        Some(Command::Slot(args)) => Ok(slot_cmd::run(&args, &mut io::stdin().lock(), stdout, stderr)),
+        Some(Command::Slot(args)) => Ok(slot_cmd::run(
+            &args,
+            &mut io::stdin().lock(),
+            stdout,
+            stderr,
+        )),
         Some(Command::Explain { rule }) => explain(&rule, stdout, stderr),
         Some(Command::Rules) => list_rules(stdout),
         Some(Command::Init { force }) => {
@@ -159,7 +164,10 @@ pub fn main() -> i32 {
 
 fn explain(rule: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
     let Some(rule) = rules::find(rule) else {
-        writeln!(stderr, "slotlint: error: unknown rule `{rule}` (see `slotlint rules`)")?;
+        writeln!(
+            stderr,
+            "slotlint: error: unknown rule `{rule}` (see `slotlint rules`)"
+        )?;
         return Ok(EXIT_USAGE);
     };
     stdout.write_all(rule.doc().as_bytes())?;
@@ -251,7 +259,11 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
                 }
                 for p in result.problems.iter().filter(|_| !args.output.quiet) {
                     let (line, col) = file.line_col(p.span.start);
-                    writeln!(stderr, "{}:{line}:{col}: note: {} (line skipped)", file.path, p.message)?;
+                    writeln!(
+                        stderr,
+                        "{}:{line}:{col}: note: {} (line skipped)",
+                        file.path, p.message
+                    )?;
                 }
                 let index = files.len();
                 located.extend(result.findings.into_iter().map(|f| (index, f)));
@@ -388,13 +400,20 @@ fn sorted_items<'a>(files: &'a [SourceFile], located: &'a [(usize, Finding)]) ->
         })
         .collect();
     items.sort_by(|a, b| {
-        (&a.file.path, a.finding.span.start, a.finding.rule, &a.finding.message, a.finding.span.end).cmp(&(
-            &b.file.path,
-            b.finding.span.start,
-            b.finding.rule,
-            &b.finding.message,
-            b.finding.span.end,
-        ))
+        (
+            &a.file.path,
+            a.finding.span.start,
+            a.finding.rule,
+            &a.finding.message,
+            a.finding.span.end,
+        )
+            .cmp(&(
+                &b.file.path,
+                b.finding.span.start,
+                b.finding.rule,
+                &b.finding.message,
+                b.finding.span.end,
+            ))
     });
     items.dedup_by(|a, b| a.file.path == b.file.path && a.finding == b.finding);
     items
@@ -404,6 +423,8 @@ fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal(),
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
     }
 }

@@ -40,14 +40,16 @@ impl Config {
     /// `slotlint.yaml`/`.slotlint.yaml` from `start` upwards, else defaults.
     pub fn discover(start: &Path, explicit: Option<&Path>) -> Result<Config, String> {
         if let Some(path) = explicit {
-            let text = std::fs::read(path).map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
+            let text = std::fs::read(path)
+                .map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
             return Config::parse(path, &text);
         }
         for dir in start.ancestors() {
             for name in FILE_NAMES {
                 let path = dir.join(name);
                 if path.is_file() {
-                    let text = std::fs::read(&path).map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
+                    let text = std::fs::read(&path)
+                        .map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
                     return Config::parse(&path, &text);
                 }
             }
@@ -140,7 +142,11 @@ impl Config {
 
     /// The level set for a rule, if any.
     pub fn level(&self, rule: &str) -> Option<Level> {
-        self.levels.iter().rev().find(|(id, _)| *id == rule).map(|(_, l)| *l)
+        self.levels
+            .iter()
+            .rev()
+            .find(|(id, _)| *id == rule)
+            .map(|(_, l)| *l)
     }
 
     /// Applies per-rule levels: `off` drops the rule's findings; a severity
@@ -152,7 +158,11 @@ impl Config {
             Some(Level::Off) => false,
             Some(Level::On(level)) => {
                 let default = rules::find(f.rule).map_or(f.severity, rules::Rule::default_severity);
-                f.severity = if f.severity >= default { level } else { f.severity.min(level) };
+                f.severity = if f.severity >= default {
+                    level
+                } else {
+                    f.severity.min(level)
+                };
                 true
             }
         });
@@ -160,28 +170,50 @@ impl Config {
 }
 
 /// `naming: { keys: REGEX, families: { NAME: REGEX } }`.
-fn naming(value: &Node, err: &dyn Fn(&YamlSpan, String) -> String) -> Result<Vec<NamingRule>, String> {
+fn naming(
+    value: &Node,
+    err: &dyn Fn(&YamlSpan, String) -> String,
+) -> Result<Vec<NamingRule>, String> {
     let regex = |node: &Node, family: Option<String>| -> Result<NamingRule, String> {
-        let text = node
-            .as_scalar()
-            .ok_or_else(|| err(node.span(), "a naming rule must be a regular expression".into()))?;
-        let regex = regex::Regex::new(text.as_str())
-            .map_err(|e| err(node.span(), format!("bad regular expression: {}", e.to_string().replace('\n', " "))))?;
+        let text = node.as_scalar().ok_or_else(|| {
+            err(
+                node.span(),
+                "a naming rule must be a regular expression".into(),
+            )
+        })?;
+        let regex = regex::Regex::new(text.as_str()).map_err(|e| {
+            err(
+                node.span(),
+                format!(
+                    "bad regular expression: {}",
+                    e.to_string().replace('\n', " ")
+                ),
+            )
+        })?;
         Ok(NamingRule { regex, family })
     };
     let shape = "`naming` takes `keys: REGEX` and `families: { NAME: REGEX }`";
-    let map = value.as_mapping().ok_or_else(|| err(value.span(), shape.into()))?;
+    let map = value
+        .as_mapping()
+        .ok_or_else(|| err(value.span(), shape.into()))?;
     let mut out = Vec::new();
     for (key, node) in map.iter() {
         match key.as_str() {
             "keys" => out.push(regex(node, None)?),
             "families" => {
-                let families = node.as_mapping().ok_or_else(|| err(node.span(), shape.into()))?;
+                let families = node
+                    .as_mapping()
+                    .ok_or_else(|| err(node.span(), shape.into()))?;
                 for (name, re) in families.iter() {
                     out.push(regex(re, Some(name.as_str().to_string()))?);
                 }
             }
-            other => return Err(err(key.span(), format!("unknown key `{other}` in `naming`: {shape}"))),
+            other => {
+                return Err(err(
+                    key.span(),
+                    format!("unknown key `{other}` in `naming`: {shape}"),
+                ))
+            }
         }
     }
     Ok(out)
@@ -223,7 +255,9 @@ mod tests {
             parse("rules:\n  SL001: loud\n").unwrap_err(),
             "cfg/slotlint.yaml:2:10: the level of SL001 must be error, warning, info or off"
         );
-        assert!(parse("shcema: x\n").unwrap_err().starts_with("cfg/slotlint.yaml:1:1: unknown config key `shcema`"));
+        assert!(parse("shcema: x\n")
+            .unwrap_err()
+            .starts_with("cfg/slotlint.yaml:1:1: unknown config key `shcema`"));
         assert!(parse("[1, 2").is_err());
     }
 
@@ -248,8 +282,13 @@ mod tests {
         assert_eq!(c.options.naming.len(), 2);
         assert_eq!(c.options.naming[1].family.as_deref(), Some("cart"));
         let e = parse("naming:\n  keys: '(['\n").unwrap_err();
-        assert!(e.starts_with("cfg/slotlint.yaml:2:9: bad regular expression:"), "{e}");
-        assert!(parse("naming: { key: x }").unwrap_err().contains("unknown key `key` in `naming`"));
+        assert!(
+            e.starts_with("cfg/slotlint.yaml:2:9: bad regular expression:"),
+            "{e}"
+        );
+        assert!(parse("naming: { key: x }")
+            .unwrap_err()
+            .contains("unknown key `key` in `naming`"));
     }
 
     #[test]

@@ -86,7 +86,12 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with the rule's severity; add the rest with the builder methods.
-    pub fn new(rule: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             rule,
             severity,

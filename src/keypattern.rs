@@ -331,7 +331,10 @@ impl KeyPattern {
         }
         let reason = if a.tagged == b.tagged {
             let kinds = if a.tagged { "tags" } else { "untagged keys" };
-            format!("{kinds} `{}` and `{}` differ in their literal parts", a.part, b.part)
+            format!(
+                "{kinds} `{}` and `{}` differ in their literal parts",
+                a.part, b.part
+            )
         } else {
             format!(
                 "{} `{}` and {} `{}` differ in their literal parts",

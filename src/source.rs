@@ -32,7 +32,11 @@ impl SourceFile {
 
     /// Byte range of a 0-based line, without its line break.
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
-        let start = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        let start = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
         let mut end = self
             .line_starts
             .get(line + 1)
@@ -48,7 +52,10 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_starts[line];
-        let col = String::from_utf8_lossy(&self.text[start..offset]).chars().count() + 1;
+        let col = String::from_utf8_lossy(&self.text[start..offset])
+            .chars()
+            .count()
+            + 1;
         (line + 1, col)
     }
 

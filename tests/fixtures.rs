@@ -73,20 +73,35 @@ fn fixtures_match_their_expected_output() {
         if let Some(rule) = name.strip_prefix("SL").map(|r| &r[..3]) {
             let tag = format!("[SL{rule}]");
             if !actual.lines().any(|l| l.ends_with(&tag)) {
-                failures.push(format!("{name}: named for SL{rule} but does not trigger it"));
+                failures.push(format!(
+                    "{name}: named for SL{rule} but does not trigger it"
+                ));
             }
         }
         if name.starts_with("ok_") && !actual.is_empty() {
             failures.push(format!("{name}: a clean fixture printed output"));
         }
-        let fails = actual.lines().any(|l| l.contains(": error: ") || l.contains(": warning: "));
-        let expected_code = if name.starts_with("err_") { 2 } else { i32::from(fails) };
+        let fails = actual
+            .lines()
+            .any(|l| l.contains(": error: ") || l.contains(": warning: "));
+        let expected_code = if name.starts_with("err_") {
+            2
+        } else {
+            i32::from(fails)
+        };
         if code != expected_code {
-            failures.push(format!("{name}: exit code {code}, expected {expected_code}"));
+            failures.push(format!(
+                "{name}: exit code {code}, expected {expected_code}"
+            ));
         }
     }
     println!("{} fixtures checked", files.len());
-    assert!(failures.is_empty(), "{} fixture failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Rules that need a config to trigger (naming rules) have a project
@@ -112,15 +127,23 @@ fn every_rule_has_a_triggering_and_a_clean_fixture() {
     names.extend(project_names().into_iter().filter(|n| n.starts_with("SL")));
     for rule in slotlint::rules::RULES {
         assert!(
-            names.iter().any(|n| n.starts_with(&format!("{}_", rule.id()))),
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("{}_", rule.id()))),
             "{} has no triggering fixture",
             rule.id()
         );
     }
-    assert!(names.iter().any(|n| n.starts_with("ok_")), "no clean fixtures");
+    assert!(
+        names.iter().any(|n| n.starts_with("ok_")),
+        "no clean fixtures"
+    );
     for n in &names {
         if let Some(id) = n.strip_prefix("SL").map(|r| format!("SL{}", &r[..3])) {
-            assert!(slotlint::rules::find(&id).is_some(), "{n} names an unknown rule");
+            assert!(
+                slotlint::rules::find(&id).is_some(),
+                "{n} names an unknown rule"
+            );
         }
     }
 }

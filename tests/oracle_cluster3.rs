@@ -85,20 +85,32 @@ fn undeclared_keys_fail_on_another_node_and_are_flagged() {
             .first()
             .map_or(0, |k| RedisCluster3::node_of_slot(key_slot(k.as_bytes())));
         let Some(key) = case.undeclared else {
-            assert_eq!(sl007_count(case.line), 0, "{}: clean script flagged", case.line);
+            assert_eq!(
+                sl007_count(case.line),
+                0,
+                "{}: clean script flagged",
+                case.line
+            );
             let reply = eval(&cluster, routed, case);
             assert!(!reply.is_error(), "{}: {reply:?}", case.line);
             checked += 1;
             continue;
         };
         let owner = RedisCluster3::node_of_slot(key_slot(key.as_bytes()));
-        assert_eq!(sl007_count(case.line), 1, "{}: slotlint must flag it", case.line);
+        assert_eq!(
+            sl007_count(case.line),
+            1,
+            "{}: slotlint must flag it",
+            case.line
+        );
         for node in 0..3 {
             if case.keys.first().is_some_and(|_| node != routed) {
                 continue; // a non-owner of KEYS answers MOVED before running anything
             }
             let reply = eval(&cluster, node, case);
-            let failed = reply.error_text().is_some_and(|e| e.contains("non local key"));
+            let failed = reply
+                .error_text()
+                .is_some_and(|e| e.contains("non local key"));
             assert_eq!(
                 failed,
                 node != owner,

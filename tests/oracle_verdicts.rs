@@ -108,7 +108,11 @@ fn units(model: &FileModel) -> Vec<Unit<'_>> {
 
 /// The analyzer's verdict over every pair of distinct keys in the unit.
 fn verdict(unit: &Unit<'_>) -> (SameSlot, String) {
-    let keys: Vec<&KeyPattern> = unit.ops.iter().flat_map(|o| o.keys.iter().map(|k| &k.pattern)).collect();
+    let keys: Vec<&KeyPattern> = unit
+        .ops
+        .iter()
+        .flat_map(|o| o.keys.iter().map(|k| &k.pattern))
+        .collect();
     let mut worst = (SameSlot::Same, "one key".to_string());
     for (i, a) in keys.iter().enumerate() {
         for b in &keys[i + 1..] {
@@ -128,13 +132,23 @@ fn verdict(unit: &Unit<'_>) -> (SameSlot, String) {
 /// when every argument is known, else `EXISTS keys…`, which the server
 /// checks for slots exactly like any other multi-key command.
 fn argv(op: &Op, fill: &mut dyn FnMut(&Hole) -> Vec<u8>, exact: bool) -> Vec<Vec<u8>> {
-    let keys: Vec<(Span, Vec<u8>)> = op.keys.iter().map(|k| (k.span, k.pattern.instantiate(&mut *fill))).collect();
-    let known = !op.command.is_empty() && op.command != "MIGRATE" && op.args.iter().all(|a| a.value.is_some());
+    let keys: Vec<(Span, Vec<u8>)> = op
+        .keys
+        .iter()
+        .map(|k| (k.span, k.pattern.instantiate(&mut *fill)))
+        .collect();
+    let known = !op.command.is_empty()
+        && op.command != "MIGRATE"
+        && op.args.iter().all(|a| a.value.is_some());
     if exact && known {
         let mut parts: Vec<(Span, Vec<u8>)> = keys.clone();
         parts.extend(op.args.iter().map(|a| (a.span, a.value.clone().unwrap())));
         parts.sort_by_key(|(s, _)| s.start);
-        let mut out: Vec<Vec<u8>> = op.command.split(' ').map(|w| w.as_bytes().to_vec()).collect();
+        let mut out: Vec<Vec<u8>> = op
+            .command
+            .split(' ')
+            .map(|w| w.as_bytes().to_vec())
+            .collect();
         out.extend(parts.into_iter().map(|(_, v)| v));
         // Trust the rebuilt argv only when its keys are exactly the op's keys
         // (a front-end may leave out implicit arguments such as numkeys).
@@ -159,11 +173,25 @@ fn is_crossslot(r: &common::Reply) -> bool {
 }
 
 /// Runs one instantiation; `Some(true)` when the server answered CROSSSLOT.
-fn execute(client: &mut Client, unit: &Unit<'_>, values: &HashMap<Option<String>, Vec<u8>>, rng: &mut Rng) -> bool {
-    let mut fill = |h: &Hole| values.get(&h.name).cloned().unwrap_or_else(|| rng.value(h.may_contain_braces));
+fn execute(
+    client: &mut Client,
+    unit: &Unit<'_>,
+    values: &HashMap<Option<String>, Vec<u8>>,
+    rng: &mut Rng,
+) -> bool {
+    let mut fill = |h: &Hole| {
+        values
+            .get(&h.name)
+            .cloned()
+            .unwrap_or_else(|| rng.value(h.may_contain_braces))
+    };
     match unit.kind {
         UnitKind::Script => {
-            let keys: Vec<Vec<u8>> = unit.ops[0].keys.iter().map(|k| k.pattern.instantiate(&mut fill)).collect();
+            let keys: Vec<Vec<u8>> = unit.ops[0]
+                .keys
+                .iter()
+                .map(|k| k.pattern.instantiate(&mut fill))
+                .collect();
             let n = keys.len().to_string();
             let mut cmd: Vec<&[u8]> = vec![b"EVAL", b"return 1", n.as_bytes()];
             cmd.extend(keys.iter().map(Vec::as_slice));
@@ -172,7 +200,12 @@ fn execute(client: &mut Client, unit: &Unit<'_>, values: &HashMap<Option<String>
         UnitKind::Command | UnitKind::Transaction => {
             for exact in [true, false] {
                 let mut cmds: Vec<Vec<Vec<u8>>> = vec![vec![b"MULTI".to_vec()]];
-                cmds.extend(unit.ops.iter().filter(|o| !o.keys.is_empty()).map(|o| argv(o, &mut fill, exact)));
+                cmds.extend(
+                    unit.ops
+                        .iter()
+                        .filter(|o| !o.keys.is_empty())
+                        .map(|o| argv(o, &mut fill, exact)),
+                );
                 cmds.push(vec![b"EXEC".to_vec()]);
                 let replies = client.pipeline(&cmds);
                 let queued = &replies[1..replies.len() - 1];
@@ -198,7 +231,8 @@ fn server_agrees_with_the_verdicts() {
     };
     let mut client = server.client();
     let mut rng = Rng(0x5107_1147);
-    let targets = discover::targets(&inputs(), &[], &discover::WalkOptions::default()).expect("fixture dirs");
+    let targets =
+        discover::targets(&inputs(), &[], &discover::WalkOptions::default()).expect("fixture dirs");
     let (mut units_checked, mut runs, mut unknown) = (0, 0, 0);
     let mut disagreements = Vec::new();
     for t in &targets.files {
@@ -213,7 +247,10 @@ fn server_agrees_with_the_verdicts() {
         for unit in units(&model) {
             units_checked += 1;
             let (kind, reason) = verdict(&unit);
-            let holes = unit.ops.iter().any(|o| o.keys.iter().any(|k| k.pattern.has_holes()));
+            let holes = unit
+                .ops
+                .iter()
+                .any(|o| o.keys.iter().any(|k| k.pattern.has_holes()));
             let trials = if holes { TRIALS } else { 1 };
             let mut cross = 0;
             for _ in 0..trials {
@@ -221,7 +258,9 @@ fn server_agrees_with_the_verdicts() {
                 for o in &unit.ops {
                     for k in &o.keys {
                         for h in k.pattern.holes().filter(|h| h.name.is_some()) {
-                            values.entry(h.name.clone()).or_insert_with(|| rng.value(h.may_contain_braces));
+                            values
+                                .entry(h.name.clone())
+                                .or_insert_with(|| rng.value(h.may_contain_braces));
                         }
                     }
                 }
@@ -235,14 +274,18 @@ fn server_agrees_with_the_verdicts() {
             let ok = match kind {
                 SameSlot::Same => cross == 0,
                 SameSlot::Different => cross == trials,
-                SameSlot::LikelyDifferentLiterals | SameSlot::LikelyDifferentVariables => cross * 10 >= trials * 9,
+                SameSlot::LikelyDifferentLiterals | SameSlot::LikelyDifferentVariables => {
+                    cross * 10 >= trials * 9
+                }
                 SameSlot::Unknown => {
                     unknown += 1;
                     true
                 }
             };
             if !ok {
-                disagreements.push(format!("{at}: verdict {kind:?}, server CROSSSLOT in {cross}/{trials}"));
+                disagreements.push(format!(
+                    "{at}: verdict {kind:?}, server CROSSSLOT in {cross}/{trials}"
+                ));
             }
             // A command the client splits per slot is SL010's (it works, not atomically).
             let split = unit.kind == UnitKind::Command
@@ -261,10 +304,15 @@ fn server_agrees_with_the_verdicts() {
                 .iter()
                 .any(|f| rules.contains(&f.rule) && unit.spans.contains(&f.span));
             if cross == trials && !flagged {
-                disagreements.push(format!("{at}: the server always answers CROSSSLOT but no {} finding", rules.join("/")));
+                disagreements.push(format!(
+                    "{at}: the server always answers CROSSSLOT but no {} finding",
+                    rules.join("/")
+                ));
             }
             if cross == 0 && trials > 0 && flagged && kind == SameSlot::Same {
-                disagreements.push(format!("{at}: flagged, but the server never answers CROSSSLOT"));
+                disagreements.push(format!(
+                    "{at}: flagged, but the server never answers CROSSSLOT"
+                ));
             }
         }
     }

@@ -6,7 +6,11 @@ use std::process::Command;
 use slotlint::rules::RULES;
 
 /// The first fenced block after `heading`, as (fence info, body).
-fn block_after<'a>(doc: &'a str, heading: &str, from_fence: Option<&str>) -> Option<(&'a str, String)> {
+fn block_after<'a>(
+    doc: &'a str,
+    heading: &str,
+    from_fence: Option<&str>,
+) -> Option<(&'a str, String)> {
     let start = doc.find(heading)? + heading.len();
     let rest = &doc[start..];
     let mut lines = rest.lines();
@@ -67,17 +71,32 @@ fn examples_give_the_documented_output() {
     for rule in RULES {
         let doc = rule.doc();
         let id = rule.id();
-        assert!(doc.contains(&format!("summary: {}", rule.summary())), "{id}: summary differs from the doc");
-        for section in ["## What it does", "## Why is this bad", "## Example", "## Use instead", "## Configuration", "## Known limits"] {
+        assert!(
+            doc.contains(&format!("summary: {}", rule.summary())),
+            "{id}: summary differs from the doc"
+        );
+        for section in [
+            "## What it does",
+            "## Why is this bad",
+            "## Example",
+            "## Use instead",
+            "## Configuration",
+            "## Known limits",
+        ] {
             assert!(doc.contains(section), "{id}: missing section {section}");
         }
-        let (fence, example) = block_after(doc, "## Example", None).unwrap_or_else(|| panic!("{id}: no example"));
-        let (_, expected) = block_after(doc, "## Example", Some("text")).unwrap_or_else(|| panic!("{id}: no expected output"));
+        let (fence, example) =
+            block_after(doc, "## Example", None).unwrap_or_else(|| panic!("{id}: no example"));
+        let (_, expected) = block_after(doc, "## Example", Some("text"))
+            .unwrap_or_else(|| panic!("{id}: no expected output"));
         let actual = lint(fence, &example, id);
         if actual != expected {
-            failures.push(format!("{id} example:\n--- doc\n{expected}--- actual\n{actual}"));
+            failures.push(format!(
+                "{id} example:\n--- doc\n{expected}--- actual\n{actual}"
+            ));
         }
-        let (fence, fixed) = block_after(doc, "## Use instead", None).unwrap_or_else(|| panic!("{id}: no fix"));
+        let (fence, fixed) =
+            block_after(doc, "## Use instead", None).unwrap_or_else(|| panic!("{id}: no fix"));
         let actual = lint(fence, &fixed, id);
         if !actual.is_empty() {
             failures.push(format!("{id} use-instead block still triggers:\n{actual}"));

@@ -62,7 +62,8 @@ impl Language {
         });
         // JavaScript: the client libraries and their calls.
         static JS: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-            regex::bytes::Regex::new(r"(?i:redis)|[Cc]luster|\.pipeline\(|\.multi\(").expect("valid regex")
+            regex::bytes::Regex::new(r"(?i:redis)|[Cc]luster|\.pipeline\(|\.multi\(")
+                .expect("valid regex")
         });
         // Rust: redis-rs and fred paths, builders and query calls.
         static RUST: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {

@@ -59,7 +59,11 @@ pub fn summary(items: &[Located<'_>], out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     let count = |s: Severity| items.iter().filter(|i| i.finding.severity == s).count();
-    let (errors, warnings, infos) = (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
     let s = |n: usize| if n == 1 { "" } else { "s" };
     writeln!(
         out,

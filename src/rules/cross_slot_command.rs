@@ -1,6 +1,8 @@
 //! SL002 cross-slot-command: one multi-key command over keys in different slots.
 
-use super::util::{command_spec, cross_slot_level, distinct_patterns, label_keys, same_tag_help, worst_pair};
+use super::util::{
+    command_spec, cross_slot_level, distinct_patterns, label_keys, same_tag_help, worst_pair,
+};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 

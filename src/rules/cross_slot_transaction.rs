@@ -42,8 +42,11 @@ impl Rule for CrossSlotTransaction {
             // When the transaction's own keys already span slots, its finding
             // says so; the WATCH set adds nothing but a second report.
             if group.kind == GroupKind::Watch {
-                let queued = |a: usize, b: usize| a != b && op_cmd(a) != "WATCH" && op_cmd(b) != "WATCH";
-                if worst_pair(&keys, queued).is_some_and(|(v, _, _)| cross_slot_level(v.kind).is_some()) {
+                let queued =
+                    |a: usize, b: usize| a != b && op_cmd(a) != "WATCH" && op_cmd(b) != "WATCH";
+                if worst_pair(&keys, queued)
+                    .is_some_and(|(v, _, _)| cross_slot_level(v.kind).is_some())
+                {
                     continue;
                 }
             }
@@ -51,7 +54,7 @@ impl Rule for CrossSlotTransaction {
                 continue;
             };
             let what = group.kind.describe();
-                        let finding = Finding::new(
+            let finding = Finding::new(
                 self.id(),
                 severity,
                 group.span,
@@ -68,8 +71,14 @@ impl Rule for CrossSlotTransaction {
 
 fn note_for(kind: GroupKind) -> String {
     match kind {
-        GroupKind::Script => "a cluster rejects EVAL/FCALL whose KEYS hash to different slots with CROSSSLOT".into(),
-        GroupKind::Watch => "WATCH must run on the node that runs EXEC: watched keys need the transaction's slot".into(),
-        _ => "a cluster rejects a transaction whose keys hash to different slots with CROSSSLOT".into(),
+        GroupKind::Script => {
+            "a cluster rejects EVAL/FCALL whose KEYS hash to different slots with CROSSSLOT".into()
+        }
+        GroupKind::Watch => {
+            "WATCH must run on the node that runs EXEC: watched keys need the transaction's slot"
+                .into()
+        }
+        _ => "a cluster rejects a transaction whose keys hash to different slots with CROSSSLOT"
+            .into(),
     }
 }

@@ -341,10 +341,10 @@ impl Rule for HotSlotTag {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::Span;
-    use crate::rules::test_support::*;
     use super::*;
     use crate::keypattern::KeyPattern;
+    use crate::model::Span;
+    use crate::rules::test_support::*;
 
     fn one(model: &FileModel) -> Finding {
         let mut found = run(&HotSlotTag, model);

@@ -46,7 +46,10 @@ impl Rule for KeyNaming {
                     self.id(),
                     Severity::Warning,
                     used.span,
-                    format!("key `{text}` does not match {scope} `{}`", rule.regex.as_str()),
+                    format!(
+                        "key `{text}` does not match {scope} `{}`",
+                        rule.regex.as_str()
+                    ),
                 )
                 .certainty(Certainty::Proven)
                 .primary_label("breaks the naming rule")
@@ -96,7 +99,10 @@ mod tests {
     #[test]
     fn family_rule_checks_only_its_family() {
         let mut m = model(vec![]);
-        m.families = vec![family("cart", "cart:<uid>", 0), family("other", "x:<id>", 40)];
+        m.families = vec![
+            family("cart", "cart:<uid>", 0),
+            family("other", "x:<id>", 40),
+        ];
         let found = run_with(&KeyNaming, &m, &options(&[("^\\{", Some("cart"))]));
         assert_eq!(
             messages(&found),

@@ -130,9 +130,9 @@ impl Rule for LowCardinalityTag {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::*;
     use super::*;
     use crate::model::{FileModel, Span};
+    use crate::rules::test_support::*;
     use crate::rules::Options;
 
     fn with_key(pattern: KeyPattern) -> FileModel {

@@ -2,7 +2,7 @@
 //! like (an empty `{}`, an unclosed `{`, nested braces, a second tag that is
 //! plain text, a stray `}`). Judged on the literal bytes; holes are brace-free.
 
-use super::util::{key_uses, from_tokens, tag_bounds, tokens, KeyUse, Tok};
+use super::util::{from_tokens, key_uses, tag_bounds, tokens, KeyUse, Tok};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::keypattern::KeyPattern;
@@ -300,11 +300,11 @@ impl Rule for MalformedHashTag {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::*;
     use super::*;
     use crate::finding::Certainty;
     use crate::keypattern::{Hole, Segment};
     use crate::model::FileModel;
+    use crate::rules::test_support::*;
 
     /// The findings for one key written in the source as `src` at offset 4
     /// (`SET <src> x`).

@@ -62,7 +62,10 @@ fn explain(op: &Op) -> Option<(String, &'static str)> {
     const SCAN_HELP: &str = "run it on every primary (the client's per-node iteration), or keep the keys you need in a set under one hash tag";
     Some(match op.command.as_str() {
         "KEYS" | "SCAN" => (
-            format!("`{}` on a cluster only sees the keys of the node it reaches", op.command),
+            format!(
+                "`{}` on a cluster only sees the keys of the node it reaches",
+                op.command
+            ),
             SCAN_HELP,
         ),
         "RANDOMKEY" | "DBSIZE" => (
@@ -80,12 +83,16 @@ fn explain(op: &Op) -> Option<(String, &'static str)> {
                 "use key prefixes or hash tags instead of databases",
             ),
             None => (
-                "`SELECT` with a database chosen at run time fails on a cluster unless it is 0".to_string(),
+                "`SELECT` with a database chosen at run time fails on a cluster unless it is 0"
+                    .to_string(),
                 "use key prefixes or hash tags instead of databases",
             ),
         },
         "MOVE" | "SWAPDB" => (
-            format!("`{}` needs a second database, which cluster mode does not have", op.command),
+            format!(
+                "`{}` needs a second database, which cluster mode does not have",
+                op.command
+            ),
             "use key prefixes or hash tags instead of databases",
         ),
         _ => return None,

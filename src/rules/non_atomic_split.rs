@@ -1,5 +1,5 @@
 //! SL010 non-atomic-split: a multi-key command over keys of different slots
-//! that the client splits per slot (redis-py's RedisCluster for DEL, EXISTS,
+//! that the client splits per slot (redis-py's `RedisCluster` for DEL, EXISTS,
 //! UNLINK, TOUCH, `mget_nonatomic`, `mset_nonatomic`): it works, but one part
 //! may succeed while another fails, and readers may see half of it.
 
@@ -33,7 +33,7 @@ impl Rule for NonAtomicSplit {
             }
             let Some(client) = model
                 .client(op.client)
-                .filter(|c| c.splits_per_slot.iter().any(|s| *s == op.command))
+                .filter(|c| c.splits_per_slot.contains(&op.command))
             else {
                 continue;
             };

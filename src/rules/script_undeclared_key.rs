@@ -62,7 +62,9 @@ impl ScriptUndeclaredKey {
             )
             .primary_label(format!("`KEYS[{max}]` is nil"))
             .label(script.span, format!("called with numkeys {numkeys}"))
-            .help(format!("pass {max} keys (numkeys {max}) or read the value from ARGV")),
+            .help(format!(
+                "pass {max} keys (numkeys {max}) or read the value from ARGV"
+            )),
         );
     }
 

@@ -35,7 +35,11 @@ impl Rule for UnhashedMultiKey {
                 self.judge(&format!("`{}`", op.command), op.span, &keys, out);
             }
         }
-        for group in model.groups.iter().filter(|g| g.kind.is_atomic() && g.kind != GroupKind::Watch) {
+        for group in model
+            .groups
+            .iter()
+            .filter(|g| g.kind.is_atomic() && g.kind != GroupKind::Watch)
+        {
             let keys = model.group_keys(group);
             self.judge(group.kind.describe(), group.span, &keys, out);
         }
@@ -51,9 +55,12 @@ impl UnhashedMultiKey {
         let Some((verdict, a, b)) = worst_pair(&distinct, |_, _| true) else {
             return;
         };
-        let shared_tag = distinct
-            .iter()
-            .all(|(_, k)| matches!(k.pattern.hash_tag(), HashTag::Static { .. } | HashTag::Dynamic(_)));
+        let shared_tag = distinct.iter().all(|(_, k)| {
+            matches!(
+                k.pattern.hash_tag(),
+                HashTag::Static { .. } | HashTag::Dynamic(_)
+            )
+        });
         let (message, certainty) = match verdict.kind {
             // Equal slots through one tag (or one identical hashed part) are by design.
             SameSlot::Same if shared_tag => return,

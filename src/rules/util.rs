@@ -30,7 +30,10 @@ pub(crate) fn key_label(pattern: &KeyPattern) -> String {
             Some(slot) => format!("`{pattern}`: slot {slot}, no tag"),
             None => format!("no tag: slot depends on {}", hole_list(pattern)),
         },
-        HashTag::Uncertain => format!("slot unknown: {} may contain a hash tag", hole_list(pattern)),
+        HashTag::Uncertain => format!(
+            "slot unknown: {} may contain a hash tag",
+            hole_list(pattern)
+        ),
     }
 }
 
@@ -72,9 +75,11 @@ pub(crate) fn worst_pair<'k>(
 pub(crate) fn cross_slot_level(kind: SameSlot) -> Option<(Severity, Certainty, &'static str)> {
     match kind {
         SameSlot::Different => Some((Severity::Error, Certainty::Proven, "spans hash slots")),
-        SameSlot::LikelyDifferentLiterals => {
-            Some((Severity::Error, Certainty::Likely, "likely spans hash slots"))
-        }
+        SameSlot::LikelyDifferentLiterals => Some((
+            Severity::Error,
+            Certainty::Likely,
+            "likely spans hash slots",
+        )),
         SameSlot::LikelyDifferentVariables => {
             Some((Severity::Warning, Certainty::Likely, "may span hash slots"))
         }
@@ -95,7 +100,10 @@ pub(crate) fn distinct_keys<'k>(keys: &[(usize, &'k Key)]) -> Vec<(usize, &'k Ke
 
 /// Distinct key patterns, in first-occurrence order.
 pub(crate) fn distinct_patterns<'k>(keys: &[(usize, &'k Key)]) -> Vec<&'k KeyPattern> {
-    distinct_keys(keys).into_iter().map(|(_, k)| &k.pattern).collect()
+    distinct_keys(keys)
+        .into_iter()
+        .map(|(_, k)| &k.pattern)
+        .collect()
 }
 
 /// Adds one secondary label per distinct key.
@@ -111,7 +119,10 @@ pub(crate) fn label_keys(mut finding: Finding, keys: &[(usize, &Key)]) -> Findin
 pub(crate) fn same_tag_help(keys: &[&KeyPattern]) -> String {
     if let Some(fixed) = shared_tag_rewrite(keys) {
         let shown: Vec<String> = fixed.iter().map(|p| format!("`{p}`")).collect();
-        return format!("give the keys one hash tag so they share a slot: {}", shown.join(", "));
+        return format!(
+            "give the keys one hash tag so they share a slot: {}",
+            shown.join(", ")
+        );
     }
     "give the keys one hash tag (`{…}` around the part they share) so they land in one slot, or split the work per slot".into()
 }
@@ -329,8 +340,14 @@ mod tests {
 
     #[test]
     fn labels() {
-        assert_eq!(key_label(&pat("user:123:name")), "`user:123:name`: slot 6198, no tag");
+        assert_eq!(
+            key_label(&pat("user:123:name")),
+            "`user:123:name`: slot 6198, no tag"
+        );
         assert_eq!(key_label(&pat("{user:<id>}:cart")), "tag `{user:<id>}`");
-        assert_eq!(key_label(&pat("order:<id>")), "no tag: slot depends on `id`");
+        assert_eq!(
+            key_label(&pat("order:<id>")),
+            "no tag: slot depends on `id`"
+        );
     }
 }

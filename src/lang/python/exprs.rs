@@ -1,6 +1,14 @@
 //! Python expressions to values: string literals of every form, f-strings,
 //! `%`-formatting, `.format()`, concatenation, `join`, `replace`, names bound
 //! in the function, the class or the module, and small integer domains.
+// The expression evaluator mirrors Python's grammar case by case; these
+// pedantic lints fight that shape (to be folded with the other front-ends).
+#![allow(
+    clippy::many_single_char_names,
+    clippy::similar_names,
+    clippy::too_many_lines,
+    clippy::match_same_arms
+)]
 
 use tree_sitter::Node;
 
