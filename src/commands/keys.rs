@@ -345,7 +345,7 @@ fn xread_keys(argv: &[&[u8]]) -> Vec<usize> {
         return Vec::new();
     };
     let num = argc - streams - 1;
-    if num == 0 || num % 2 != 0 {
+    if num == 0 || !num.is_multiple_of(2) {
         return Vec::new();
     }
     (streams + 1..argc - num / 2).collect()

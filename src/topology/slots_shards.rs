@@ -489,7 +489,7 @@ pub(super) fn parse_raw_shards(text: &str) -> Res<Topology> {
         if bounds.is_empty() {
             continue;
         }
-        if bounds.len() % 2 != 0 {
+        if !bounds.len().is_multiple_of(2) {
             return Err((shard_line, "odd number of slot bounds in shard".to_owned()));
         }
         let name = shard_master(&nodes, shard_line)?;
