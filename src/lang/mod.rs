@@ -1,5 +1,6 @@
 //! Front-ends: each maps one language's syntax to the model, nothing else.
 
+pub(crate) mod holes;
 pub mod js;
 pub mod lua_file;
 pub mod python;

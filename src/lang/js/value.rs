@@ -121,25 +121,12 @@ impl Val {
 /// A configurable prefix or a whole key interpolated into another may carry
 /// its own hash tag.
 pub(crate) fn is_prefixish(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    let last = n.rsplit('.').next().unwrap_or(&n);
-    ["prefix", "namespace", "key"]
-        .iter()
-        .any(|w| last.contains(w))
-        || last == "ns"
+    super::super::holes::is_prefixish(name, &['.'])
 }
 
 /// Renames the holes that mention one of `vars` (`k` → `k#2`) for the `n`th element.
 pub(crate) fn instance(pattern: &KeyPattern, vars: &[String], n: usize) -> KeyPattern {
-    KeyPattern::new(pattern.segments().iter().map(|s| match s {
-        Segment::Hole(h) if h.name.as_deref().is_some_and(|name| mentions(name, vars)) => {
-            Segment::Hole(Hole {
-                name: h.name.as_ref().map(|name| format!("{name}#{n}")),
-                ..h.clone()
-            })
-        }
-        other => other.clone(),
-    }))
+    super::super::holes::instance(pattern, vars, n, IDENT)
 }
 
 /// Whether a pattern has a hole that mentions one of `vars`.
@@ -151,9 +138,11 @@ pub(crate) fn varies_with(pattern: &KeyPattern, vars: &[String]) -> bool {
 
 /// Whether `name` mentions one of `vars` as a whole word.
 fn mentions(name: &str, vars: &[String]) -> bool {
-    name.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .any(|w| vars.iter().any(|v| v == w))
+    super::super::holes::mentions(name, vars, IDENT)
 }
+
+/// Characters of an identifier in this language.
+const IDENT: fn(char) -> bool = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
 
 /// Replaces the first literal occurrence of `needle` with `with` (`.replace()`
 /// of a template placeholder); `None` when the literal text lacks it.

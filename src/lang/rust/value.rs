@@ -121,12 +121,7 @@ impl Val {
 /// A configurable prefix or a whole key interpolated into another may carry
 /// its own hash tag.
 pub(crate) fn is_prefixish(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    let last = n.rsplit(['.', ':']).next().unwrap_or(&n);
-    ["prefix", "namespace", "key"]
-        .iter()
-        .any(|w| last.contains(w))
-        || last == "ns"
+    super::super::holes::is_prefixish(name, &['.', ':'])
 }
 
 /// `p` with every literal occurrence of `old` replaced by `new`.
@@ -160,21 +155,11 @@ pub(crate) fn replace(p: &KeyPattern, old: &[u8], new: &KeyPattern) -> KeyPatter
 /// Renames the holes that mention one of `vars` (`k` → `k#2`) for the `n`th
 /// element of a family.
 fn instance(pattern: &KeyPattern, vars: &[String], n: usize) -> KeyPattern {
-    KeyPattern::new(pattern.segments().iter().map(|s| match s {
-        Segment::Hole(h) if h.name.as_deref().is_some_and(|name| mentions(name, vars)) => {
-            Segment::Hole(Hole {
-                name: h.name.as_ref().map(|name| format!("{name}#{n}")),
-                ..h.clone()
-            })
-        }
-        other => other.clone(),
-    }))
+    super::super::holes::instance(pattern, vars, n, IDENT)
 }
 
-fn mentions(name: &str, vars: &[String]) -> bool {
-    name.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| vars.iter().any(|v| v == w))
-}
+/// Characters of an identifier in this language.
+const IDENT: fn(char) -> bool = |c: char| c.is_alphanumeric() || c == '_';
 
 /// Two element instances of a family, as strings (one when they cannot differ).
 pub(crate) fn family_instances(elem: &Val, vars: &[String], text: &str) -> Vec<Val> {
