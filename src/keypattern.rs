@@ -10,7 +10,10 @@ use std::fmt;
 use crate::slot;
 
 /// An interpolated value inside a key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+///
+/// Equality and hashing ignore [`Hole::field`]: the same value written in two
+/// places is the same hole.
+#[derive(Debug, Clone, Default)]
 pub struct Hole {
     /// What fills the hole, as written in the code (`uid`, `self.prefix`,
     /// `user.id`), or `None` when nothing is known. Two holes with the same name
@@ -24,6 +27,37 @@ pub struct Hole {
     /// The value may itself contain `{`/`}` (a whole key passed in as a
     /// parameter, a configurable prefix): the tag cannot be known.
     pub may_contain_braces: bool,
+    /// Where the value was written as a `{…}` replacement field (a Python
+    /// f-string or `str.format`, Rust `format!`): braces that are syntax and
+    /// look like a hash tag but are not one.
+    pub field: Option<Box<BraceField>>,
+}
+
+/// A `{…}` replacement field in the source, as written (`{uid}`, `{}`, `{0:>4}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BraceField {
+    pub span: crate::model::Span,
+    pub text: String,
+}
+
+impl PartialEq for Hole {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.default == other.default
+            && self.domain == other.domain
+            && self.may_contain_braces == other.may_contain_braces
+    }
+}
+
+impl Eq for Hole {}
+
+impl std::hash::Hash for Hole {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.default.hash(state);
+        self.domain.hash(state);
+        self.may_contain_braces.hash(state);
+    }
 }
 
 impl Hole {

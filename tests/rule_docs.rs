@@ -1,41 +1,30 @@
-//! Executable docs: the example in every `rules/SLnnn.md` gives exactly the
-//! output the doc shows, and its "Use instead" block gives none.
+//! Executable docs: every example in `rules/SLnnn.md` gives exactly the
+//! output the `text` block after it shows, and its "Use instead" blocks give none.
 
 use std::process::Command;
 
 use slotlint::rules::RULES;
 
-/// The first fenced block after `heading`, as (fence info, body).
-fn block_after<'a>(
-    doc: &'a str,
-    heading: &str,
-    from_fence: Option<&str>,
-) -> Option<(&'a str, String)> {
-    let start = doc.find(heading)? + heading.len();
-    let rest = &doc[start..];
-    let mut lines = rest.lines();
-    let mut info = None;
-    let mut body = String::new();
-    for line in lines.by_ref() {
-        if let Some(i) = line.strip_prefix("```") {
-            if from_fence.is_none_or(|f| f == i) {
-                info = Some(i);
-                break;
+/// The fenced blocks of the section under `heading`, as (fence info, body).
+fn blocks<'a>(doc: &'a str, heading: &str) -> Vec<(&'a str, String)> {
+    let Some(start) = doc.find(heading).map(|at| at + heading.len()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut open: Option<(&str, String)> = None;
+    for line in doc[start..].lines() {
+        match (&mut open, line.strip_prefix("```")) {
+            (None, Some(info)) => open = Some((info, String::new())),
+            (Some(_), Some(_)) => out.extend(open.take()),
+            (Some((_, body)), None) => {
+                body.push_str(line);
+                body.push('\n');
             }
-        }
-        if line.starts_with("## ") {
-            return None;
+            (None, None) if line.starts_with("## ") => break,
+            (None, None) => {}
         }
     }
-    let info = info?;
-    for line in lines {
-        if line.starts_with("```") {
-            return Some((info, body));
-        }
-        body.push_str(line);
-        body.push('\n');
-    }
-    None
+    out
 }
 
 fn lint(fence: &str, body: &str, rule: &str) -> String {
@@ -85,21 +74,29 @@ fn examples_give_the_documented_output() {
         ] {
             assert!(doc.contains(section), "{id}: missing section {section}");
         }
-        let (fence, example) =
-            block_after(doc, "## Example", None).unwrap_or_else(|| panic!("{id}: no example"));
-        let (_, expected) = block_after(doc, "## Example", Some("text"))
-            .unwrap_or_else(|| panic!("{id}: no expected output"));
-        let actual = lint(fence, &example, id);
-        if actual != expected {
-            failures.push(format!(
-                "{id} example:\n--- doc\n{expected}--- actual\n{actual}"
-            ));
+        // Each example block is followed by the output it gives.
+        let examples = blocks(doc, "## Example");
+        let pairs: Vec<_> = examples
+            .windows(2)
+            .filter(|w| w[0].0 != "text" && w[1].0 == "text")
+            .collect();
+        assert!(!pairs.is_empty(), "{id}: no example with its output");
+        for pair in pairs {
+            let ((fence, example), (_, expected)) = (&pair[0], &pair[1]);
+            let actual = lint(fence, example, id);
+            if actual != *expected {
+                failures.push(format!(
+                    "{id} example:\n--- doc\n{expected}--- actual\n{actual}"
+                ));
+            }
         }
-        let (fence, fixed) =
-            block_after(doc, "## Use instead", None).unwrap_or_else(|| panic!("{id}: no fix"));
-        let actual = lint(fence, &fixed, id);
-        if !actual.is_empty() {
-            failures.push(format!("{id} use-instead block still triggers:\n{actual}"));
+        let fixes = blocks(doc, "## Use instead");
+        assert!(!fixes.is_empty(), "{id}: no fix");
+        for (fence, fixed) in fixes.iter().filter(|(f, _)| *f != "text") {
+            let actual = lint(fence, fixed, id);
+            if !actual.is_empty() {
+                failures.push(format!("{id} use-instead block still triggers:\n{actual}"));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -1,7 +1,78 @@
-//! Hole helpers the source-language front-ends share: which names may carry a
-//! hash tag, and how one element of a key family is told from another.
+//! Hole helpers the source-language front-ends share: literal strings with
+//! their offsets, opaque values and the holes they become, which names may
+//! carry a hash tag, and how one element of a key family is told from another.
 
-use crate::keypattern::{Hole, KeyPattern, Segment};
+use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
+use crate::model::Span;
+
+/// A fully literal string and the file offset of each decoded byte, plus the
+/// offset just past the last (scripts written inline, replacement fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Literal {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) offsets: Vec<usize>,
+}
+
+impl Literal {
+    /// The source span of the decoded bytes `start..end`.
+    pub(crate) fn span(&self, start: usize, end: usize) -> Option<Span> {
+        let first = *self.offsets.get(start)?;
+        let last = *self.offsets.get(end.checked_sub(1)?)?;
+        Some(Span::new(first, last + 1))
+    }
+}
+
+/// A value a front-end cannot spell out.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Opaque {
+    /// What the code calls it (a variable, an expression's text).
+    pub(crate) name: String,
+    /// A string default (`opts.prefix || 'bull'`, `kwargs.get("prefix", "rq")`).
+    pub(crate) default: Option<Vec<u8>>,
+    /// Number of distinct values, when small and known (a bool: 2).
+    pub(crate) domain: Option<u64>,
+    /// An integer default (a parameter `n: int = 100`).
+    pub(crate) int_default: Option<i64>,
+    /// Known to be a number or a bool: never holds braces.
+    pub(crate) numeric: bool,
+}
+
+impl Opaque {
+    /// The value as a hole; `whole_key` when it is used as a whole key (then
+    /// it may carry its own tag unless numeric), otherwise interpolated into
+    /// a string (then only a prefix-like name may carry one).
+    pub(crate) fn hole(&self, whole_key: bool, separators: &[char]) -> Hole {
+        Hole {
+            name: Some(self.name.clone()),
+            default: self.default.clone(),
+            domain: self.domain,
+            may_contain_braces: !self.numeric
+                && (whole_key || is_prefixish(&self.name, separators)),
+            field: None,
+        }
+    }
+}
+
+/// An unknown expression interpolated into a string, by its text.
+pub(crate) fn text_hole(text: &str, separators: &[char]) -> Hole {
+    Hole {
+        may_contain_braces: is_prefixish(text, separators),
+        ..Hole::named(text)
+    }
+}
+
+/// Marks `p` as written in the replacement field `field` when it is one hole
+/// (`f"{uid}"`); a value spelled out (a constant, a tag variable) is left alone.
+pub(crate) fn in_field(mut p: KeyPattern, field: Option<BraceField>) -> KeyPattern {
+    if let (Some(field), [Segment::Hole(h)]) = (field, p.segments()) {
+        let h = Hole {
+            field: Some(Box::new(field)),
+            ..h.clone()
+        };
+        p = KeyPattern::new([Segment::Hole(h)]);
+    }
+    p
+}
 
 /// A configurable prefix or a whole key interpolated into another may carry
 /// its own hash tag. `separators` split a dotted (or `::`) path; the last

@@ -3,25 +3,8 @@
 //! keys, object literals, and the Redis libraries, clients and pipelines.
 
 use crate::keypattern::{Hole, KeyPattern, Segment};
-
-/// A fully literal string and the file offset of each decoded byte (plus the
-/// offset just past the last), for scripts written inline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Literal {
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) offsets: Vec<usize>,
-}
-
-/// A value the analyzer cannot spell out.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Opaque {
-    /// What the code calls it (a variable, an expression's text).
-    pub(crate) name: String,
-    /// A string default (`opts.prefix || 'bull'`).
-    pub(crate) default: Option<Vec<u8>>,
-    /// Known to be a number: never holds braces.
-    pub(crate) numeric: bool,
-}
+use crate::lang::holes::text_hole;
+pub(crate) use crate::lang::holes::{Literal, Opaque};
 
 /// What a Redis module export is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,12 +72,7 @@ impl Val {
         match self {
             Val::Str(p, _) => p.clone(),
             Val::Num(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(Hole {
-                name: Some(o.name.clone()),
-                default: o.default.clone(),
-                domain: None,
-                may_contain_braces: !o.numeric,
-            })]),
+            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(true, SEPARATORS))]),
             _ => KeyPattern::new([Segment::Hole(Hole::opaque(Some(text.to_string())))]),
         }
     }
@@ -104,25 +82,14 @@ impl Val {
         match self {
             Val::Str(p, _) => p.clone(),
             Val::Num(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(Hole {
-                name: Some(o.name.clone()),
-                default: o.default.clone(),
-                domain: None,
-                may_contain_braces: !o.numeric && is_prefixish(&o.name),
-            })]),
-            _ => KeyPattern::new([Segment::Hole(Hole {
-                may_contain_braces: is_prefixish(text),
-                ..Hole::named(text)
-            })]),
+            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(false, SEPARATORS))]),
+            _ => KeyPattern::new([Segment::Hole(text_hole(text, SEPARATORS))]),
         }
     }
 }
 
-/// A configurable prefix or a whole key interpolated into another may carry
-/// its own hash tag.
-pub(crate) fn is_prefixish(name: &str) -> bool {
-    super::super::holes::is_prefixish(name, &['.'])
-}
+/// What splits a dotted path in a hole name.
+const SEPARATORS: &[char] = &['.'];
 
 /// Renames the holes that mention one of `vars` (`k` → `k#2`) for the `n`th element.
 pub(crate) fn instance(pattern: &KeyPattern, vars: &[String], n: usize) -> KeyPattern {

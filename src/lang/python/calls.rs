@@ -315,7 +315,7 @@ impl<'a> Cx<'a> {
                     .enumerate()
                     .map(|(i, v)| (v.clone(), named(self, i)))
                     .collect();
-                Val::Str(format_template(p, &pos, &args.kw), None)
+                Val::Str(format_template(p, lit, &pos, &args.kw), None)
             }
             "replace" => match (
                 args.pos.first().and_then(Val::literal_bytes),

@@ -14,7 +14,9 @@ use tree_sitter::Node;
 
 use super::value::{is_prefixish, Literal, Opaque, Val};
 use super::{Cx, MAX_DEPTH};
-use crate::keypattern::{Hole, KeyPattern, Segment};
+use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
+use crate::lang::holes::in_field;
+use crate::model::Span;
 
 /// Most elements a comprehension over a known list is expanded into.
 const MAX_EXPAND: usize = 64;
@@ -444,7 +446,11 @@ impl<'a> Cx<'a> {
                             ..Hole::named(name)
                         })])
                     };
-                    pattern.extend(&p);
+                    let field = BraceField {
+                        span: Span::new(part.start_byte(), part.end_byte()),
+                        text: self.text(part).to_string(),
+                    };
+                    pattern.extend(&in_field(p, Some(field)));
                 }
                 _ => {}
             }
@@ -613,35 +619,38 @@ fn percent_format(template: &KeyPattern, args: &[(Val, String)], whole: &Val) ->
     out
 }
 
-/// `template.format(*pos, **kw)`: `{}`, `{0}`, `{name}` fields; `{{`/`}}` are braces.
+/// `template.format(*pos, **kw)`: `{}`, `{0}`, `{name}` fields; `{{`/`}}` are
+/// braces. `lit` places the fields of a literal template in the source.
 pub(super) fn format_template(
     template: &KeyPattern,
+    lit: Option<&Literal>,
     pos: &[(Val, String)],
     kw: &[(String, Val)],
 ) -> KeyPattern {
     let mut out = KeyPattern::default();
     let mut auto = 0;
+    let mut base = 0;
     for seg in template.segments() {
         let Segment::Lit(bytes) = seg else {
             out.push(seg.clone());
             continue;
         };
         let mut i = 0;
-        let mut lit = Vec::new();
+        let mut text = Vec::new();
         while i < bytes.len() {
             let b = bytes[i];
             if (b == b'{' || b == b'}') && bytes.get(i + 1) == Some(&b) {
-                lit.push(b);
+                text.push(b);
                 i += 2;
                 continue;
             }
             if b != b'{' {
-                lit.push(b);
+                text.push(b);
                 i += 1;
                 continue;
             }
             let Some(close) = bytes[i..].iter().position(|&c| c == b'}').map(|p| i + p) else {
-                lit.extend_from_slice(&bytes[i..]);
+                text.extend_from_slice(&bytes[i..]);
                 break;
             };
             let field = &bytes[i + 1..close];
@@ -661,7 +670,7 @@ pub(super) fn format_template(
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| (v.clone(), name.clone()))
             };
-            out.push(Segment::Lit(std::mem::take(&mut lit)));
+            out.push(Segment::Lit(std::mem::take(&mut text)));
             let hole = match value {
                 Some((v, n)) if plain || matches!(v, Val::Opaque(_)) => v.interpolated(&n),
                 Some((_, n)) => Val::opaque(n.clone()).interpolated(&n),
@@ -670,10 +679,17 @@ pub(super) fn format_template(
                     Val::opaque(n.clone()).interpolated(&n)
                 }
             };
-            out.extend(&hole);
+            let field = lit.and_then(|l| {
+                Some(BraceField {
+                    span: l.span(base + i, base + close + 1)?,
+                    text: String::from_utf8_lossy(&bytes[i..=close]).into_owned(),
+                })
+            });
+            out.extend(&in_field(hole, field));
             i = close + 1;
         }
-        out.push(Segment::Lit(lit));
+        out.push(Segment::Lit(text));
+        base += bytes.len();
     }
     out
 }

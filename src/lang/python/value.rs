@@ -3,30 +3,9 @@
 //! lists and families of keys, and Redis clients, pipelines and scripts.
 
 use crate::keypattern::{Hole, KeyPattern, Segment};
+use crate::lang::holes::text_hole;
+pub(crate) use crate::lang::holes::{Literal, Opaque};
 use crate::model::Span;
-
-/// A fully literal string and the file offset of each decoded byte (plus the
-/// offset just past the last), for scripts written inline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Literal {
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) offsets: Vec<usize>,
-}
-
-/// A value the analyzer cannot spell out.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Opaque {
-    /// What the code calls it (a variable, an expression's text).
-    pub(crate) name: String,
-    /// Number of distinct values, when small and known.
-    pub(crate) domain: Option<u64>,
-    /// A string default (`kwargs.get("prefix", "rq")`).
-    pub(crate) default: Option<Vec<u8>>,
-    /// An integer default (a parameter `n: int = 100`).
-    pub(crate) int_default: Option<i64>,
-    /// Known to be a number or a bool: never holds braces.
-    pub(crate) numeric: bool,
-}
 
 /// What an expression evaluates to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,12 +72,7 @@ impl Val {
         match self {
             Val::Str(p, _) => p.clone(),
             Val::Int(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(Hole {
-                name: Some(o.name.clone()),
-                default: o.default.clone(),
-                domain: o.domain,
-                may_contain_braces: !o.numeric,
-            })]),
+            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(true, SEPARATORS))]),
             _ => KeyPattern::new([Segment::Hole(Hole::opaque(Some(text.to_string())))]),
         }
     }
@@ -109,24 +83,19 @@ impl Val {
             Val::Str(p, _) => p.clone(),
             Val::Int(n) => KeyPattern::literal(n.to_string()),
             Val::Bool(b) => KeyPattern::literal(if *b { "True" } else { "False" }),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(Hole {
-                name: Some(o.name.clone()),
-                default: o.default.clone(),
-                domain: o.domain,
-                may_contain_braces: !o.numeric && is_prefixish(&o.name),
-            })]),
-            _ => KeyPattern::new([Segment::Hole(Hole {
-                may_contain_braces: is_prefixish(text),
-                ..Hole::named(text)
-            })]),
+            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(false, SEPARATORS))]),
+            _ => KeyPattern::new([Segment::Hole(text_hole(text, SEPARATORS))]),
         }
     }
 }
 
+/// What splits a dotted path in a hole name.
+const SEPARATORS: &[char] = &['.'];
+
 /// A configurable prefix or a whole key interpolated into another may carry
 /// its own hash tag.
 pub(crate) fn is_prefixish(name: &str) -> bool {
-    super::super::holes::is_prefixish(name, &['.'])
+    super::super::holes::is_prefixish(name, SEPARATORS)
 }
 
 /// Renames the holes named in `vars` (`k` → `k#2`) for the `n`th element of a family.

@@ -7,7 +7,9 @@ use syn::{Expr, Token};
 
 use super::value::{decode_literal, Elem, Val};
 use super::{Cx, MAX_DEPTH};
+use crate::keypattern::BraceField;
 use crate::keypattern::KeyPattern;
+use crate::lang::holes::in_field;
 
 impl Cx<'_> {
     /// Evaluates an expression (recording the Redis calls in it).
@@ -417,7 +419,7 @@ impl Cx<'_> {
     /// `{{`/`}}` literal braces; inline names resolve through locals and consts.
     fn format(&mut self, args: &[&Expr]) -> Option<Val> {
         let (tmpl, rest) = args.split_first()?;
-        let Val::Str(t, _) = self.eval(tmpl) else {
+        let Val::Str(t, t_lit) = self.eval(tmpl) else {
             return None;
         };
         let t = t.as_literal()?.to_vec();
@@ -472,7 +474,13 @@ impl Cx<'_> {
                 (v, arg.clone())
             };
             out.push(crate::keypattern::Segment::Lit(std::mem::take(&mut lit)));
-            out.extend(&val.interpolated(&name));
+            let field = t_lit.as_ref().and_then(|l| {
+                Some(BraceField {
+                    span: l.span(i, close + 1)?,
+                    text: String::from_utf8_lossy(&t[i..=close]).into_owned(),
+                })
+            });
+            out.extend(&in_field(val.interpolated(&name), field));
             i = close + 1;
         }
         out.push(crate::keypattern::Segment::Lit(lit));

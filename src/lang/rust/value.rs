@@ -4,26 +4,9 @@
 //! handles (connections, command builders, pipelines, scripts).
 
 use crate::keypattern::{Hole, KeyPattern, Segment};
+use crate::lang::holes::text_hole;
+pub(crate) use crate::lang::holes::{Literal, Opaque};
 use crate::model::Span;
-
-/// A fully literal string and the file offset of each decoded byte, plus the
-/// offset just past the last.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Literal {
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) offsets: Vec<usize>,
-}
-
-/// A value the analyzer cannot spell out.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Opaque {
-    /// What the code calls it (a variable, an expression's text).
-    pub(crate) name: String,
-    /// Known to be a number or a bool: never holds braces.
-    pub(crate) numeric: bool,
-    /// Number of distinct values, when small and known (a bool: 2).
-    pub(crate) domain: Option<u64>,
-}
 
 /// One element of an argument list: its value, where it is written and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +52,7 @@ impl Val {
             name: name.into(),
             numeric: true,
             domain,
+            ..Opaque::default()
         })
     }
 
@@ -89,12 +73,7 @@ impl Val {
         match self {
             Val::Str(p, _) => p.clone(),
             Val::Int(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(Hole {
-                name: Some(o.name.clone()),
-                domain: o.domain,
-                may_contain_braces: !o.numeric,
-                ..Hole::default()
-            })]),
+            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(true, SEPARATORS))]),
             _ => KeyPattern::new([Segment::Hole(Hole::opaque(Some(text.to_string())))]),
         }
     }
@@ -104,25 +83,14 @@ impl Val {
         match self {
             Val::Str(p, _) => p.clone(),
             Val::Int(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(Hole {
-                name: Some(o.name.clone()),
-                domain: o.domain,
-                may_contain_braces: !o.numeric && is_prefixish(&o.name),
-                ..Hole::default()
-            })]),
-            _ => KeyPattern::new([Segment::Hole(Hole {
-                may_contain_braces: is_prefixish(text),
-                ..Hole::named(text)
-            })]),
+            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(false, SEPARATORS))]),
+            _ => KeyPattern::new([Segment::Hole(text_hole(text, SEPARATORS))]),
         }
     }
 }
 
-/// A configurable prefix or a whole key interpolated into another may carry
-/// its own hash tag.
-pub(crate) fn is_prefixish(name: &str) -> bool {
-    super::super::holes::is_prefixish(name, &['.', ':'])
-}
+/// What splits a dotted path in a hole name.
+const SEPARATORS: &[char] = &['.', ':'];
 
 /// `p` with every literal occurrence of `old` replaced by `new`.
 pub(crate) fn replace(p: &KeyPattern, old: &[u8], new: &KeyPattern) -> KeyPattern {

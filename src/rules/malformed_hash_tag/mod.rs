@@ -1,6 +1,10 @@
 //! SL006 malformed-hash-tag: braces in a key that do not do what they look
 //! like (an empty `{}`, an unclosed `{`, nested braces, a second tag that is
 //! plain text, a stray `}`). Judged on the literal bytes; holes are brace-free.
+//! And interpolation braces taken for a tag (`f"{uid}:cart"`): see
+//! [`interpolation`].
+
+mod interpolation;
 
 use super::util::{from_tokens, key_uses, tag_bounds, tokens, KeyUse, Tok};
 use super::{Context, Rule};
@@ -289,12 +293,13 @@ impl Rule for MalformedHashTag {
         "braces in a key that do not make the hash tag they look like"
     }
     fn doc(&self) -> &'static str {
-        include_str!("../../rules/SL006.md")
+        include_str!("../../../rules/SL006.md")
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for u in key_uses(cx.model) {
             out.extend(Self::judge(&u));
         }
+        interpolation::check(cx.model, out);
     }
 }
 
