@@ -20,7 +20,7 @@ pub struct FileResult {
 /// Runs the front-end for `language` and every rule over one file.
 pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> FileResult {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let (model, problems) = match front_end(file, language) {
+        let (mut model, problems) = match front_end(file, language) {
             Ok(parsed) => parsed,
             Err(fatal) => {
                 return FileResult {
@@ -29,6 +29,7 @@ pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> File
                 }
             }
         };
+        model.apply_client_hints(&options.clients);
         FileResult {
             findings: rules::check_all(&model, options),
             problems,

@@ -220,7 +220,18 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     } else {
         Vec::new()
     };
-    let options = &config.options;
+    // Without a topology in the config, the first named schema that declares
+    // one (config `schema:`, `--schema`) gives it to every file.
+    let mut options = config.options.clone();
+    if options.topology.is_none() {
+        options.topology = config
+            .schemas
+            .iter()
+            .chain(&args.schema)
+            .find_map(|p| crate::lang::yaml_schema::topology_of(p))
+            .map(Arc::new);
+    }
+    let options = &options;
     let results = discover::parallel_map(&targets.files, threads, |t: &Target| {
         let bytes = if t.stdin {
             Ok(stdin_text.clone())

@@ -3,14 +3,29 @@
 //! mistake in it is reported with `file:line:col` and stops the run (exit 2).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use marked_yaml::{Node, Span as YamlSpan};
 
 use crate::finding::{Finding, Severity};
+use crate::model::{ClientHint, Topology as ClientTopology};
 use crate::rules::{self, NamingRule, Options};
+use crate::topology::Topology;
 
 /// File names looked for, in order, in each directory walking up.
 pub const FILE_NAMES: &[&str] = &["slotlint.yaml", ".slotlint.yaml"];
+
+/// The top-level keys of the config file.
+pub const KNOWN_KEYS: &[&str] = &[
+    "schema",
+    "include",
+    "exclude",
+    "rules",
+    "naming",
+    "low-cardinality-max",
+    "topology",
+    "clients",
+];
 
 /// A rule's configured level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,59 +95,40 @@ impl Config {
         for (key, value) in map.iter() {
             match key.as_str() {
                 "schema" => {
-                    for item in strings(value).ok_or_else(|| err(value.span(), "`schema` must be a file name or a list of file names".into()))? {
+                    for item in strings(value).ok_or_else(|| {
+                        err(
+                            value.span(),
+                            "`schema` must be a file name or a list of file names".into(),
+                        )
+                    })? {
                         config.schemas.push(base.join(item));
                     }
                 }
-                "rules" => {
-                    let Some(rules_map) = value.as_mapping() else {
-                        return Err(err(value.span(), "`rules` must map rule ids to error, warning, info or off".into()));
-                    };
-                    for (id, level) in rules_map.iter() {
-                        let Some(rule) = rules::find(id.as_str()) else {
-                            return Err(err(id.span(), format!("unknown rule `{}` (see `slotlint rules`)", id.as_str())));
-                        };
-                        let parsed = level.as_scalar().and_then(|s| match s.as_str() {
-                            "off" => Some(Level::Off),
-                            other => Severity::parse(other).map(Level::On),
-                        });
-                        let Some(parsed) = parsed else {
-                            return Err(err(level.span(), format!("the level of {} must be error, warning, info or off", rule.id())));
-                        };
-                        config.levels.push((rule.id(), parsed));
-                    }
-                }
-                "include" | "exclude" => {
-                    let name = key.as_str();
-                    let items: Vec<&Node> = match (value.as_scalar(), value.as_sequence()) {
-                        (Some(_), _) => vec![value],
-                        (None, Some(seq)) => seq.iter().collect(),
-                        (None, None) => return Err(err(value.span(), format!("`{name}` must be a glob or a list of globs"))),
-                    };
-                    let mut globs = Vec::new();
-                    for item in items {
-                        let Some(glob) = item.as_scalar() else {
-                            return Err(err(item.span(), format!("`{name}` must be a glob or a list of globs")));
-                        };
-                        crate::discover::check_glob(glob.as_str()).map_err(|e| err(item.span(), e))?;
-                        globs.push(glob.as_str().to_string());
-                    }
-                    if name == "include" {
-                        config.include = globs;
-                    } else {
-                        config.exclude = globs;
-                    }
-                }
+                "rules" => config.levels.extend(levels(value, &err)?),
+                "include" => config.include = globs("include", value, &err)?,
+                "exclude" => config.exclude = globs("exclude", value, &err)?,
                 "naming" => config.options.naming = naming(value, &err)?,
+                "topology" => config.options.topology = topology(path, value, &err)?,
+                "clients" => config.options.clients = client_hints(value, &err)?,
                 "low-cardinality-max" => {
-                    let n = value.as_scalar().and_then(|s| s.as_str().parse::<u64>().ok()).filter(|&n| n > 0);
-                    config.options.low_cardinality_max =
-                        n.ok_or_else(|| err(value.span(), "`low-cardinality-max` must be a positive integer".into()))?;
+                    let n = value
+                        .as_scalar()
+                        .and_then(|s| s.as_str().parse::<u64>().ok())
+                        .filter(|&n| n > 0);
+                    config.options.low_cardinality_max = n.ok_or_else(|| {
+                        err(
+                            value.span(),
+                            "`low-cardinality-max` must be a positive integer".into(),
+                        )
+                    })?;
                 }
                 other => {
                     return Err(err(
                         key.span(),
-                        format!("unknown config key `{other}` (known: schema, rules, include, exclude, low-cardinality-max)"),
+                        format!(
+                            "unknown config key `{other}` (known: {})",
+                            KNOWN_KEYS.join(", ")
+                        ),
                     ))
                 }
             }
@@ -167,6 +163,130 @@ impl Config {
             }
         });
     }
+}
+
+/// `rules: { RULE: error | warning | info | off }`, by id or name.
+fn levels(
+    value: &Node,
+    err: &dyn Fn(&YamlSpan, String) -> String,
+) -> Result<Vec<(&'static str, Level)>, String> {
+    let Some(rules_map) = value.as_mapping() else {
+        return Err(err(
+            value.span(),
+            "`rules` must map rule ids to error, warning, info or off".into(),
+        ));
+    };
+    let mut out = Vec::new();
+    for (id, level) in rules_map.iter() {
+        let Some(rule) = rules::find(id.as_str()) else {
+            return Err(err(
+                id.span(),
+                format!("unknown rule `{}` (see `slotlint rules`)", id.as_str()),
+            ));
+        };
+        let parsed = level.as_scalar().and_then(|s| match s.as_str() {
+            "off" => Some(Level::Off),
+            other => Severity::parse(other).map(Level::On),
+        });
+        let Some(parsed) = parsed else {
+            return Err(err(
+                level.span(),
+                format!(
+                    "the level of {} must be error, warning, info or off",
+                    rule.id()
+                ),
+            ));
+        };
+        out.push((rule.id(), parsed));
+    }
+    Ok(out)
+}
+
+/// `include:`/`exclude:`: one glob or a list, each checked.
+fn globs(
+    name: &str,
+    value: &Node,
+    err: &dyn Fn(&YamlSpan, String) -> String,
+) -> Result<Vec<String>, String> {
+    let shape = || format!("`{name}` must be a glob or a list of globs");
+    let items: Vec<&Node> = match (value.as_scalar(), value.as_sequence()) {
+        (Some(_), _) => vec![value],
+        (None, Some(seq)) => seq.iter().collect(),
+        (None, None) => return Err(err(value.span(), shape())),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(glob) = item.as_scalar() else {
+            return Err(err(item.span(), shape()));
+        };
+        crate::discover::check_glob(glob.as_str()).map_err(|e| err(item.span(), e))?;
+        out.push(glob.as_str().to_string());
+    }
+    Ok(out)
+}
+
+/// `topology:` inline (`nodes: { NAME: RANGES }`), the file of a saved CLUSTER
+/// reply relative to the config, or empty for none.
+fn topology(
+    path: &Path,
+    value: &Node,
+    err: &dyn Fn(&YamlSpan, String) -> String,
+) -> Result<Option<Arc<Topology>>, String> {
+    if value
+        .as_scalar()
+        .is_some_and(|s| matches!(s.as_str().trim(), "" | "~" | "null"))
+    {
+        return Ok(None);
+    }
+    let here = path.to_string_lossy();
+    Topology::from_yaml_node(&here, value)
+        .map(|t| Some(Arc::new(t)))
+        .map_err(|e| match (e.line, e.column) {
+            // In this file: at its own place; in a saved reply: at `topology:`.
+            (Some(line), Some(col)) if e.path == here => {
+                let shown = crate::discover::display(path);
+                format!("{shown}:{line}:{col}: topology: {}", e.message)
+            }
+            _ => err(value.span(), format!("topology: {e}")),
+        })
+}
+
+/// `clients: { RECEIVER: cluster | standalone, … }`, in the order written.
+fn client_hints(
+    value: &Node,
+    err: &dyn Fn(&YamlSpan, String) -> String,
+) -> Result<Vec<ClientHint>, String> {
+    let shape = "`clients` maps a receiver as written in code (`self.redis`, `*.cache`, `*`) to cluster or standalone";
+    let map = value
+        .as_mapping()
+        .ok_or_else(|| err(value.span(), shape.into()))?;
+    let mut out = Vec::new();
+    for (name, kind) in map.iter() {
+        if name.as_str().trim().is_empty() {
+            return Err(err(name.span(), shape.into()));
+        }
+        let topology = match kind
+            .as_scalar()
+            .map(marked_yaml::types::MarkedScalarNode::as_str)
+        {
+            Some("cluster") => ClientTopology::Cluster,
+            Some("standalone") => ClientTopology::Standalone,
+            _ => {
+                return Err(err(
+                    kind.span(),
+                    format!(
+                        "the client `{}` must be `cluster` or `standalone`",
+                        name.as_str()
+                    ),
+                ))
+            }
+        };
+        out.push(ClientHint {
+            pattern: name.as_str().to_string(),
+            topology,
+        });
+    }
+    Ok(out)
 }
 
 /// `naming: { keys: REGEX, families: { NAME: REGEX } }`.
@@ -259,6 +379,55 @@ mod tests {
             .unwrap_err()
             .starts_with("cfg/slotlint.yaml:1:1: unknown config key `shcema`"));
         assert!(parse("[1, 2").is_err());
+    }
+
+    #[test]
+    fn topology_inline_from_a_file_or_empty() {
+        let c = parse("topology:\n  nodes: { A: \"0-8191\", B: \"8192-16383\" }\n").unwrap();
+        let t = c.options.topology.expect("inline topology");
+        assert_eq!((t.node_of(0), t.node_of(16383)), (Some("A"), Some("B")));
+        for empty in ["topology:\n", "topology: ~\n", "topology: null\n"] {
+            assert!(parse(empty).unwrap().options.topology.is_none(), "{empty}");
+        }
+        // A saved reply, relative to the config's directory.
+        let dir = tempfile::tempdir().unwrap();
+        let saved = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/topology/cluster-nodes.txt"
+        ))
+        .unwrap();
+        std::fs::write(dir.path().join("nodes.txt"), saved).unwrap();
+        let c = Config::parse(&dir.path().join("slotlint.yaml"), b"topology: nodes.txt\n").unwrap();
+        assert_eq!(c.options.topology.unwrap().nodes().len(), 3);
+        let e = parse("\ntopology:\n  nodes: { A: \"0-99999\" }\n").unwrap_err();
+        assert!(e.starts_with("cfg/slotlint.yaml:3:15: topology: "), "{e}");
+        let e = parse("topology: [1]\n").unwrap_err();
+        assert!(e.starts_with("cfg/slotlint.yaml:1:11: topology: "), "{e}");
+    }
+
+    #[test]
+    fn client_hints_in_order() {
+        let c = parse("clients:\n  self.redis: cluster\n  \"*\": standalone\n").unwrap();
+        let hints: Vec<(&str, ClientTopology)> = c
+            .options
+            .clients
+            .iter()
+            .map(|h| (h.pattern.as_str(), h.topology))
+            .collect();
+        assert_eq!(
+            hints,
+            [
+                ("self.redis", ClientTopology::Cluster),
+                ("*", ClientTopology::Standalone)
+            ]
+        );
+        assert_eq!(
+            parse("clients:\n  r: sentinel\n").unwrap_err(),
+            "cfg/slotlint.yaml:2:6: the client `r` must be `cluster` or `standalone`"
+        );
+        assert!(parse("clients: [r]\n")
+            .unwrap_err()
+            .starts_with("cfg/slotlint.yaml:1:10: `clients` maps a receiver"));
     }
 
     #[test]

@@ -137,4 +137,13 @@ impl Finding {
         self.notes.push(text.into());
         self
     }
+
+    /// Adds a note when there is one.
+    #[must_use]
+    pub fn notes(self, text: Option<String>) -> Self {
+        match text {
+            Some(t) => self.note(t),
+            None => self,
+        }
+    }
 }

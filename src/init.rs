@@ -38,11 +38,25 @@ exclude: []
 low-cardinality-max: {}
 
 # SL012 key-naming: regular expressions keys must match, written with
-# interpolated values as <name>; for every key and per schema family.
-# naming:
+# interpolated values as <name>; for every key and per schema family, e.g.
 #   keys: '^[a-z0-9:{{}}<>_.-]+$'
 #   families:
 #     user_cart: '^\\{{user:<user_id>\\}}:cart$'
+naming: {{}}
+
+# Which node serves which slots, so findings name the nodes and a pipeline
+# that must reach one node is judged by node: inline, e.g.
+#   nodes: {{ A: \"0-5460\", B: \"5461-10922\", C: \"10923-16383\" }}
+# or the file name of a saved `redis-cli CLUSTER SHARDS` (or NODES, SLOTS) reply.
+topology:
+
+# What the clients slotlint cannot identify connect to (a client passed in
+# as a parameter, made by a factory), by the receiver as written in the code:
+# `cluster` or `standalone`. `*` matches any characters; `\"*\"` alone, every
+# client of unknown kind. The first matching entry wins, e.g.
+#   self.redis: cluster
+#   \"*.cache\": standalone
+clients: {{}}
 
 # The level of each rule: error, warning, info or off. Keys are rule ids or
 # names; shown here at their defaults. `slotlint explain SL004` documents a
@@ -129,9 +143,13 @@ mod tests {
             .nth(1)
             .and_then(|s| s.strip_suffix(')'))
             .expect(&error);
+        assert_eq!(
+            known.split(", ").collect::<Vec<_>>(),
+            crate::config::KNOWN_KEYS
+        );
         let template = template();
         let lines: Vec<&str> = template.lines().collect();
-        for key in known.split(", ") {
+        for key in crate::config::KNOWN_KEYS {
             let at = lines
                 .iter()
                 .position(|l| l.starts_with(&format!("{key}:")))

@@ -59,6 +59,37 @@ pub struct Client {
     pub splits_per_slot: Vec<String>,
     /// Whether a plain pipeline must stay within one slot on this client.
     pub pipeline_one_slot: bool,
+    /// The receiver as written (`self.redis`, `this.client`) for a client the
+    /// front-end could not identify: what config client hints match.
+    pub name: Option<String>,
+}
+
+/// A config client hint: clients of unknown kind whose receiver matches
+/// `pattern` (`*` matches any run of characters; `*` alone, every client of
+/// unknown kind, named or not) connect to `topology`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientHint {
+    pub pattern: String,
+    pub topology: Topology,
+}
+
+impl ClientHint {
+    /// Whether the hint covers a client of unknown kind named `name`.
+    pub fn matches(&self, name: Option<&str>) -> bool {
+        if self.pattern == "*" {
+            return true;
+        }
+        name.is_some_and(|n| glob_match(self.pattern.as_bytes(), n.as_bytes()))
+    }
+}
+
+/// `*` matches any run of bytes; everything else matches itself.
+fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|i| glob_match(rest, &text[i..])),
+        Some((c, rest)) => text.first() == Some(c) && glob_match(rest, &text[1..]),
+    }
 }
 
 /// One Redis command. A schema transaction's members are ops with an empty
@@ -180,6 +211,55 @@ pub struct FileModel {
 }
 
 impl FileModel {
+    /// Gives clients of unknown kind the topology the first matching hint
+    /// names. Ops and groups with no client at all count as one unnamed client.
+    pub fn apply_client_hints(&mut self, hints: &[ClientHint]) {
+        if hints.is_empty() {
+            return;
+        }
+        let unnamed = self
+            .ops
+            .iter()
+            .any(|op| op.client.is_none())
+            .then_some(self.clients.len());
+        if let Some(i) = unnamed {
+            self.clients.push(Client::default());
+            for op in self.ops.iter_mut().filter(|op| op.client.is_none()) {
+                op.client = Some(i);
+            }
+            for g in self.groups.iter_mut().filter(|g| g.client.is_none()) {
+                g.client = Some(i);
+            }
+        }
+        for client in self
+            .clients
+            .iter_mut()
+            .filter(|c| c.topology == Topology::Unknown)
+        {
+            let Some(hint) = hints.iter().find(|h| h.matches(client.name.as_deref())) else {
+                continue;
+            };
+            client.topology = hint.topology;
+            let what = match hint.topology {
+                Topology::Cluster => "a cluster client",
+                Topology::Standalone => "a single-node client",
+                Topology::Unknown => continue,
+            };
+            client.label = match client.name.as_deref() {
+                Some(n) if n == hint.pattern => {
+                    format!("`{n}` ({what}, per the config's `clients:`)")
+                }
+                Some(n) => format!(
+                    "`{n}` ({what}, per the config's `clients:` entry `{}`)",
+                    hint.pattern
+                ),
+                None => format!(
+                    "a client of unknown kind ({what}, per the config's `clients:` entry `*`)"
+                ),
+            };
+        }
+    }
+
     /// The client of an op or group, if known.
     pub fn client(&self, index: Option<usize>) -> Option<&Client> {
         index.and_then(|i| self.clients.get(i))
@@ -193,5 +273,75 @@ impl FileModel {
             .filter_map(|&i| self.ops.get(i).map(|op| (i, op)))
             .flat_map(|(i, op)| op.keys.iter().map(move |k| (i, k)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint(pattern: &str, topology: Topology) -> ClientHint {
+        ClientHint {
+            pattern: pattern.into(),
+            topology,
+        }
+    }
+
+    #[test]
+    fn hint_patterns() {
+        let h = hint("*.redis", Topology::Cluster);
+        assert!(h.matches(Some("self.redis")) && h.matches(Some(".redis")));
+        assert!(!h.matches(Some("self.redis2")) && !h.matches(None));
+        assert!(hint("*", Topology::Cluster).matches(None));
+        assert!(hint("conn", Topology::Cluster).matches(Some("conn")));
+        assert!(!hint("conn", Topology::Cluster).matches(Some("conn2")));
+    }
+
+    #[test]
+    fn hints_apply_to_unknown_clients_only() {
+        let op = |client| Op {
+            command: "KEYS".into(),
+            span: Span::default(),
+            keys: Vec::new(),
+            args: Vec::new(),
+            client,
+        };
+        let mut m = FileModel {
+            ops: vec![op(Some(0)), op(Some(1)), op(None)],
+            clients: vec![
+                Client {
+                    name: Some("self.cache".into()),
+                    ..Client::default()
+                },
+                Client {
+                    label: "redis-py Redis".into(),
+                    topology: Topology::Standalone,
+                    ..Client::default()
+                },
+            ],
+            ..FileModel::default()
+        };
+        m.apply_client_hints(&[
+            hint("*.cache", Topology::Standalone),
+            hint("*", Topology::Cluster),
+        ]);
+        let topo: Vec<Topology> = m
+            .ops
+            .iter()
+            .map(|o| m.client(o.client).map_or(Topology::Unknown, |c| c.topology))
+            .collect();
+        assert_eq!(
+            topo,
+            [
+                Topology::Standalone,
+                Topology::Standalone,
+                Topology::Cluster
+            ]
+        );
+        assert_eq!(
+            m.clients[0].label,
+            "`self.cache` (a single-node client, per the config's `clients:` entry `*.cache`)"
+        );
+        assert_eq!(m.clients[1].label, "redis-py Redis");
     }
 }

@@ -116,3 +116,52 @@ pub(crate) fn instance(
         }
     }))
 }
+
+/// The clients a front-end has met in one file: one model client per kind,
+/// and per receiver name for clients of unknown kind (config hints match
+/// those names), with the kind each came from.
+#[derive(Debug)]
+pub(crate) struct ClientTable<K> {
+    ids: std::collections::HashMap<(String, Option<String>), usize>,
+    kinds: Vec<K>,
+}
+
+impl<K> Default for ClientTable<K> {
+    fn default() -> Self {
+        ClientTable {
+            ids: std::collections::HashMap::new(),
+            kinds: Vec::new(),
+        }
+    }
+}
+
+impl<K: Copy> ClientTable<K> {
+    /// The model index of `client` (made from `kind`), added on first use.
+    /// `name` is kept only when the client's kind is unknown.
+    pub(crate) fn index(
+        &mut self,
+        clients: &mut Vec<crate::model::Client>,
+        kind: K,
+        mut client: crate::model::Client,
+        name: Option<&str>,
+    ) -> usize {
+        let name = name
+            .filter(|_| client.topology == crate::model::Topology::Unknown)
+            .map(str::to_string);
+        let id = (client.label.clone(), name.clone());
+        if let Some(&i) = self.ids.get(&id) {
+            return i;
+        }
+        client.name = name;
+        clients.push(client);
+        self.kinds.push(kind);
+        let i = clients.len() - 1;
+        self.ids.insert(id, i);
+        i
+    }
+
+    /// The kind a model client came from.
+    pub(crate) fn kind(&self, index: usize) -> Option<K> {
+        self.kinds.get(index).copied()
+    }
+}

@@ -2,7 +2,10 @@
 //! a client that requires one slot per pipeline (ioredis Cluster; a
 //! node-redis cluster sends the whole pipeline to the node of its first key).
 
-use super::util::{cross_slot_level, distinct_patterns, label_keys, same_tag_help, worst_pair};
+use super::util::{
+    cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
+    worst_pair,
+};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::model::GroupKind;
@@ -40,7 +43,7 @@ impl Rule for CrossSlotPipeline {
             let Some((verdict, _, _)) = worst_pair(&keys, |a, b| a != b) else {
                 continue;
             };
-            let Some((severity, certainty, spans)) = cross_slot_level(verdict.kind) else {
+            let Some((mut severity, certainty, spans)) = cross_slot_level(verdict.kind) else {
                 continue;
             };
             let who = if client.label.is_empty() {
@@ -48,18 +51,27 @@ impl Rule for CrossSlotPipeline {
             } else {
                 client.label.as_str()
             };
-            let finding = Finding::new(
-                self.id(),
-                severity,
-                group.span,
-                format!("pipeline on {who} {spans}: {}", verdict.reason),
-            )
-            .certainty(certainty)
-            .primary_label("this pipeline")
-            .help(same_tag_help(&distinct_patterns(&keys)))
-            .note(format!(
-                "{who} sends a pipeline to one node: keys of slots served elsewhere fail (ioredis: `All keys in the pipeline should belong to the same slots allocation group`)"
-            ));
+            let patterns = distinct_patterns(&keys);
+            let by_node = slots_by_node(cx.options.topology.as_deref(), &patterns);
+            let mut message = format!("pipeline on {who} {spans}: {}", verdict.reason);
+            // Every key's slot known and all served by one node: it works
+            // until a slot moves.
+            if let [(Some(node), _)] = &by_node[..] {
+                if patterns.iter().all(|p| p.slot().is_some()) {
+                    severity = severity.min(Severity::Warning);
+                    message = format!(
+                        "{message}; one node (`{node}`) serves them all on the configured topology, so it works until a slot moves"
+                    );
+                }
+            }
+            let finding = Finding::new(self.id(), severity, group.span, message)
+                .certainty(certainty)
+                .primary_label("this pipeline")
+                .help(same_tag_help(&patterns))
+                .note(format!(
+                    "{who} sends a pipeline to one node: keys of slots served elsewhere fail (ioredis: `All keys in the pipeline should belong to the same slots allocation group`)"
+                ))
+                .notes(topology_note(&by_node));
             out.push(label_keys(finding, &keys));
         }
     }

@@ -1,7 +1,10 @@
 //! SL001 cross-slot-transaction: a MULTI/EXEC, transactional pipeline, WATCH
 //! set or script call whose keys span hash slots.
 
-use super::util::{cross_slot_level, distinct_patterns, label_keys, same_tag_help, worst_pair};
+use super::util::{
+    cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
+    worst_pair,
+};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::model::GroupKind;
@@ -63,7 +66,11 @@ impl Rule for CrossSlotTransaction {
             .certainty(certainty)
             .primary_label(format!("this {what}"))
             .help(same_tag_help(&distinct_patterns(&keys)))
-            .note(note_for(group.kind));
+            .note(note_for(group.kind))
+            .notes(topology_note(&slots_by_node(
+                cx.options.topology.as_deref(),
+                &distinct_patterns(&keys),
+            )));
             out.push(label_keys(finding, &keys));
         }
     }

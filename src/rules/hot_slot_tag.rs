@@ -1,7 +1,10 @@
 //! SL004 hot-slot-tag: a constant hash tag on a key family that varies
 //! elsewhere puts the whole family in one slot.
 
-use super::util::{defaults_note, from_tokens, key_uses, tag_bounds, tokens, KeyUse, Tok};
+use super::util::{
+    defaults_note, from_tokens, key_uses, slots_by_node, tag_bounds, tokens, topology_note, KeyUse,
+    Tok,
+};
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{HashTag, Hole, KeyPattern, Segment};
@@ -164,6 +167,14 @@ fn entity_tag(model: &FileModel, pattern: &KeyPattern) -> Option<KeyPattern> {
 }
 
 /// `: family `session` carries 20000 qps on one slot`, for a schema family with qps.
+/// The finding with the node that serves the key's slot, when a topology is configured.
+fn with_node(cx: &Context<'_>, pattern: &KeyPattern, f: Finding) -> Finding {
+    f.notes(topology_note(&slots_by_node(
+        cx.options.topology.as_deref(),
+        &[pattern],
+    )))
+}
+
 fn qps_clause(family: Option<&Family>) -> String {
     match family {
         Some(Family {
@@ -278,7 +289,7 @@ impl Rule for HotSlotTag {
         let mut groups: Vec<TagGroup<'_, '_>> = Vec::new();
         for u in &uses {
             if u.pattern.has_holes() {
-                out.extend(Self::judge_pattern(cx, u));
+                out.extend(Self::judge_pattern(cx, u).map(|f| with_node(cx, u.pattern, f)));
                 continue;
             }
             // A concrete key: judge by its text.
@@ -334,7 +345,7 @@ impl Rule for HotSlotTag {
             } else if let Some(note) = u.uses_note() {
                 f = f.note(note);
             }
-            out.push(f);
+            out.push(with_node(cx, u.pattern, f));
         }
     }
 }

@@ -27,6 +27,12 @@ pub struct Options {
     pub low_cardinality_max: u64,
     /// Naming rules for keys (SL012), from the config's `naming:`.
     pub naming: Vec<NamingRule>,
+    /// Which node serves each slot, from the config's `topology:`: findings
+    /// name the nodes, and a one-node pipeline check knows which slots share one.
+    pub topology: Option<std::sync::Arc<crate::topology::Topology>>,
+    /// What clients of unknown kind connect to, from the config's `clients:`
+    /// (applied to the model before the rules run).
+    pub clients: Vec<crate::model::ClientHint>,
 }
 
 /// One naming rule: keys (written with holes as `<name>`) must match `regex`.
@@ -42,6 +48,8 @@ impl Default for Options {
         Options {
             low_cardinality_max: 1024,
             naming: Vec::new(),
+            topology: None,
+            clients: Vec::new(),
         }
     }
 }

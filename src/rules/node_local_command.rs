@@ -48,6 +48,17 @@ impl Rule for NodeLocalCommand {
             if let Some(c) = client.filter(|c| !c.label.is_empty()) {
                 f = f.note(format!("through {}", c.label));
             }
+            if let Some(t) = cx.options.topology.as_deref() {
+                let mut nodes: Vec<String> = t.nodes().iter().map(|n| format!("`{n}`")).collect();
+                nodes.sort();
+                if nodes.len() > 1 && op.command != "SELECT" {
+                    f = f.note(format!(
+                        "the configured topology has {} nodes ({}); one call reaches one of them",
+                        nodes.len(),
+                        nodes.join(", ")
+                    ));
+                }
+            }
             out.push(f);
         }
     }

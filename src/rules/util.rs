@@ -160,7 +160,13 @@ fn common_prefix(keys: &[&KeyPattern]) -> Option<KeyPattern> {
     if cut < 2 || keys.iter().any(|k| tokens(k).len() <= cut) {
         return None;
     }
-    Some(from_tokens(&first[..cut]))
+    // A constant word (`user` of `user:1:name` and `user:2:name`) as the tag
+    // would put the whole family in one slot (SL004): no such advice.
+    let varies = first[..cut].iter().any(|t| match t {
+        Tok::Hole(_) => true,
+        Tok::Byte(b) => b.is_ascii_digit(),
+    });
+    varies.then(|| from_tokens(&first[..cut]))
 }
 
 /// `order:<id>` and `archive:order:<id>` → `{order:<id>}` and `archive:{order:<id>}`:
@@ -314,6 +320,59 @@ pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// Where the keys' known slots live on the configured topology, node by node
+/// in first-seen order (`None` for slots no node serves). Empty without a
+/// topology or when no key's slot is known.
+pub(crate) fn slots_by_node(
+    topology: Option<&crate::topology::Topology>,
+    keys: &[&KeyPattern],
+) -> Vec<(Option<String>, Vec<u16>)> {
+    let Some(topology) = topology else {
+        return Vec::new();
+    };
+    let mut out: Vec<(Option<String>, Vec<u16>)> = Vec::new();
+    for slot in keys.iter().filter_map(|k| k.slot()) {
+        let node = topology.node_of(slot).map(str::to_string);
+        match out.iter_mut().find(|(n, _)| *n == node) {
+            Some((_, slots)) if slots.contains(&slot) => {}
+            Some((_, slots)) => slots.push(slot),
+            None => out.push((node, vec![slot])),
+        }
+    }
+    out
+}
+
+/// "on the configured topology: slot 2549 is on node \`A\`, slots 5550, 7000
+/// on node \`B\`", for a finding's notes.
+pub(crate) fn topology_note(by_node: &[(Option<String>, Vec<u16>)]) -> Option<String> {
+    if by_node.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = by_node
+        .iter()
+        .enumerate()
+        .map(|(i, (node, slots))| {
+            let list: Vec<String> = slots.iter().map(u16::to_string).collect();
+            let many = slots.len() > 1;
+            let slots = format!(
+                "{} {}",
+                if many { "slots" } else { "slot" },
+                list.join(", ")
+            );
+            let verb = match (i, many) {
+                (0, false) => " is",
+                (0, true) => " are",
+                _ => "",
+            };
+            match node {
+                Some(n) => format!("{slots}{verb} on node `{n}`"),
+                None => format!("{slots}{verb} served by no node"),
+            }
+        })
+        .collect();
+    Some(format!("on the configured topology: {}", parts.join(", ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +395,46 @@ mod tests {
             "give the keys one hash tag so they share a slot: `{order:<id>}`, `archive:{order:<id>}`"
         );
         assert!(help(&["a", "b"]).starts_with("give the keys one hash tag (`{…}`"));
+        // A constant word shared by different entities is a hot-slot tag
+        // (SL004): not suggested.
+        assert!(
+            help(&["user:1:name", "user:2:name"]).starts_with("give the keys one hash tag (`{…}`")
+        );
+        assert_eq!(
+            help(&["user:<id>:name", "user:<id>:email"]),
+            "give the keys one hash tag so they share a slot: `{user:<id>}:name`, `{user:<id>}:email`"
+        );
+    }
+
+    #[test]
+    fn topology_notes() {
+        let t = crate::topology::Topology::parse(
+            "t.yaml",
+            "nodes: { A: \"0-5460\", B: \"5461-10922\", C: \"10923-16382\" }\n",
+        )
+        .unwrap();
+        let (foo, bar, user1, user2) = (
+            pat("foo"),
+            pat("bar"),
+            pat("user:1:name"),
+            pat("user:2:name"),
+        );
+        // 12182 (C), 5061 (A); 12440 and 15992 (both C).
+        assert_eq!(
+            topology_note(&slots_by_node(Some(&t), &[&foo, &bar, &pat("<x>")])).as_deref(),
+            Some("on the configured topology: slot 12182 is on node `C`, slot 5061 on node `A`")
+        );
+        assert_eq!(
+            topology_note(&slots_by_node(Some(&t), &[&user1, &user2, &user1])).as_deref(),
+            Some("on the configured topology: slots 12440, 15992 are on node `C`")
+        );
+        // Slot 16383 is left uncovered; `k10322` hashes there.
+        assert_eq!(
+            topology_note(&slots_by_node(Some(&t), &[&pat("k10322"), &foo])).as_deref(),
+            Some("on the configured topology: slot 16383 is served by no node, slot 12182 on node `C`")
+        );
+        assert!(slots_by_node(None, &[&foo]).is_empty());
+        assert!(slots_by_node(Some(&t), &[&pat("<x>")]).is_empty());
     }
 
     #[test]

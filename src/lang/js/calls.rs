@@ -324,7 +324,7 @@ impl<'a> Cx<'a> {
                 } else {
                     kind
                 };
-                let c = self.client(kind);
+                let c = self.named_client(kind, Some(obj_text));
                 return self.client_method(c, method, node, args);
             }
         }
@@ -333,7 +333,7 @@ impl<'a> Cx<'a> {
     }
 
     fn kind_of(&self, client: usize) -> ClientKind {
-        self.kinds.get(client).copied().unwrap_or(clients::UNKNOWN)
+        self.clients.kind(client).unwrap_or(clients::UNKNOWN)
     }
 
     fn client_method(

@@ -23,6 +23,7 @@ impl ClientKind {
             topology: self.topology,
             splits_per_slot: Vec::new(),
             pipeline_one_slot: self.pipeline_one_slot,
+            name: None,
         }
     }
 }

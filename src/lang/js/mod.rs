@@ -20,6 +20,7 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Parser};
 
 use super::redis_cli::Output;
+use crate::lang::holes::ClientTable;
 use crate::lang::Problem;
 use crate::model::{GroupKind, Span};
 use value::{merge, Lib, Literal, Val};
@@ -105,8 +106,7 @@ struct Cx<'a> {
     guarded: bool,
     /// Inside a function that checks for a cluster and walks its nodes itself.
     cluster_aware: bool,
-    client_ids: HashMap<&'static str, usize>,
-    kinds: Vec<clients::ClientKind>,
+    clients: ClientTable<clients::ClientKind>,
 }
 
 /// Reads a JavaScript or TypeScript file. Never panics, whatever the bytes.
@@ -175,8 +175,7 @@ impl<'a> Cx<'a> {
             loop_vars: Vec::new(),
             guarded: false,
             cluster_aware: false,
-            client_ids: HashMap::new(),
-            kinds: Vec::new(),
+            clients: ClientTable::default(),
         }
     }
 
@@ -190,14 +189,13 @@ impl<'a> Cx<'a> {
 
     /// The model index of a client of this kind (one per kind and file).
     fn client(&mut self, kind: clients::ClientKind) -> usize {
-        if let Some(&i) = self.client_ids.get(kind.label) {
-            return i;
-        }
-        self.out.model.clients.push(kind.to_client());
-        self.kinds.push(kind);
-        let i = self.out.model.clients.len() - 1;
-        self.client_ids.insert(kind.label, i);
-        i
+        self.named_client(kind, None)
+    }
+
+    /// Like [`Self::client`], one per receiver `name` for a client of unknown kind.
+    fn named_client(&mut self, kind: clients::ClientKind, name: Option<&str>) -> usize {
+        self.clients
+            .index(&mut self.out.model.clients, kind, kind.to_client(), name)
     }
 
     /// Collects functions and classes; runs the module body once to learn its

@@ -43,14 +43,13 @@ impl Args<'_> {
 impl<'a> Cx<'a> {
     /// The index of a client of this kind in the model (one per kind).
     pub(super) fn client(&mut self, kind: ClientKind) -> usize {
-        if let Some(&i) = self.client_ids.get(kind.label) {
-            return i;
-        }
-        self.out.model.clients.push(kind.to_client());
-        self.kinds.push(kind);
-        let i = self.out.model.clients.len() - 1;
-        self.client_ids.insert(kind.label.to_string(), i);
-        i
+        self.named_client(kind, None)
+    }
+
+    /// Like [`Self::client`], one per receiver `name` for a client of unknown kind.
+    fn named_client(&mut self, kind: ClientKind, name: Option<&str>) -> usize {
+        self.clients
+            .index(&mut self.out.model.clients, kind, kind.to_client(), name)
     }
 
     fn args(&mut self, node: Option<Node<'a>>) -> Args<'a> {
@@ -157,7 +156,8 @@ impl<'a> Cx<'a> {
                     && !method.starts_with('_')
                     && (redisish || (self.imports_redis && !clients::is_generic_name(method)))
                 {
-                    return self.redis_method(None, None, method, node, args);
+                    let c = self.named_client(clients::UNKNOWN, Some(&receiver));
+                    return self.redis_method(Some(c), None, method, node, args);
                 }
                 self.default_get(node, method, args)
             }
@@ -451,7 +451,7 @@ impl<'a> Cx<'a> {
         node: Node<'a>,
         args: &Args<'a>,
     ) -> Val {
-        let kind = client.and_then(|c| self.kinds.get(c).copied());
+        let kind = client.and_then(|c| self.clients.kind(c));
         match method {
             "pipeline" => {
                 let transaction = match args.kw("transaction").or(args.pos.first()) {
@@ -905,9 +905,8 @@ impl<'a> Cx<'a> {
             });
             return;
         }
-        if self
-            .kinds
-            .get(client.unwrap_or(usize::MAX))
+        if client
+            .and_then(|c| self.clients.kind(c))
             .is_some_and(|k| k.fans_out.contains(&command.as_str()))
         {
             return;

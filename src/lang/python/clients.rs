@@ -24,6 +24,7 @@ impl ClientKind {
             topology: self.topology,
             splits_per_slot: self.splits.iter().map(|s| (*s).to_string()).collect(),
             pipeline_one_slot: false,
+            name: None,
         }
     }
 }
@@ -50,6 +51,17 @@ pub(crate) const CLUSTER: ClientKind = ClientKind {
     splits: &["DEL", "EXISTS", "UNLINK", "TOUCH"],
     pipeline_is_transaction: false,
     fans_out: &["SCAN", "FLUSHALL", "FLUSHDB"],
+};
+
+/// A receiver the front-end cannot identify (`self.redis` passed in from
+/// elsewhere): routed as redis-py would route either client, SCAN and the
+/// flushes aside (a cluster client sends those to every primary).
+pub(crate) const UNKNOWN: ClientKind = ClientKind {
+    label: "",
+    topology: Topology::Unknown,
+    splits: &[],
+    pipeline_is_transaction: false,
+    ..CLUSTER
 };
 
 const ASYNC_CLUSTER: ClientKind = ClientKind {

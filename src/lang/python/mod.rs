@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, Parser};
 
 use super::redis_cli::Output;
+use crate::lang::holes::ClientTable;
 use crate::model::{Family, GroupKind, Span};
 use value::{merge, Opaque, Val};
 
@@ -72,9 +73,8 @@ struct Cx<'a> {
     returns: Vec<Val>,
     /// Whether a local bound to an opaque value takes the local's name.
     rename_locals: bool,
-    client_ids: HashMap<String, usize>,
-    /// The kind of each client in the model, by index.
-    kinds: Vec<clients::ClientKind>,
+    /// The clients met so far, with the kind of each.
+    clients: ClientTable<clients::ClientKind>,
     /// How many function bodies are being run inside each other.
     fn_level: usize,
     op_ids: HashMap<(usize, usize, String), usize>,
@@ -132,8 +132,7 @@ impl<'a> Cx<'a> {
             recording: false,
             returns: Vec::new(),
             rename_locals: true,
-            client_ids: HashMap::new(),
-            kinds: Vec::new(),
+            clients: ClientTable::default(),
             fn_level: 0,
             op_ids: HashMap::new(),
         }

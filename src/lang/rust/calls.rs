@@ -32,16 +32,12 @@ impl<'a> Cx<'a> {
             ),
             ClientKind::Fred => ("fred client", Client::default()),
         };
-        if let Some(&i) = self.client_ids.get(label) {
-            return i;
-        }
-        self.out.model.clients.push(Client {
+        let client = Client {
             label: label.to_string(),
             ..client
-        });
-        let i = self.out.model.clients.len() - 1;
-        self.client_ids.insert(label, i);
-        i
+        };
+        self.clients
+            .index(&mut self.out.model.clients, kind, client, None)
     }
 
     fn is_cluster(&self, client: Option<usize>) -> bool {

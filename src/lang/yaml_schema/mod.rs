@@ -71,6 +71,19 @@ impl std::error::Error for SchemaError {}
 /// level, and [`check_nesting`] bounds the levels well within this.
 const PARSE_STACK: usize = 32 << 20;
 
+/// The topology a schema file declares (inline, or the saved reply it names),
+/// for the whole run. `None` when the file has none or cannot be used: its own
+/// analysis reports why.
+pub fn topology_of(path: &std::path::Path) -> Option<Topology> {
+    let text = std::fs::read(path).ok()?;
+    let schema = parse(&path.to_string_lossy(), &text).ok()?;
+    match (schema.topology, schema.topology_file) {
+        (Some(t), _) => Some(t),
+        (None, Some(file)) => Topology::load(&file).ok(),
+        (None, None) => None,
+    }
+}
+
 /// Parses a key schema. `path_for_messages` names the file in errors and is
 /// the base for a relative `topology:` file. Never panics.
 pub fn parse(path_for_messages: &str, source: &[u8]) -> Result<Schema, SchemaError> {

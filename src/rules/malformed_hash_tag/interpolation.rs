@@ -270,6 +270,7 @@ mod tests {
             topology: crate::model::Topology::Cluster,
             splits_per_slot: vec!["DEL".into()],
             pipeline_one_slot: false,
+            name: None,
         });
         assert!(run(&MalformedHashTag, &m).is_empty());
     }
