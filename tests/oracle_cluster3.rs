@@ -44,6 +44,23 @@ const CASES: &[Case] = &[
         args: &[],
         undeclared: Some("stats:calls"),
     },
+    // A key built from a prefix the caller passes: the same script works
+    // when the prefix carries the tag of KEYS and fails when it does not,
+    // which is why SL007 says "possible" there.
+    Case {
+        line: r#"EVAL "redis.call('SET', KEYS[1], 'x'); return redis.call('GET', ARGV[1] .. 'b')" 1 {q}:a {q}:"#,
+        script: "redis.call('SET', KEYS[1], 'x'); return redis.call('GET', ARGV[1] .. 'b')",
+        keys: &["{q}:a"],
+        args: &["{q}:"],
+        undeclared: Some("{q}:b"),
+    },
+    Case {
+        line: r#"EVAL "redis.call('SET', KEYS[1], 'x'); return redis.call('GET', ARGV[1] .. 'b')" 1 {q}:a other:"#,
+        script: "redis.call('SET', KEYS[1], 'x'); return redis.call('GET', ARGV[1] .. 'b')",
+        keys: &["{q}:a"],
+        args: &["other:"],
+        undeclared: Some("other:b"),
+    },
     Case {
         line: r#"EVAL "return redis.call('GET', KEYS[1])" 1 config:flags"#,
         script: "return redis.call('GET', KEYS[1])",

@@ -101,7 +101,29 @@ impl ScriptUndeclaredKey {
         let from_keys_part = p
             .holes()
             .any(|h| h.name.as_deref().is_some_and(|n| n.starts_with("KEYS[")));
-        let finding = if from_keys_part {
+        // A key that starts with a value from outside (`ARGV[1] .. 'lock'`,
+        // a prefix variable) takes its hash tag from that value: the caller
+        // may well pass a prefix tagged like the KEYS (`bull:{queue}:`).
+        let outside_start = match p
+            .segments()
+            .iter()
+            .find(|s| !matches!(s, Segment::Lit(b) if b.is_empty()))
+        {
+            Some(Segment::Hole(h)) => h.name.clone().filter(|n| !n.starts_with("KEYS[")),
+            _ => None,
+        };
+        let finding = if let (Some(start), false) = (&outside_start, from_keys_part) {
+            let what = if has_literal {
+                format!("script builds key `{p}` for `{cmd}` from `{start}` instead of taking it from KEYS")
+            } else {
+                format!("script uses `{start}` as a key for `{cmd}` instead of taking it from KEYS")
+            };
+            Finding::new(self.id(), Severity::Warning, used.span, what)
+                .certainty(Certainty::Possible)
+                .note(format!(
+                    "a cluster routes a script by its KEYS: this works only when `{start}` carries the hash tag of the script's KEYS (a key prefix such as `app:{{queue}}:` does)"
+                ))
+        } else if from_keys_part {
             Finding::new(
                 self.id(),
                 Severity::Warning,
