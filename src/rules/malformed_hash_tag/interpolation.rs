@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::super::util::{from_tokens, key_uses, tokens, Tok};
+use super::super::util::{from_tokens, key_uses, tokens, KeyUse, Tok};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{BraceField, HashTag, Hole, KeyPattern};
 use crate::model::{FileModel, Key, Op, Span};
@@ -77,7 +77,7 @@ fn slot_sets(model: &FileModel) -> Vec<(Vec<&Key>, String)> {
 }
 
 fn evidence<'m>(
-    model: &'m FileModel,
+    uses: &[KeyUse<'m>],
     sets: &[(Vec<&'m Key>, String)],
     pattern: &KeyPattern,
     at: usize,
@@ -99,8 +99,7 @@ fn evidence<'m>(
         })
     });
     together.or_else(|| {
-        key_uses(model)
-            .into_iter()
+        uses.iter()
             .find(|u| same_family_tagged(u.pattern, &toks, at, hole))
             .map(|u| Evidence::Tagged {
                 pattern: u.pattern,
@@ -171,8 +170,9 @@ fn delimited(next: Option<&Tok<'_>>) -> bool {
 /// The findings of this check over one file.
 pub(super) fn check(model: &FileModel, out: &mut Vec<Finding>) {
     let sets = slot_sets(model);
+    let uses = key_uses(model);
     let mut seen: HashSet<Span> = HashSet::new();
-    for u in key_uses(model) {
+    for u in &uses {
         if u.family.is_some() || u.pattern.hash_tag() != HashTag::Untagged {
             continue;
         }
@@ -186,7 +186,7 @@ pub(super) fn check(model: &FileModel, out: &mut Vec<Finding>) {
                 return None; // `chain-{id}`: a word built from the value, not a tag
             }
             let field = hole.field.as_deref().filter(|_| hole.name.is_some())?;
-            let ev = evidence(model, &sets, u.pattern, at)?;
+            let ev = evidence(&uses, &sets, u.pattern, at)?;
             Some((at, field, ev))
         });
         if let Some((at, field, ev)) = found {
