@@ -220,16 +220,16 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     } else {
         Vec::new()
     };
-    // Without a topology in the config, the first named schema that declares
-    // one (config `schema:`, `--schema`) gives it to every file.
+    // The schemas named for the run (config `schema:`, `--schema`) declare
+    // the key families of every file (SL011) and, without a topology in the
+    // config, the first topology.
     let mut options = config.options.clone();
-    if options.topology.is_none() {
-        options.topology = config
-            .schemas
-            .iter()
-            .chain(&args.schema)
-            .find_map(|p| crate::lang::yaml_schema::topology_of(p))
-            .map(Arc::new);
+    for path in config.schemas.iter().chain(&args.schema) {
+        let declared = crate::lang::yaml_schema::declared(path, &discover::display(path));
+        options.schema_families.extend(declared.families);
+        if options.topology.is_none() {
+            options.topology = declared.topology.map(Arc::new);
+        }
     }
     let options = &options;
     let results = discover::parallel_map(&targets.files, threads, |t: &Target| {

@@ -1,5 +1,7 @@
 //! Executable docs: every example in `rules/SLnnn.md` gives exactly the
-//! output the `text` block after it shows, and its "Use instead" blocks give none.
+//! output the `text` block after it shows, and its "Use instead" blocks give
+//! none. A ```` ```yaml file=NAME ```` block in the example section is written
+//! beside them (a `slotlint.yaml`, a schema).
 
 use std::process::Command;
 
@@ -27,8 +29,13 @@ fn blocks<'a>(doc: &'a str, heading: &str) -> Vec<(&'a str, String)> {
     out
 }
 
-fn lint(fence: &str, body: &str, rule: &str) -> String {
+/// Lints one example block as a file of its language, beside the example's
+/// companion files (`slotlint.yaml`, a schema).
+fn lint(fence: &str, body: &str, rule: &str, companions: &[(&str, String)]) -> String {
     let dir = tempfile::tempdir().unwrap();
+    for (name, text) in companions {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
     let name = match fence {
         "redis" => "example.redis",
         "yaml" => "example.keys.yaml",
@@ -75,7 +82,13 @@ fn examples_give_the_documented_output() {
             assert!(doc.contains(section), "{id}: missing section {section}");
         }
         // Each example block is followed by the output it gives.
-        let examples = blocks(doc, "## Example");
+        // ```yaml file=NAME blocks are files the examples run beside.
+        let mut examples = blocks(doc, "## Example");
+        let companions: Vec<(&str, String)> = examples
+            .iter()
+            .filter_map(|(info, body)| Some((info.strip_prefix("yaml file=")?, body.clone())))
+            .collect();
+        examples.retain(|(info, _)| !info.starts_with("yaml file="));
         let pairs: Vec<_> = examples
             .windows(2)
             .filter(|w| w[0].0 != "text" && w[1].0 == "text")
@@ -83,7 +96,7 @@ fn examples_give_the_documented_output() {
         assert!(!pairs.is_empty(), "{id}: no example with its output");
         for pair in pairs {
             let ((fence, example), (_, expected)) = (&pair[0], &pair[1]);
-            let actual = lint(fence, example, id);
+            let actual = lint(fence, example, id, &companions);
             if actual != *expected {
                 failures.push(format!(
                     "{id} example:\n--- doc\n{expected}--- actual\n{actual}"
@@ -93,7 +106,7 @@ fn examples_give_the_documented_output() {
         let fixes = blocks(doc, "## Use instead");
         assert!(!fixes.is_empty(), "{id}: no fix");
         for (fence, fixed) in fixes.iter().filter(|(f, _)| *f != "text") {
-            let actual = lint(fence, fixed, id);
+            let actual = lint(fence, fixed, id, &companions);
             if !actual.is_empty() {
                 failures.push(format!("{id} use-instead block still triggers:\n{actual}"));
             }

@@ -16,6 +16,7 @@ mod non_atomic_split;
 mod script_undeclared_key;
 #[cfg(test)]
 mod test_support;
+mod undeclared_key;
 mod unhashed_multi_key;
 pub(crate) mod unused_suppression;
 pub(crate) mod util;
@@ -33,6 +34,9 @@ pub struct Options {
     /// What clients of unknown kind connect to, from the config's `clients:`
     /// (applied to the model before the rules run).
     pub clients: Vec<crate::model::ClientHint>,
+    /// The key families of the schemas named for the run (config `schema:`,
+    /// `--schema`): name, pattern, schema file (SL011).
+    pub schema_families: Vec<(String, crate::keypattern::KeyPattern, String)>,
 }
 
 /// One naming rule: keys (written with holes as `<name>`) must match `regex`.
@@ -50,6 +54,7 @@ impl Default for Options {
             naming: Vec::new(),
             topology: None,
             clients: Vec::new(),
+            schema_families: Vec::new(),
         }
     }
 }
@@ -88,6 +93,7 @@ pub static RULES: &[&dyn Rule] = &[
     &node_local_command::NodeLocalCommand,
     &cross_slot_pipeline::CrossSlotPipeline,
     &non_atomic_split::NonAtomicSplit,
+    &undeclared_key::UndeclaredKey,
     &key_naming::KeyNaming,
     &unused_suppression::UnusedSuppression,
 ];

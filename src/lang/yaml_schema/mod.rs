@@ -71,16 +71,37 @@ impl std::error::Error for SchemaError {}
 /// level, and [`check_nesting`] bounds the levels well within this.
 const PARSE_STACK: usize = 32 << 20;
 
-/// The topology a schema file declares (inline, or the saved reply it names),
-/// for the whole run. `None` when the file has none or cannot be used: its own
-/// analysis reports why.
-pub fn topology_of(path: &std::path::Path) -> Option<Topology> {
-    let text = std::fs::read(path).ok()?;
-    let schema = parse(&path.to_string_lossy(), &text).ok()?;
-    match (schema.topology, schema.topology_file) {
+/// What a schema named for the whole run (config `schema:`, `--schema`)
+/// gives every file: its families and its topology.
+#[derive(Debug, Default)]
+pub struct Declared {
+    /// Each family with its pattern, and the schema as the user named it.
+    pub families: Vec<(String, crate::keypattern::KeyPattern, String)>,
+    pub topology: Option<Topology>,
+}
+
+/// Reads the schema at `path` for [`Declared`]. A file that cannot be read
+/// or parsed gives nothing: its own analysis reports why.
+pub fn declared(path: &std::path::Path, shown: &str) -> Declared {
+    let Ok(text) = std::fs::read(path) else {
+        return Declared::default();
+    };
+    let Ok(schema) = parse(&path.to_string_lossy(), &text) else {
+        return Declared::default();
+    };
+    let topology = match (schema.topology, schema.topology_file) {
         (Some(t), _) => Some(t),
         (None, Some(file)) => Topology::load(&file).ok(),
         (None, None) => None,
+    };
+    Declared {
+        families: schema
+            .model
+            .families
+            .into_iter()
+            .map(|f| (f.name, f.pattern, shown.to_string()))
+            .collect(),
+        topology,
     }
 }
 
