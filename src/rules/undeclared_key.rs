@@ -158,7 +158,7 @@ mod tests {
         ] {
             assert!(!instance(k, fam), "{k}");
         }
-        assert!(instance("stats:2026-11-22", "stats:{<day>}") == false);
+        assert!(!instance("stats:2026-11-22", "stats:{<day>}"));
         assert!(instance("stats:{2026-11-22}", "stats:{<day>}"));
         assert!(instance("config", "config"));
     }
