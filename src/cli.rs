@@ -282,11 +282,15 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             }
         }
     }
-    if fatal {
+    // A broken schema is the user's configuration mistake (exit 2), but the
+    // other files' findings are still shown; no baseline is written from a
+    // run that could not read everything.
+    if fatal && args.output.write_baseline.is_some() {
         return Ok(EXIT_USAGE);
     }
     let items = sorted_items(&files, &located);
-    finish(args, &cwd, &targets.files, items, stdout, stderr)
+    let code = finish(args, &cwd, &targets.files, items, stdout, stderr)?;
+    Ok(if fatal { EXIT_USAGE } else { code })
 }
 
 /// The end of `check`: writes or applies the baseline, prints the findings
