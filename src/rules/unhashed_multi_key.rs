@@ -61,6 +61,29 @@ impl UnhashedMultiKey {
                 HashTag::Static { .. } | HashTag::Dynamic(_)
             )
         });
+        // Every key comes whole from elsewhere (a wrapper forwarding its
+        // arguments): the code that builds them decides, so only a hint.
+        let passed_in = distinct.iter().all(|(_, k)| k.pattern.hashed().is_none());
+        if verdict.kind == SameSlot::Unknown && passed_in {
+            let names: Vec<String> = distinct
+                .iter()
+                .map(|(_, k)| format!("`{}`", k.pattern))
+                .collect();
+            let finding = Finding::new(
+                self.id(),
+                Severity::Info,
+                span,
+                format!(
+                    "{what} over keys that all come from elsewhere ({}): whether they share a slot is up to the code that builds them",
+                    names.join(", ")
+                ),
+            )
+            .certainty(Certainty::Possible)
+            .primary_label(format!("{} keys passed in", distinct.len()))
+            .help("have the callers build these keys under one hash tag, or split the call per slot");
+            out.push(label_keys(finding, keys));
+            return;
+        }
         let (message, certainty) = match verdict.kind {
             // Equal slots through one tag (or one identical hashed part) are by design.
             SameSlot::Same if shared_tag => return,
