@@ -170,7 +170,13 @@ fn explain(rule: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Re
         )?;
         return Ok(EXIT_USAGE);
     };
-    stdout.write_all(rule.doc().as_bytes())?;
+    // The page without its front matter (the same facts `rules` lists).
+    let doc = rule.doc();
+    let body = doc
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(doc, |(_, body)| body.trim_start_matches('\n'));
+    stdout.write_all(body.as_bytes())?;
     Ok(EXIT_OK)
 }
 
@@ -181,7 +187,7 @@ fn list_rules(stdout: &mut dyn Write) -> io::Result<i32> {
             "{}  {:<24} {:<8} {}",
             rule.id(),
             rule.name(),
-            rule.default_severity(),
+            rule.default_severity().as_str(),
             rule.summary()
         )?;
     }
@@ -441,5 +447,38 @@ fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Auto => {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explain_prints_the_page_without_front_matter() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(
+            explain("undeclared-key", &mut out, &mut err).unwrap(),
+            EXIT_OK
+        );
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("# SL011 undeclared-key\n"), "{text}");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(explain("SL999", &mut out, &mut err).unwrap(), EXIT_USAGE);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn rules_line_up_in_columns() {
+        let mut out = Vec::new();
+        list_rules(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), rules::RULES.len());
+        // Id, name and severity are padded: every summary starts in one column.
+        let starts: Vec<usize> = text
+            .lines()
+            .map(|l| l.len() - l[35..].trim_start().len())
+            .collect();
+        assert!(starts.iter().all(|&s| s == starts[0]), "{text}");
     }
 }
