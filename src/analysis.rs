@@ -47,6 +47,20 @@ pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> File
     })
 }
 
+/// One file as `check` reports it: analyzed, its suppression comments
+/// applied, then the config's rule levels.
+pub fn lint(
+    file: &SourceFile,
+    language: Language,
+    config: &crate::config::Config,
+    options: &Options,
+) -> FileResult {
+    let mut result = analyze(file, language, options);
+    crate::suppress::apply(file, language, &mut result.findings);
+    config.apply(&mut result.findings);
+    result
+}
+
 /// The model of one file, or a fatal (user) error.
 pub fn front_end(
     file: &SourceFile,

@@ -17,7 +17,6 @@ use crate::report::{self, Format, Located};
 use crate::rules;
 use crate::slot_cmd::{self, SlotArgs};
 use crate::source::SourceFile;
-use crate::suppress;
 
 /// Exit code: nothing at or above the fail level.
 pub const EXIT_OK: i32 = 0;
@@ -53,6 +52,8 @@ enum Command {
     },
     /// List the rules
     Rules,
+    /// Serve diagnostics to an editor: a language server on stdin/stdout
+    Lsp,
     /// Write a commented starter slotlint.yaml in the current directory
     Init {
         /// Replace an existing slotlint.yaml
@@ -147,6 +148,7 @@ pub fn main() -> i32 {
         )),
         Some(Command::Explain { rule }) => explain(&rule, stdout, stderr),
         Some(Command::Rules) => list_rules(stdout),
+        Some(Command::Lsp) => crate::lsp::run(&mut io::stdin().lock(), stdout),
         Some(Command::Init { force }) => {
             std::env::current_dir().and_then(|dir| init::run(&dir, force, stdout, stderr))
         }
@@ -226,18 +228,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     } else {
         Vec::new()
     };
-    // The schemas named for the run (config `schema:`, `--schema`) declare
-    // the key families of every file (SL011) and, without a topology in the
-    // config, the first topology.
-    let mut options = config.options.clone();
-    for path in config.schemas.iter().chain(&args.schema) {
-        let declared = crate::lang::yaml_schema::declared(path, &discover::display(path));
-        options.schema_families.extend(declared.families);
-        if options.topology.is_none() {
-            options.topology = declared.topology.map(Arc::new);
-        }
-    }
-    let options = &options;
+    let options = &config.run_options(&args.schema);
     let results = discover::parallel_map(&targets.files, threads, |t: &Target| {
         let bytes = if t.stdin {
             Ok(stdin_text.clone())
@@ -249,9 +240,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             Ok(bytes) if !t.language.prefilter(&bytes) => Ok(None),
             Ok(bytes) => {
                 let file = SourceFile::new(t.display.clone(), bytes);
-                let mut result = analysis::analyze(&file, t.language, options);
-                suppress::apply(&file, t.language, &mut result.findings);
-                config.apply(&mut result.findings);
+                let result = analysis::lint(&file, t.language, &config, options);
                 // Only files with something to show stay in memory.
                 let keep = !result.findings.is_empty()
                     || !result.problems.is_empty()

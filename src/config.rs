@@ -136,6 +136,23 @@ impl Config {
         Ok(config)
     }
 
+    /// The rule options of a run: the config's, plus what the schemas named
+    /// for the run (`schema:`, and `extra` from `--schema`) declare: the key
+    /// families of every file (SL011) and, without a topology in the config,
+    /// the first topology.
+    pub fn run_options(&self, extra: &[PathBuf]) -> Options {
+        let mut options = self.options.clone();
+        for path in self.schemas.iter().chain(extra) {
+            let shown = crate::discover::display(path);
+            let declared = crate::lang::yaml_schema::declared(path, &shown);
+            options.schema_families.extend(declared.families);
+            if options.topology.is_none() {
+                options.topology = declared.topology.map(Arc::new);
+            }
+        }
+        options
+    }
+
     /// The level set for a rule, if any.
     pub fn level(&self, rule: &str) -> Option<Level> {
         self.levels

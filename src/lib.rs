@@ -12,6 +12,7 @@ pub mod finding;
 pub mod init;
 pub mod keypattern;
 pub mod lang;
+pub mod lsp;
 pub mod lua;
 pub mod model;
 pub mod report;

@@ -47,6 +47,21 @@ impl SourceFile {
         start..end.max(start)
     }
 
+    /// 0-based line and UTF-16 column, as the Language Server Protocol counts.
+    pub fn position_utf16(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_index(offset);
+        let start = self.line_starts[line];
+        let units: usize = String::from_utf8_lossy(&self.text[start..offset])
+            .chars()
+            .map(char::len_utf16)
+            .sum();
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(units).unwrap_or(u32::MAX),
+        )
+    }
+
     /// 1-based line and column (columns count characters, like rustc).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
