@@ -38,6 +38,24 @@ pub struct Hole {
 pub struct BraceField {
     pub span: crate::model::Span,
     pub text: String,
+    /// The whole string literal the field is in, as written
+    /// (`f"{uid}:cart"`), and the field's byte offset in it; empty when unknown.
+    pub literal: String,
+    pub at: usize,
+}
+
+impl BraceField {
+    /// The literal with the field's braces doubled around it, so that the
+    /// value stays inside a pair of literal braces (`f"{{{uid}}}:cart"`).
+    pub fn doubled(&self) -> Option<String> {
+        let rest = self.literal.get(self.at..)?;
+        let after = rest.strip_prefix(self.text.as_str())?;
+        Some(format!(
+            "{}{{{{{}}}}}{after}",
+            &self.literal[..self.at],
+            self.text
+        ))
+    }
 }
 
 impl PartialEq for Hole {

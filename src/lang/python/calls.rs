@@ -315,7 +315,12 @@ impl<'a> Cx<'a> {
                     .enumerate()
                     .map(|(i, v)| (v.clone(), named(self, i)))
                     .collect();
-                Val::Str(format_template(p, lit, &pos, &args.kw), None)
+                // The template as written: the receiver of `.format`.
+                let template = node
+                    .child_by_field_name("function")
+                    .and_then(|f| f.child_by_field_name("object"))
+                    .map(|o| (self.text(o), o.start_byte()));
+                Val::Str(format_template(p, lit, template, &pos, &args.kw), None)
             }
             "replace" => match (
                 args.pos.first().and_then(Val::literal_bytes),

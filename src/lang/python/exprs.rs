@@ -449,6 +449,8 @@ impl<'a> Cx<'a> {
                     let field = BraceField {
                         span: Span::new(part.start_byte(), part.end_byte()),
                         text: self.text(part).to_string(),
+                        literal: self.text(node).to_string(),
+                        at: part.start_byte() - node.start_byte(),
                     };
                     pattern.extend(&in_field(p, Some(field)));
                 }
@@ -624,6 +626,7 @@ fn percent_format(template: &KeyPattern, args: &[(Val, String)], whole: &Val) ->
 pub(super) fn format_template(
     template: &KeyPattern,
     lit: Option<&Literal>,
+    written: Option<(&str, usize)>,
     pos: &[(Val, String)],
     kw: &[(String, Val)],
 ) -> KeyPattern {
@@ -680,9 +683,17 @@ pub(super) fn format_template(
                 }
             };
             let field = lit.and_then(|l| {
+                let span = l.span(base + i, base + close + 1)?;
+                let (literal, at) = written
+                    .and_then(|(text, start)| {
+                        Some((text.to_string(), span.start.checked_sub(start)?))
+                    })
+                    .unwrap_or_default();
                 Some(BraceField {
-                    span: l.span(base + i, base + close + 1)?,
+                    span,
                     text: String::from_utf8_lossy(&bytes[i..=close]).into_owned(),
+                    literal,
+                    at,
                 })
             });
             out.extend(&in_field(hole, field));

@@ -179,3 +179,62 @@ proptest! {
         }
     }
 }
+
+/// Each key's replacement field as written, and the literal with it doubled.
+fn fields(src: &str) -> Vec<(String, String, Option<String>)> {
+    let m = model(src);
+    m.ops
+        .iter()
+        .flat_map(|op| &op.keys)
+        .flat_map(|k| k.pattern.holes().cloned().collect::<Vec<_>>())
+        .filter_map(|h| h.field)
+        .map(|f| {
+            let shown =
+                String::from_utf8_lossy(&src.as_bytes()[f.span.start..f.span.end]).into_owned();
+            (shown, f.text.clone(), f.doubled())
+        })
+        .collect()
+}
+
+#[test]
+fn replacement_fields_are_placed_in_the_source() {
+    let src = r#"
+import redis
+r = redis.Redis()
+def f(uid, x):
+    r.get(f"cart:{uid}:n")
+    r.get("{}:a".format(uid))
+    r.get("{name!s}:b".format(name=uid))
+    r.get(f"{x.y:>4}")
+    r.get("%s:c" % uid)
+    r.get(f"{{{uid}}}:d")
+"#;
+    assert_eq!(
+        fields(src),
+        [
+            (
+                "{uid}".into(),
+                "{uid}".into(),
+                Some(r#"f"cart:{{{uid}}}:n""#.into())
+            ),
+            ("{}".into(), "{}".into(), Some(r#""{{{}}}:a""#.into())),
+            (
+                "{name!s}".into(),
+                "{name!s}".into(),
+                Some(r#""{{{name!s}}}:b""#.into())
+            ),
+            (
+                "{x.y:>4}".into(),
+                "{x.y:>4}".into(),
+                Some(r#"f"{{{x.y:>4}}}""#.into())
+            ),
+            // `%s` has no field; `{{{uid}}}` is written right: its field is
+            // the inner `{uid}` and the key is tagged, so no rule uses it.
+            (
+                "{uid}".into(),
+                "{uid}".into(),
+                Some(r#"f"{{{{{uid}}}}}:d""#.into())
+            ),
+        ]
+    );
+}

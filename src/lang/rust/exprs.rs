@@ -475,9 +475,12 @@ impl Cx<'_> {
             };
             out.push(crate::keypattern::Segment::Lit(std::mem::take(&mut lit)));
             let field = t_lit.as_ref().and_then(|l| {
+                let span = l.span(i, close + 1)?;
                 Some(BraceField {
-                    span: l.span(i, close + 1)?,
+                    span,
                     text: String::from_utf8_lossy(&t[i..=close]).into_owned(),
+                    literal: self.text(*tmpl),
+                    at: span.start.checked_sub(self.span_of(*tmpl).start)?,
                 })
             });
             out.extend(&in_field(val.interpolated(&name), field));

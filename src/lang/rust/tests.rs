@@ -130,3 +130,32 @@ fn dump_fixture_model() {
     }
     eprintln!("problems {:?}", out.problems);
 }
+
+#[test]
+fn format_fields_are_placed_in_the_source() {
+    let src = r#"
+fn f(con: &mut redis::Connection, uid: u64) {
+    let _: () = con.get(format!("{}:cart", uid)).unwrap();
+    let _: () = con.get(format!("user:{uid}:x")).unwrap();
+}
+"#;
+    let m = parse(src.as_bytes()).model;
+    let got: Vec<(String, Option<String>)> = m
+        .ops
+        .iter()
+        .flat_map(|op| &op.keys)
+        .flat_map(|k| k.pattern.holes().cloned().collect::<Vec<_>>())
+        .filter_map(|h| h.field)
+        .map(|f| (src[f.span.start..f.span.end].to_string(), f.doubled()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("{}".to_string(), Some(r#""{{{}}}:cart""#.to_string())),
+            (
+                "{uid}".to_string(),
+                Some(r#""user:{{{uid}}}:x""#.to_string())
+            ),
+        ]
+    );
+}

@@ -143,7 +143,8 @@ fn finding(pattern: &KeyPattern, at: usize, field: &BraceField, ev: &Evidence<'_
     .certainty(certainty)
     .primary_label("interpolation, not a hash tag")
     .help(format!(
-        "double the braces around the field to keep them in the key, so `{name}` becomes the hash tag: `{{{{{text}}}}}` makes `{}`",
+        "double the braces around the field so that `{name}` becomes the hash tag: `{}` gives the key `{}`",
+        field.doubled().unwrap_or_else(|| format!("{{{{{text}}}}}")),
         tag_around(&toks, at)
     ));
     f = match ev {
@@ -213,6 +214,8 @@ mod tests {
         let h = Hole {
             field: Some(Box::new(BraceField {
                 span: Span::new(start, start + text.len()),
+                literal: format!("f\"{before}{text}{after}\""),
+                at: 2 + before.len(),
                 text,
             })),
             ..Hole::named(name)
@@ -250,7 +253,7 @@ mod tests {
         );
         assert_eq!(
             f.help.as_deref(),
-            Some("double the braces around the field to keep them in the key, so `uid` becomes the hash tag: `{{{uid}}}` makes `cart:{<uid>}`")
+            Some("double the braces around the field so that `uid` becomes the hash tag: `f\"cart:{{{uid}}}\"` gives the key `cart:{<uid>}`")
         );
     }
 
