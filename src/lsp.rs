@@ -2,7 +2,7 @@
 //! findings as diagnostics for every open document, linted from the editor's
 //! buffer on open, change and save. The config is found from the workspace
 //! root as `check` finds it from the working directory; saving a
-//! `slotlint.yaml` reloads it. JSON-RPC framing and the few messages used are
+//! `slotlint.yaml` or a key schema reloads them. JSON-RPC framing and the few messages used are
 //! written out here (`serde_json` values): no LSP framework is needed for a
 //! push-diagnostics server.
 
@@ -290,9 +290,13 @@ impl Server {
                 self.publish(out, &uri)
             }
             "textDocument/didSave" => {
-                let is_config = uri_path(&uri)
-                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .is_some_and(|n| FILE_NAMES.contains(&n.as_str()));
+                // The config, or a schema: what every document is judged by.
+                let path = uri_path(&uri);
+                let is_config = path
+                    .as_deref()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| FILE_NAMES.iter().any(|c| n == *c))
+                    || path.as_deref().and_then(Language::from_path) == Some(Language::Schema);
                 if is_config {
                     let (server, error) = Server::new(self.root.clone());
                     self.config = server.config;

@@ -221,3 +221,41 @@ fn a_broken_config_is_shown_and_the_defaults_serve() {
     drop(c.stdin);
     assert_eq!(c.child.wait().unwrap().code(), Some(1));
 }
+
+#[test]
+fn saving_a_schema_rejudges_open_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("slotlint.yaml"), "schema: shop.keys.yaml\n").unwrap();
+    let schema = root.join("shop.keys.yaml");
+    std::fs::write(
+        &schema,
+        "keys:\n  cart: { pattern: \"{user:<id>}:cart\" }\n",
+    )
+    .unwrap();
+    let mut c = Client::start(root);
+    c.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {} }),
+    );
+    let app = uri(root, "app.redis");
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": app, "languageId": "redis", "version": 1,
+                "text": "GET {user:1}:cart\nGET {user:1}:wishlist\n" } }),
+    );
+    let d = c.diagnostics(&app);
+    let codes: Vec<&str> = d.iter().map(|x| x["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["SL011"], "{d:?}");
+    assert_eq!(d[0]["range"]["start"]["line"], 1);
+    std::fs::write(
+        &schema,
+        "keys:\n  cart: { pattern: \"{user:<id>}:cart\" }\n  wishlist: { pattern: \"{user:<id>}:wishlist\" }\n",
+    )
+    .unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri(root, "shop.keys.yaml") } }),
+    );
+    assert_eq!(c.diagnostics(&app), Vec::<Value>::new());
+}
