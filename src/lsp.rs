@@ -7,7 +7,7 @@
 //! push-diagnostics server.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
@@ -19,6 +19,9 @@ use crate::lang::Language;
 use crate::model::Span;
 use crate::rules::Options;
 use crate::source::SourceFile;
+
+/// The largest message read (a whole buffer of a huge file is far smaller).
+const MAX_MESSAGE: usize = 256 << 20;
 
 /// One framed message: JSON, or a body that is not (answered with a parse error).
 enum Incoming {
@@ -49,6 +52,13 @@ fn read_message(input: &mut dyn BufRead) -> io::Result<Option<Incoming>> {
             "a message without Content-Length".into(),
         )));
     };
+    if length > MAX_MESSAGE {
+        // Not read into memory: skip it in chunks.
+        io::copy(&mut (&mut *input).take(length as u64), &mut io::sink())?;
+        return Ok(Some(Incoming::Garbage(format!(
+            "a message of {length} bytes (at most {MAX_MESSAGE})"
+        ))));
+    }
     let mut body = vec![0; length];
     input.read_exact(&mut body)?;
     Ok(Some(match serde_json::from_slice(&body) {
@@ -437,6 +447,27 @@ mod tests {
         assert_eq!(run(&mut input.as_bytes(), &mut out).unwrap(), 0);
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("\"code\":-32700"), "{text}");
+    }
+
+    proptest::proptest! {
+        /// Whatever arrives on stdin, the server answers or stops; it never panics.
+        #[test]
+        fn any_input_is_survived(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let mut framed = format!("Content-Length: {}\r\n\r\n", bytes.len()).into_bytes();
+            framed.extend_from_slice(&bytes);
+            framed.extend_from_slice(&bytes);
+            let _ = run(&mut &framed[..], &mut Vec::new());
+            let _ = run(&mut &bytes[..], &mut Vec::new());
+        }
+    }
+
+    #[test]
+    fn oversized_messages_are_skipped() {
+        let input = b"Content-Length: 99999999999999999999\r\n\r\nshort";
+        // Unparsable length: no length, garbage; then end of input.
+        assert_eq!(run(&mut &input[..], &mut Vec::new()).unwrap(), 1);
+        let input = b"Content-Length: 18446744073709551615\r\n\r\nshort";
+        assert!(run(&mut &input[..], &mut Vec::new()).is_ok());
     }
 
     #[test]
