@@ -422,6 +422,22 @@ mod tests {
         assert!(e.starts_with("cfg/slotlint.yaml:1:11: topology: "), "{e}");
     }
 
+    proptest::proptest! {
+        /// A config file of any bytes is read or refused with a message; it
+        /// never panics. YAML-ish text reaches the value checks.
+        #[test]
+        fn any_config_is_read_or_refused(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            value in "[ -~]{0,40}",
+        ) {
+            let _ = parse(&String::from_utf8_lossy(&bytes));
+            for key in KNOWN_KEYS {
+                let _ = parse(&format!("{key}: {value}\n"));
+                let _ = parse(&format!("{key}:\n  {value}: x\n"));
+            }
+        }
+    }
+
     #[test]
     fn client_hints_in_order() {
         let c = parse("clients:\n  self.redis: cluster\n  \"*\": standalone\n").unwrap();
