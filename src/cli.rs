@@ -11,7 +11,7 @@ use crate::analysis;
 use crate::baseline::{self, Baseline};
 use crate::config::Config;
 use crate::discover::{self, Target, WalkOptions};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Certainty, Finding, Severity};
 use crate::init;
 use crate::report::{self, Format, Located};
 use crate::rules;
@@ -74,6 +74,9 @@ struct CheckArgs {
     /// Lowest severity that makes the exit code 1
     #[arg(long, value_enum, default_value = "warning")]
     fail_on: Option<FailOn>,
+    /// Drop findings less certain than this (overrides the config's `min-certainty`)
+    #[arg(long, value_enum, value_name = "CERTAINTY")]
+    min_certainty: Option<MinCertainty>,
     /// A YAML key schema to check (repeatable); `*.keys.yaml` files found in PATHs are schemas too
     #[arg(long, value_name = "FILE")]
     schema: Vec<PathBuf>,
@@ -116,6 +119,13 @@ struct OutputArgs {
     /// Record the current findings in a baseline file (for `--baseline`) and exit 0
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MinCertainty {
+    Proven,
+    Likely,
+    Possible,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -209,6 +219,14 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             }
         }
     };
+    let mut config = config;
+    if let Some(min) = args.min_certainty {
+        config.min_certainty = Some(match min {
+            MinCertainty::Proven => Certainty::Proven,
+            MinCertainty::Likely => Certainty::Likely,
+            MinCertainty::Possible => Certainty::Possible,
+        });
+    }
     let cwd = std::env::current_dir()?;
     let threads = discover::threads(args.threads);
     let mut targets = match find_targets(args, &config, threads) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use marked_yaml::{Node, Span as YamlSpan};
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Certainty, Finding, Severity};
 use crate::model::{ClientHint, Topology as ClientTopology};
 use crate::rules::{self, NamingRule, Options};
 use crate::topology::Topology;
@@ -25,6 +25,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "low-cardinality-max",
     "topology",
     "clients",
+    "min-certainty",
 ];
 
 /// A rule's configured level.
@@ -48,6 +49,9 @@ pub struct Config {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub options: Options,
+    /// Findings less certain than this are dropped (`min-certainty:`,
+    /// `--min-certainty`); `None` keeps them all.
+    pub min_certainty: Option<Certainty>,
 }
 
 impl Config {
@@ -110,6 +114,20 @@ impl Config {
                 "naming" => config.options.naming = naming(value, &err)?,
                 "topology" => config.options.topology = topology(path, value, &err)?,
                 "clients" => config.options.clients = client_hints(value, &err)?,
+                "min-certainty" => {
+                    let level = value.as_scalar().and_then(|s| match s.as_str() {
+                        "proven" => Some(Certainty::Proven),
+                        "likely" => Some(Certainty::Likely),
+                        "possible" => Some(Certainty::Possible),
+                        _ => None,
+                    });
+                    config.min_certainty = Some(level.ok_or_else(|| {
+                        err(
+                            value.span(),
+                            "`min-certainty` must be proven, likely or possible".into(),
+                        )
+                    })?);
+                }
                 "low-cardinality-max" => {
                     let n = value
                         .as_scalar()
@@ -166,6 +184,9 @@ impl Config {
     /// replaces the rule's default one, and findings the rule itself lowered
     /// (less certain ones) never rise above it.
     pub fn apply(&self, findings: &mut Vec<Finding>) {
+        if let Some(min) = self.min_certainty {
+            findings.retain(|f| f.certainty <= min);
+        }
         findings.retain_mut(|f| match self.level(f.rule) {
             None => true,
             Some(Level::Off) => false,
@@ -436,6 +457,33 @@ mod tests {
                 let _ = parse(&format!("{key}:\n  {value}: x\n"));
             }
         }
+    }
+
+    #[test]
+    fn min_certainty_drops_less_certain_findings() {
+        let c = parse("min-certainty: likely\n").unwrap();
+        assert_eq!(c.min_certainty, Some(Certainty::Likely));
+        let f = |certainty| {
+            Finding::new(
+                "SL007",
+                Severity::Warning,
+                crate::model::Span::default(),
+                "m",
+            )
+            .certainty(certainty)
+        };
+        let mut found = vec![
+            f(Certainty::Proven),
+            f(Certainty::Likely),
+            f(Certainty::Possible),
+        ];
+        c.apply(&mut found);
+        let kept: Vec<Certainty> = found.iter().map(|f| f.certainty).collect();
+        assert_eq!(kept, [Certainty::Proven, Certainty::Likely]);
+        assert_eq!(
+            parse("min-certainty: sure\n").unwrap_err(),
+            "cfg/slotlint.yaml:1:16: `min-certainty` must be proven, likely or possible"
+        );
     }
 
     #[test]

@@ -58,6 +58,11 @@ topology:
 #   \"*.cache\": standalone
 clients: {{}}
 
+# Drop findings less certain than this: proven (fails for every value),
+# likely, or possible (the analyzer cannot see enough to know; the default
+# keeps them all). `--min-certainty` overrides it.
+min-certainty: possible
+
 # The level of each rule: error, warning, info or off. Keys are rule ids or
 # names; shown here at their defaults. `slotlint explain SL004` documents a
 # rule; `slotlint: ignore[SL004] reason` in a comment silences one finding.
