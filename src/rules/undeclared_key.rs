@@ -14,29 +14,40 @@ pub(crate) struct UndeclaredKey;
 /// Whether `key` (from code) may be an instance of `family` (from a schema):
 /// a family placeholder stands for one or more characters of any kind, a
 /// hole in the key for any run of the family, literal bytes must agree.
+/// Dynamic programming from the ends, O(len(key) × len(family)).
 fn may_be_instance(key: &[Tok<'_>], family: &[Tok<'_>]) -> bool {
     let (n, m) = (key.len(), family.len());
-    // reach[i][j]: key[i..] can match family[j..]; filled from the end.
-    let mut reach = vec![vec![false; m + 1]; n + 1];
-    reach[n][m] = true;
+    let w = m + 2;
+    // reach[i][j]: key[i..] can match family[j..]. below[i][j]: reach[k][j]
+    // for some k >= i. right[i][j]: reach[i][k] for some k >= j.
+    let mut reach = vec![false; (n + 2) * w];
+    let mut below = vec![false; (n + 2) * w];
+    let mut right = vec![false; (n + 2) * w];
+    let at = |i: usize, j: usize| i * w + j;
     for i in (0..=n).rev() {
         for j in (0..=m).rev() {
-            if i == n && j == m {
-                continue;
-            }
-            let family_hole =
-                j < m && matches!(family[j], Tok::Hole(_)) && (i + 1..=n).any(|k| reach[k][j + 1]);
-            let key_hole =
-                i < n && matches!(key[i], Tok::Hole(_)) && (j..=m).any(|k| reach[i + 1][k]);
-            let same = i < n
-                && j < m
-                && matches!((key[i], family[j]), (Tok::Byte(a), Tok::Byte(b)) if a == b)
-                && reach[i + 1][j + 1];
-            reach[i][j] = family_hole || key_hole || same;
+            let here = if i == n && j == m {
+                true
+            } else {
+                let family_hole =
+                    j < m && matches!(family[j], Tok::Hole(_)) && below[at(i + 1, j + 1)];
+                let key_hole = i < n && matches!(key[i], Tok::Hole(_)) && right[at(i + 1, j)];
+                let same = i < n
+                    && j < m
+                    && matches!((key[i], family[j]), (Tok::Byte(a), Tok::Byte(b)) if a == b)
+                    && reach[at(i + 1, j + 1)];
+                family_hole || key_hole || same
+            };
+            reach[at(i, j)] = here;
+            below[at(i, j)] = here || below[at(i + 1, j)];
+            right[at(i, j)] = here || right[at(i, j + 1)];
         }
     }
-    reach[0][0]
+    reach[at(0, 0)]
 }
+
+/// Keys longer than this are not judged (a blob used as a key).
+const MAX_KEY_TOKENS: usize = 4096;
 
 /// Leading tokens two patterns share, holes counting as equal.
 fn shared_start(a: &[Tok<'_>], b: &[Tok<'_>]) -> usize {
@@ -85,7 +96,9 @@ impl Rule for UndeclaredKey {
         for used in key_uses(cx.model) {
             let key = tokens(used.pattern);
             // A whole key passed in could be anything.
-            if key.len() < 2 && key.iter().all(|t| matches!(t, Tok::Hole(_))) {
+            if key.len() > MAX_KEY_TOKENS
+                || (key.len() < 2 && key.iter().all(|t| matches!(t, Tok::Hole(_))))
+            {
                 continue;
             }
             if families.iter().any(|(_, _, f)| may_be_instance(&key, f)) {
@@ -161,6 +174,36 @@ mod tests {
         assert!(!instance("stats:2026-11-22", "stats:{<day>}"));
         assert!(instance("stats:{2026-11-22}", "stats:{<day>}"));
         assert!(instance("config", "config"));
+        assert!(instance("<a><b>", "x"));
+        assert!(instance("a<x>c", "a<p>b<q>c"));
+        assert!(!instance("a<x>c", "a<p>b<q>d"));
+        // Long inputs stay linear in each length.
+        let long = "a".repeat(4000);
+        assert!(instance(&long, "<p>"));
+        assert!(!instance(&long, "<p>b"));
+    }
+
+    proptest::proptest! {
+        /// The table agrees with a plain recursive matcher.
+        #[test]
+        fn matcher_agrees_with_recursion(key in "[ab<>x]{0,8}", family in "[ab<>y]{0,8}") {
+            fn rec(k: &[Tok<'_>], f: &[Tok<'_>]) -> bool {
+                match (k.first(), f.first()) {
+                    (None, None) => true,
+                    _ => {
+                        let fam_hole = matches!(f.first(), Some(Tok::Hole(_)))
+                            && (1..=k.len()).any(|c| rec(&k[c..], &f[1..]));
+                        let key_hole = matches!(k.first(), Some(Tok::Hole(_)))
+                            && (0..=f.len()).any(|c| rec(&k[1..], &f[c..]));
+                        let same = matches!((k.first(), f.first()), (Some(Tok::Byte(a)), Some(Tok::Byte(b))) if a == b)
+                            && rec(&k[1..], &f[1..]);
+                        fam_hole || key_hole || same
+                    }
+                }
+            }
+            let (k, f) = (parse_placeholders(&key), parse_placeholders(&family));
+            proptest::prop_assert_eq!(may_be_instance(&tokens(&k), &tokens(&f)), rec(&tokens(&k), &tokens(&f)));
+        }
     }
 
     fn options() -> Options {
