@@ -17,13 +17,13 @@ pub(crate) struct UndeclaredKey;
 /// Dynamic programming from the ends, O(len(key) × len(family)).
 fn may_be_instance(key: &[Tok<'_>], family: &[Tok<'_>]) -> bool {
     let (n, m) = (key.len(), family.len());
-    let w = m + 2;
+    let width = m + 2;
     // reach[i][j]: key[i..] can match family[j..]. below[i][j]: reach[k][j]
     // for some k >= i. right[i][j]: reach[i][k] for some k >= j.
     let mut reach = vec![false; (n + 2) * w];
     let mut below = vec![false; (n + 2) * w];
     let mut right = vec![false; (n + 2) * w];
-    let at = |i: usize, j: usize| i * w + j;
+    let at = |i: usize, j: usize| i * width + j;
     for i in (0..=n).rev() {
         for j in (0..=m).rev() {
             let here = if i == n && j == m {
@@ -34,7 +34,7 @@ fn may_be_instance(key: &[Tok<'_>], family: &[Tok<'_>]) -> bool {
                 let key_hole = i < n && matches!(key[i], Tok::Hole(_)) && right[at(i + 1, j)];
                 let same = i < n
                     && j < m
-                    && matches!((key[i], family[j]), (Tok::Byte(a), Tok::Byte(b)) if a == b)
+                    && matches!((key[i], family[j]), (Tok::Byte(x), Tok::Byte(y)) if x == y)
                     && reach[at(i + 1, j + 1)];
                 family_hole || key_hole || same
             };
