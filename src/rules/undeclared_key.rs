@@ -20,9 +20,9 @@ fn may_be_instance(key: &[Tok<'_>], family: &[Tok<'_>]) -> bool {
     let width = m + 2;
     // reach[i][j]: key[i..] can match family[j..]. below[i][j]: reach[k][j]
     // for some k >= i. right[i][j]: reach[i][k] for some k >= j.
-    let mut reach = vec![false; (n + 2) * w];
-    let mut below = vec![false; (n + 2) * w];
-    let mut right = vec![false; (n + 2) * w];
+    let mut reach = vec![false; (n + 2) * width];
+    let mut below = vec![false; (n + 2) * width];
+    let mut right = vec![false; (n + 2) * width];
     let at = |i: usize, j: usize| i * width + j;
     for i in (0..=n).rev() {
         for j in (0..=m).rev() {
