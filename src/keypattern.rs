@@ -123,8 +123,8 @@ pub enum HashTag {
     Uncertain,
 }
 
-/// Byte offsets of a key's tag inside its literal segments, for messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The part of a key Redis hashes, for messages and verdicts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Hashed {
     /// The hashed part as a pattern (the tag contents, or the whole key).
     pub part: KeyPattern,

@@ -49,25 +49,110 @@ fn hole_list(pattern: &KeyPattern) -> String {
     }
 }
 
-/// The worst verdict over pairs of keys, with the pair it came from.
-/// `pair_ok` filters which pairs count (e.g. only keys of different ops).
+/// Key sets up to this size are scanned pair by pair; larger ones (a
+/// generated MULTI of thousands of keys) by groups of equal hashed parts.
+const PAIRWISE_MAX: usize = 2000;
+
+/// The worst verdict over pairs of keys, with the pair it came from: the
+/// first pair, in key order, that reaches the worst kind. `pair_ok` filters
+/// which pairs count (e.g. only keys of different ops).
+///
+/// A verdict's kind depends only on the two hashed parts, so kinds are
+/// memoized per pair of distinct hashed parts, literal slots are compared
+/// directly, and the scan stops at the first provably different pair.
 pub(crate) fn worst_pair<'k>(
     keys: &[(usize, &'k Key)],
     pair_ok: impl Fn(usize, usize) -> bool,
 ) -> Option<(Verdict, &'k Key, &'k Key)> {
-    let mut worst: Option<(Verdict, &Key, &Key)> = None;
-    for (i, (oa, a)) in keys.iter().enumerate() {
-        for (ob, b) in &keys[i + 1..] {
-            if a.pattern == b.pattern || !pair_ok(*oa, *ob) {
-                continue;
+    worst_pair_by(keys, pair_ok, PAIRWISE_MAX)
+}
+
+fn worst_pair_by<'k>(
+    keys: &[(usize, &'k Key)],
+    pair_ok: impl Fn(usize, usize) -> bool,
+    pairwise_max: usize,
+) -> Option<(Verdict, &'k Key, &'k Key)> {
+    let mut parts: HashMap<Option<crate::keypattern::Hashed>, usize> = HashMap::new();
+    let info: Vec<(usize, Option<u16>)> = keys
+        .iter()
+        .map(|(_, k)| {
+            let hashed = k.pattern.hashed();
+            let slot = hashed
+                .as_ref()
+                .and_then(|h| h.part.as_literal().map(crate::slot::slot_of_hashed));
+            let next = parts.len();
+            (*parts.entry(hashed).or_insert(next), slot)
+        })
+        .collect();
+    let mut kinds: HashMap<(usize, usize), SameSlot> = HashMap::new();
+    let mut kind_of = |i: usize, j: usize| -> SameSlot {
+        let ((ga, sa), (gb, sb)) = (info[i], info[j]);
+        match (sa, sb) {
+            (Some(x), Some(y)) if x == y => SameSlot::Same,
+            (Some(_), Some(_)) => SameSlot::Different,
+            _ => *kinds
+                .entry((ga, gb))
+                .or_insert_with(|| keys[i].1.pattern.same_slot(&keys[j].1.pattern).kind),
+        }
+    };
+    let ok = |i: usize, j: usize| {
+        keys[i].1.pattern != keys[j].1.pattern && pair_ok(keys[i].0, keys[j].0)
+    };
+    let mut worst: Option<(SameSlot, usize, usize)> = None;
+    if keys.len() <= pairwise_max {
+        'scan: for i in 0..keys.len() {
+            for j in i + 1..keys.len() {
+                if !ok(i, j) {
+                    continue;
+                }
+                let kind = kind_of(i, j);
+                if worst.is_none_or(|(w, _, _)| kind > w) {
+                    worst = Some((kind, i, j));
+                    if kind == SameSlot::Different {
+                        break 'scan;
+                    }
+                }
             }
-            let v = a.pattern.same_slot(&b.pattern);
-            if worst.as_ref().is_none_or(|(w, _, _)| v.kind > w.kind) {
-                worst = Some((v, a, b));
+        }
+    } else {
+        // One member list per hashed part, in first-seen order; each pair of
+        // parts judged once, through the first allowed pair of members found.
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); parts.len()];
+        for (i, (g, _)) in info.iter().enumerate() {
+            members[*g].push(i);
+        }
+        let witness = |ga: usize, gb: usize| {
+            members[ga]
+                .iter()
+                .take(64)
+                .flat_map(|&i| {
+                    members[gb]
+                        .iter()
+                        .take(64)
+                        .map(move |&j| (i.min(j), i.max(j)))
+                })
+                .find(|&(i, j)| i != j && ok(i, j))
+        };
+        let limit = members.len().min(PAIRWISE_MAX);
+        'groups: for ga in 0..limit {
+            for gb in ga..limit {
+                let Some((i, j)) = witness(ga, gb) else {
+                    continue;
+                };
+                let kind = kind_of(i, j);
+                if worst.is_none_or(|(w, _, _)| kind > w) {
+                    worst = Some((kind, i, j));
+                    if kind == SameSlot::Different {
+                        break 'groups;
+                    }
+                }
             }
         }
     }
-    worst
+    worst.map(|(_, i, j)| {
+        let (a, b) = (keys[i].1, keys[j].1);
+        (a.pattern.same_slot(&b.pattern), a, b)
+    })
 }
 
 /// Severity and certainty of a cross-slot verdict, or `None` when it is not
@@ -89,13 +174,11 @@ pub(crate) fn cross_slot_level(kind: SameSlot) -> Option<(Severity, Certainty, &
 
 /// Distinct keys (by pattern), first occurrence kept.
 pub(crate) fn distinct_keys<'k>(keys: &[(usize, &'k Key)]) -> Vec<(usize, &'k Key)> {
-    let mut out: Vec<(usize, &Key)> = Vec::new();
-    for &(o, k) in keys {
-        if !out.iter().any(|(_, seen)| seen.pattern == k.pattern) {
-            out.push((o, k));
-        }
-    }
-    out
+    let mut seen: std::collections::HashSet<&KeyPattern> = std::collections::HashSet::new();
+    keys.iter()
+        .copied()
+        .filter(|(_, k)| seen.insert(&k.pattern))
+        .collect()
 }
 
 /// Distinct key patterns, in first-occurrence order.
@@ -106,10 +189,21 @@ pub(crate) fn distinct_patterns<'k>(keys: &[(usize, &'k Key)]) -> Vec<&'k KeyPat
         .collect()
 }
 
-/// Adds one secondary label per distinct key.
+/// Secondary labels on at most this many keys of one finding.
+const MAX_KEY_LABELS: usize = 16;
+
+/// Adds one secondary label per distinct key (the first
+/// [`MAX_KEY_LABELS`], and a note counting the rest).
 pub(crate) fn label_keys(mut finding: Finding, keys: &[(usize, &Key)]) -> Finding {
-    for (_, k) in distinct_keys(keys) {
+    let distinct = distinct_keys(keys);
+    for (_, k) in distinct.iter().take(MAX_KEY_LABELS) {
         finding = finding.label(k.span, key_label(&k.pattern));
+    }
+    if distinct.len() > MAX_KEY_LABELS {
+        finding = finding.note(format!(
+            "{} distinct keys in all; the first {MAX_KEY_LABELS} are labelled",
+            distinct.len()
+        ));
     }
     finding
 }
@@ -435,6 +529,43 @@ mod tests {
         );
         assert!(slots_by_node(None, &[&foo]).is_empty());
         assert!(slots_by_node(Some(&t), &[&pat("<x>")]).is_empty());
+    }
+
+    fn keyed(texts: &[String]) -> Vec<Key> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Key {
+                pattern: pat(t),
+                span: crate::model::Span::new(i, i + 1),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn large_key_sets_are_judged_by_groups() {
+        let mut texts: Vec<String> = (0..3000).map(|i| format!("{{u:1}}:{i}")).collect();
+        let keys = keyed(&texts);
+        let refs: Vec<(usize, &Key)> = keys.iter().enumerate().collect();
+        let (v, _, _) = worst_pair(&refs, |a, b| a != b).unwrap();
+        assert_eq!(v.kind, SameSlot::Same);
+        texts.push("{u:2}:x".into());
+        let keys = keyed(&texts);
+        let refs: Vec<(usize, &Key)> = keys.iter().enumerate().collect();
+        let (v, _, b) = worst_pair(&refs, |a, b| a != b).unwrap();
+        assert_eq!(v.kind, SameSlot::Different);
+        assert_eq!(b.pattern.to_string(), "{u:2}:x");
+    }
+
+    proptest::proptest! {
+        /// Judged by groups or pair by pair, the worst kind is the same.
+        #[test]
+        fn groups_agree_with_pairs(texts in proptest::collection::vec("(\\{)?(a|b|<x>|<y>|1|2)(\\})?(:(a|<x>|1))?", 2..12)) {
+            let keys = keyed(&texts);
+            let refs: Vec<(usize, &Key)> = keys.iter().enumerate().collect();
+            let kind = |max| worst_pair_by(&refs, |_, _| true, max).map(|(v, _, _)| v.kind);
+            proptest::prop_assert_eq!(kind(usize::MAX), kind(0));
+        }
     }
 
     #[test]
