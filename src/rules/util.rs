@@ -57,9 +57,10 @@ const PAIRWISE_MAX: usize = 2000;
 /// first pair, in key order, that reaches the worst kind. `pair_ok` filters
 /// which pairs count (e.g. only keys of different ops).
 ///
-/// A verdict's kind depends only on the two hashed parts, so kinds are
-/// memoized per pair of distinct hashed parts, literal slots are compared
-/// directly, and the scan stops at the first provably different pair.
+/// Only two literal slots can differ provably, so those pairs are looked
+/// at first; the rest of the scan stops at the first pair of different
+/// literal texts. A verdict's kind depends only on the two hashed parts, so
+/// kinds are memoized per pair of distinct hashed parts.
 pub(crate) fn worst_pair<'k>(
     keys: &[(usize, &'k Key)],
     pair_ok: impl Fn(usize, usize) -> bool,
@@ -98,6 +99,21 @@ fn worst_pair_by<'k>(
     let ok = |i: usize, j: usize| {
         keys[i].1.pattern != keys[j].1.pattern && pair_ok(keys[i].0, keys[j].0)
     };
+    // Only two literal slots can be provably different: the first such
+    // allowed pair, in key order, is the answer when there is one.
+    let statics: Vec<usize> = (0..keys.len()).filter(|&i| info[i].1.is_some()).collect();
+    let one_slot = statics.windows(2).all(|w| info[w[0]].1 == info[w[1]].1);
+    for (n, &i) in statics.iter().enumerate().filter(|_| !one_slot) {
+        if let Some(&j) = statics[n + 1..]
+            .iter()
+            .find(|&&j| info[j].1 != info[i].1 && ok(i, j))
+        {
+            let (a, b) = (keys[i].1, keys[j].1);
+            return Some((a.pattern.same_slot(&b.pattern), a, b));
+        }
+    }
+    // Otherwise nothing is worse than different literal texts.
+    let top = SameSlot::LikelyDifferentLiterals;
     let mut worst: Option<(SameSlot, usize, usize)> = None;
     if keys.len() <= pairwise_max {
         'scan: for i in 0..keys.len() {
@@ -108,7 +124,7 @@ fn worst_pair_by<'k>(
                 let kind = kind_of(i, j);
                 if worst.is_none_or(|(w, _, _)| kind > w) {
                     worst = Some((kind, i, j));
-                    if kind == SameSlot::Different {
+                    if kind >= top {
                         break 'scan;
                     }
                 }
@@ -142,7 +158,7 @@ fn worst_pair_by<'k>(
                 let kind = kind_of(i, j);
                 if worst.is_none_or(|(w, _, _)| kind > w) {
                     worst = Some((kind, i, j));
-                    if kind == SameSlot::Different {
+                    if kind >= top {
                         break 'groups;
                     }
                 }

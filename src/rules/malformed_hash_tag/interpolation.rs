@@ -6,7 +6,7 @@
 //! with another key built from the same value (a warning), or the file tags
 //! other keys with exactly that value (a hint).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::super::util::{from_tokens, key_uses, tokens, KeyUse, Tok};
 use crate::finding::{Certainty, Finding, Severity};
@@ -47,8 +47,45 @@ fn would_share(p: &KeyPattern, hole: &Hole) -> bool {
             && p.holes().any(|h| h.name == hole.name && h.field.is_some()))
 }
 
-/// The sets of keys that must share a slot, with what each set is.
-fn slot_sets(model: &FileModel) -> Vec<(Vec<&Key>, String)> {
+/// A set of keys that must share a slot, indexed for the check: its
+/// patterns, and per value name the first keys the fix would join.
+struct SlotSet<'m> {
+    what: String,
+    members: HashSet<&'m KeyPattern>,
+    sharers: HashMap<&'m str, Vec<&'m Key>>,
+}
+
+impl<'m> SlotSet<'m> {
+    fn new(keys: impl Iterator<Item = &'m Key>, what: String) -> Self {
+        let mut set = SlotSet {
+            what,
+            members: HashSet::new(),
+            sharers: HashMap::new(),
+        };
+        for k in keys {
+            if !set.members.insert(&k.pattern) {
+                continue;
+            }
+            for h in k.pattern.holes() {
+                let Some(name) = h.name.as_deref() else {
+                    continue;
+                };
+                if !would_share(&k.pattern, h) {
+                    continue;
+                }
+                // Two distinct keys per value are enough: one may be ours.
+                let found = set.sharers.entry(name).or_default();
+                if found.len() < 2 && !found.iter().any(|f| f.pattern == k.pattern) {
+                    found.push(k);
+                }
+            }
+        }
+        set
+    }
+}
+
+/// The sets of keys that must share a slot.
+fn slot_sets(model: &FileModel) -> Vec<SlotSet<'_>> {
     let mut sets = Vec::new();
     for group in &model.groups {
         let one_slot = group.kind.is_atomic()
@@ -57,7 +94,10 @@ fn slot_sets(model: &FileModel) -> Vec<(Vec<&Key>, String)> {
                 .is_some_and(|c| c.pipeline_one_slot);
         if one_slot {
             let keys = model.group_keys(group).into_iter().map(|(_, k)| k);
-            sets.push((keys.collect(), format!("in one {}", group.kind.describe())));
+            sets.push(SlotSet::new(
+                keys,
+                format!("in one {}", group.kind.describe()),
+            ));
         }
     }
     // A command the client splits per slot needs no shared slot (SL010).
@@ -71,14 +111,42 @@ fn slot_sets(model: &FileModel) -> Vec<(Vec<&Key>, String)> {
         .iter()
         .filter(|op| op.keys.len() > 1 && !split(op))
     {
-        sets.push((op.keys.iter().collect(), format!("in one {}", op.command)));
+        sets.push(SlotSet::new(
+            op.keys.iter(),
+            format!("in one {}", op.command),
+        ));
     }
     sets
 }
 
+/// Key uses tagged by exactly one named value, by that name (at most a few
+/// per name are tried).
+fn tagged_uses<'u, 'm>(uses: &'u [KeyUse<'m>]) -> HashMap<&'m str, Vec<&'u KeyUse<'m>>> {
+    let mut out: HashMap<&str, Vec<&KeyUse<'_>>> = HashMap::new();
+    for u in uses {
+        if let HashTag::Dynamic(tag) = u.pattern.hash_tag() {
+            if let [crate::keypattern::Segment::Hole(h)] = tag.segments() {
+                if let Some(name) = u
+                    .pattern
+                    .holes()
+                    .find(|x| x.name == h.name)
+                    .and_then(|x| x.name.as_deref())
+                {
+                    let list = out.entry(name).or_default();
+                    if list.len() < 64 {
+                        list.push(u);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 fn evidence<'m>(
-    uses: &[KeyUse<'m>],
-    sets: &[(Vec<&'m Key>, String)],
+    tagged: &HashMap<&'m str, Vec<&KeyUse<'m>>>,
+    sets: &[SlotSet<'m>],
+    in_sets: &HashMap<&KeyPattern, Vec<usize>>,
     pattern: &KeyPattern,
     at: usize,
 ) -> Option<Evidence<'m>> {
@@ -86,20 +154,23 @@ fn evidence<'m>(
     let Tok::Hole(hole) = toks[at] else {
         return None;
     };
-    let together = sets.iter().find_map(|(keys, what)| {
-        if !keys.iter().any(|k| k.pattern == *pattern) {
-            return None;
-        }
-        let other = keys
+    let name = hole.name.as_deref()?;
+    let together = in_sets.get(pattern).into_iter().flatten().find_map(|&i| {
+        let set = &sets[i];
+        let other = set
+            .sharers
+            .get(name)?
             .iter()
-            .find(|k| k.pattern != *pattern && would_share(&k.pattern, hole))?;
+            .find(|k| k.pattern != *pattern)?;
         Some(Evidence::Together {
             other,
-            what: what.clone(),
+            what: set.what.clone(),
         })
     });
     together.or_else(|| {
-        uses.iter()
+        tagged
+            .get(name)?
+            .iter()
             .find(|u| same_family_tagged(u.pattern, &toks, at, hole))
             .map(|u| Evidence::Tagged {
                 pattern: u.pattern,
@@ -171,7 +242,14 @@ fn delimited(next: Option<&Tok<'_>>) -> bool {
 /// The findings of this check over one file.
 pub(super) fn check(model: &FileModel, out: &mut Vec<Finding>) {
     let sets = slot_sets(model);
+    let mut in_sets: HashMap<&KeyPattern, Vec<usize>> = HashMap::new();
+    for (i, set) in sets.iter().enumerate() {
+        for p in &set.members {
+            in_sets.entry(*p).or_default().push(i);
+        }
+    }
     let uses = key_uses(model);
+    let tagged = tagged_uses(&uses);
     let mut seen: HashSet<Span> = HashSet::new();
     for u in &uses {
         if u.family.is_some() || u.pattern.hash_tag() != HashTag::Untagged {
@@ -187,7 +265,7 @@ pub(super) fn check(model: &FileModel, out: &mut Vec<Finding>) {
                 return None; // `chain-{id}`: a word built from the value, not a tag
             }
             let field = hole.field.as_deref().filter(|_| hole.name.is_some())?;
-            let ev = evidence(&uses, &sets, u.pattern, at)?;
+            let ev = evidence(&tagged, &sets, &in_sets, u.pattern, at)?;
             Some((at, field, ev))
         });
         if let Some((at, field, ev)) = found {
