@@ -79,6 +79,23 @@ impl Client {
         serde_json::from_slice(&body).unwrap()
     }
 
+    /// `initialize` with `root` as the workspace; the response.
+    fn initialize(&mut self, root: &std::path::Path) -> Value {
+        self.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {} }),
+        )
+    }
+
+    /// Opens a document and returns the diagnostics it gets.
+    fn open(&mut self, uri: &str, language: &str, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": language, "version": 1, "text": text } }),
+        );
+        self.diagnostics(uri)
+    }
+
     /// The next diagnostics published for `uri`.
     fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
         loop {
@@ -88,6 +105,13 @@ impl Client {
             }
         }
     }
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<&str> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default())
+        .collect()
 }
 
 fn uri(dir: &std::path::Path, name: &str) -> String {
@@ -100,10 +124,7 @@ fn diagnostics_follow_the_buffer() {
     let root = dir.path();
     std::fs::write(root.join("slotlint.yaml"), "rules: { SL004: error }\n").unwrap();
     let mut c = Client::start(root);
-    let init = c.request(
-        "initialize",
-        json!({ "processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {} }),
-    );
+    let init = c.initialize(root);
     assert_eq!(
         init["result"]["capabilities"]["textDocumentSync"]["change"],
         1
@@ -113,12 +134,7 @@ fn diagnostics_follow_the_buffer() {
 
     // A cross-slot MGET, as typed: not saved to disk.
     let app = uri(root, "app.redis");
-    c.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": app, "languageId": "redis", "version": 1,
-                "text": "# cart\nMGET foo bar\n" } }),
-    );
-    let d = c.diagnostics(&app);
+    let d = c.open(&app, "redis", "# cart\nMGET foo bar\n");
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(d[0]["code"], "SL002");
     assert_eq!(d[0]["severity"], 1);
@@ -140,8 +156,7 @@ fn diagnostics_follow_the_buffer() {
                 "contentChanges": [{ "text": "SET \"😀{session}:8f14e45f\" x\n" }] }),
     );
     let d = c.diagnostics(&app);
-    let codes: Vec<&str> = d.iter().map(|x| x["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["SL004"], "{d:?}");
+    assert_eq!(codes(&d), ["SL004"], "{d:?}");
     assert_eq!(d[0]["severity"], 1);
     // `"😀{session}:8f14e45f"` from character 4: 22 UTF-16 units (25 chars, 28 bytes).
     assert_eq!(d[0]["range"]["start"], json!({ "line": 0, "character": 4 }));
@@ -157,14 +172,12 @@ fn diagnostics_follow_the_buffer() {
 
     // A Python buffer by its file name; closing clears its diagnostics.
     let py = uri(root, "jobs.py");
-    c.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": py, "languageId": "python", "version": 1,
-                "text": "import redis\nr = redis.Redis()\nr.mget(f\"{uid}:a\", f\"{uid}:b\")\n" } }),
+    let d = c.open(
+        &py,
+        "python",
+        "import redis\nr = redis.Redis()\nr.mget(f\"{uid}:a\", f\"{uid}:b\")\n",
     );
-    let d = c.diagnostics(&py);
-    let codes: Vec<&str> = d.iter().map(|x| x["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["SL002", "SL006", "SL006"], "{d:?}");
+    assert_eq!(codes(&d), ["SL002", "SL006", "SL006"], "{d:?}");
     c.notify(
         "textDocument/didClose",
         json!({ "textDocument": { "uri": py } }),
@@ -201,10 +214,7 @@ fn a_broken_config_is_shown_and_the_defaults_serve() {
     let root = dir.path();
     std::fs::write(root.join("slotlint.yaml"), "rules: { SL004: loud }\n").unwrap();
     let mut c = Client::start(root);
-    c.request(
-        "initialize",
-        json!({ "processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {} }),
-    );
+    c.initialize(root);
     let shown = c.receive();
     assert_eq!(shown["method"], "window/showMessage");
     assert!(shown["params"]["message"]
@@ -212,11 +222,7 @@ fn a_broken_config_is_shown_and_the_defaults_serve() {
         .unwrap()
         .contains("slotlint.yaml:1:17: the level of SL004 must be error, warning, info or off"));
     let app = uri(root, "a.redis");
-    c.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": app, "languageId": "redis", "version": 1, "text": "MGET a b\n" } }),
-    );
-    assert_eq!(c.diagnostics(&app).len(), 1);
+    assert_eq!(c.open(&app, "redis", "MGET a b\n").len(), 1);
     // End of input without shutdown: exit code 1.
     drop(c.stdin);
     assert_eq!(c.child.wait().unwrap().code(), Some(1));
@@ -234,19 +240,10 @@ fn saving_a_schema_rejudges_open_documents() {
     )
     .unwrap();
     let mut c = Client::start(root);
-    c.request(
-        "initialize",
-        json!({ "processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {} }),
-    );
+    c.initialize(root);
     let app = uri(root, "app.redis");
-    c.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": app, "languageId": "redis", "version": 1,
-                "text": "GET {user:1}:cart\nGET {user:1}:wishlist\n" } }),
-    );
-    let d = c.diagnostics(&app);
-    let codes: Vec<&str> = d.iter().map(|x| x["code"].as_str().unwrap()).collect();
-    assert_eq!(codes, ["SL011"], "{d:?}");
+    let d = c.open(&app, "redis", "GET {user:1}:cart\nGET {user:1}:wishlist\n");
+    assert_eq!(codes(&d), ["SL011"], "{d:?}");
     assert_eq!(d[0]["range"]["start"]["line"], 1);
     std::fs::write(
         &schema,

@@ -115,18 +115,19 @@ fn worst_pair_by<'k>(
     // Otherwise nothing is worse than different literal texts.
     let top = SameSlot::LikelyDifferentLiterals;
     let mut worst: Option<(SameSlot, usize, usize)> = None;
+    // Keeps the pair if it is worse than any before; true once nothing can be worse.
+    let mut consider = |i: usize, j: usize| {
+        let kind = kind_of(i, j);
+        if worst.is_none_or(|(w, _, _)| kind > w) {
+            worst = Some((kind, i, j));
+        }
+        kind >= top
+    };
     if keys.len() <= pairwise_max {
         'scan: for i in 0..keys.len() {
             for j in i + 1..keys.len() {
-                if !ok(i, j) {
-                    continue;
-                }
-                let kind = kind_of(i, j);
-                if worst.is_none_or(|(w, _, _)| kind > w) {
-                    worst = Some((kind, i, j));
-                    if kind >= top {
-                        break 'scan;
-                    }
+                if ok(i, j) && consider(i, j) {
+                    break 'scan;
                 }
             }
         }
@@ -152,15 +153,8 @@ fn worst_pair_by<'k>(
         let limit = members.len().min(PAIRWISE_MAX);
         'groups: for ga in 0..limit {
             for gb in ga..limit {
-                let Some((i, j)) = witness(ga, gb) else {
-                    continue;
-                };
-                let kind = kind_of(i, j);
-                if worst.is_none_or(|(w, _, _)| kind > w) {
-                    worst = Some((kind, i, j));
-                    if kind >= top {
-                        break 'groups;
-                    }
+                if witness(ga, gb).is_some_and(|(i, j)| consider(i, j)) {
+                    break 'groups;
                 }
             }
         }
