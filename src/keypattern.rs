@@ -191,6 +191,36 @@ impl KeyPattern {
         }
     }
 
+    /// Every literal occurrence of `old` replaced by `new` (Python and Rust
+    /// `str.replace` on a key template); holes are kept as they are.
+    #[must_use]
+    pub fn replace_all(&self, old: &[u8], new: &KeyPattern) -> KeyPattern {
+        if old.is_empty() {
+            return self.clone();
+        }
+        let mut out = KeyPattern::default();
+        for seg in &self.segments {
+            let Segment::Lit(bytes) = seg else {
+                out.push(seg.clone());
+                continue;
+            };
+            let mut i = 0;
+            let mut lit = Vec::new();
+            while i < bytes.len() {
+                if bytes[i..].starts_with(old) {
+                    out.push(Segment::Lit(std::mem::take(&mut lit)));
+                    out.extend(new);
+                    i += old.len();
+                } else {
+                    lit.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            out.push(Segment::Lit(lit));
+        }
+        out
+    }
+
     pub fn segments(&self) -> &[Segment] {
         &self.segments
     }

@@ -53,6 +53,45 @@ impl Opaque {
     }
 }
 
+/// A front-end value as far as building keys goes: each front-end's `Val`
+/// maps to this, and the rules for turning it into a pattern live here once.
+pub(crate) enum Scalar<'v> {
+    Str(&'v KeyPattern),
+    Int(i64),
+    Opaque(&'v Opaque),
+    Other,
+}
+
+impl Scalar<'_> {
+    /// The value used as a whole key: a hole that may hold a tag when unknown.
+    pub(crate) fn key_pattern(&self, text: &str, separators: &[char]) -> KeyPattern {
+        match self {
+            Scalar::Str(p) => (*p).clone(),
+            Scalar::Int(n) => KeyPattern::literal(n.to_string()),
+            Scalar::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(true, separators))]),
+            Scalar::Other => KeyPattern::new([Segment::Hole(Hole::opaque(Some(text.to_string())))]),
+        }
+    }
+
+    /// The value interpolated into a string (`f"{x}"`, `${x}`, `format!("{x}")`).
+    pub(crate) fn interpolated(&self, text: &str, separators: &[char]) -> KeyPattern {
+        match self {
+            Scalar::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(false, separators))]),
+            Scalar::Other => KeyPattern::new([Segment::Hole(text_hole(text, separators))]),
+            whole => whole.key_pattern(text, separators),
+        }
+    }
+
+    /// The bytes of a fully known string or number.
+    pub(crate) fn literal_bytes(&self) -> Option<Vec<u8>> {
+        match self {
+            Scalar::Str(p) => p.as_literal().map(<[u8]>::to_vec),
+            Scalar::Int(n) => Some(n.to_string().into_bytes()),
+            _ => None,
+        }
+    }
+}
+
 /// An unknown expression interpolated into a string, by its text.
 pub(crate) fn text_hole(text: &str, separators: &[char]) -> Hole {
     Hole {

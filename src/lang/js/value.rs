@@ -2,8 +2,8 @@
 //! strings as key patterns, numbers, opaque values, arrays and families of
 //! keys, object literals, and the Redis libraries, clients and pipelines.
 
-use crate::keypattern::{Hole, KeyPattern, Segment};
-use crate::lang::holes::text_hole;
+use crate::keypattern::{KeyPattern, Segment};
+use crate::lang::holes::Scalar;
 pub(crate) use crate::lang::holes::{Literal, Opaque};
 
 /// What a Redis module export is.
@@ -60,31 +60,27 @@ impl Val {
     }
 
     pub(crate) fn literal_bytes(&self) -> Option<Vec<u8>> {
+        self.scalar().literal_bytes()
+    }
+
+    /// The value as key-building sees it.
+    fn scalar(&self) -> Scalar<'_> {
         match self {
-            Val::Str(p, _) => p.as_literal().map(<[u8]>::to_vec),
-            Val::Num(n) => Some(n.to_string().into_bytes()),
-            _ => None,
+            Val::Str(p, _) => Scalar::Str(p),
+            Val::Num(n) => Scalar::Int(*n),
+            Val::Opaque(o) => Scalar::Opaque(o),
+            _ => Scalar::Other,
         }
     }
 
     /// The value used as a whole key: a hole that may hold a tag when unknown.
     pub(crate) fn key_pattern(&self, text: &str) -> KeyPattern {
-        match self {
-            Val::Str(p, _) => p.clone(),
-            Val::Num(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(true, SEPARATORS))]),
-            _ => KeyPattern::new([Segment::Hole(Hole::opaque(Some(text.to_string())))]),
-        }
+        self.scalar().key_pattern(text, SEPARATORS)
     }
 
     /// The value interpolated into a string (`${x}`, `'a:' + x`).
     pub(crate) fn interpolated(&self, text: &str) -> KeyPattern {
-        match self {
-            Val::Str(p, _) => p.clone(),
-            Val::Num(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(false, SEPARATORS))]),
-            _ => KeyPattern::new([Segment::Hole(text_hole(text, SEPARATORS))]),
-        }
+        self.scalar().interpolated(text, SEPARATORS)
     }
 }
 

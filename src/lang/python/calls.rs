@@ -9,7 +9,7 @@
 use tree_sitter::Node;
 
 use super::clients::{self, ClientKind, Shape};
-use super::exprs::{format_template, replace};
+use super::exprs::format_template;
 use super::value::{family_instances, Literal, Opaque, Val};
 use super::{Cx, Pipe, MAX_CALL_DEPTH};
 use crate::commands;
@@ -328,7 +328,7 @@ impl<'a> Cx<'a> {
             ) {
                 (Some(old), Some(new)) => {
                     let new = new.interpolated(&named(self, 1));
-                    Val::Str(replace(p, old, &new), None)
+                    Val::Str(p.replace_all(old, &new), None)
                 }
                 _ => Val::opaque(self.name_of(node)),
             },

@@ -704,31 +704,3 @@ pub(super) fn format_template(
     }
     out
 }
-
-/// `old` replaced by `new` in the literal parts of a pattern.
-pub(super) fn replace(p: &KeyPattern, old: &[u8], new: &KeyPattern) -> KeyPattern {
-    if old.is_empty() {
-        return p.clone();
-    }
-    let mut out = KeyPattern::default();
-    for seg in p.segments() {
-        let Segment::Lit(bytes) = seg else {
-            out.push(seg.clone());
-            continue;
-        };
-        let mut i = 0;
-        let mut lit = Vec::new();
-        while i < bytes.len() {
-            if bytes[i..].starts_with(old) {
-                out.push(Segment::Lit(std::mem::take(&mut lit)));
-                out.extend(new);
-                i += old.len();
-            } else {
-                lit.push(bytes[i]);
-                i += 1;
-            }
-        }
-        out.push(Segment::Lit(lit));
-    }
-    out
-}

@@ -2,8 +2,8 @@
 //! as key patterns, small integers, opaque values with what is known of them,
 //! lists and families of keys, and Redis clients, pipelines and scripts.
 
-use crate::keypattern::{Hole, KeyPattern, Segment};
-use crate::lang::holes::text_hole;
+use crate::keypattern::KeyPattern;
+use crate::lang::holes::Scalar;
 pub(crate) use crate::lang::holes::{Literal, Opaque};
 use crate::model::Span;
 
@@ -67,25 +67,27 @@ impl Val {
         }
     }
 
+    /// The value as key-building sees it.
+    fn scalar(&self) -> Scalar<'_> {
+        match self {
+            Val::Str(p, _) => Scalar::Str(p),
+            Val::Int(n) => Scalar::Int(*n),
+            Val::Opaque(o) => Scalar::Opaque(o),
+            _ => Scalar::Other,
+        }
+    }
+
     /// The value used as a whole key: a hole that may hold a tag when unknown.
     pub(crate) fn key_pattern(&self, text: &str) -> KeyPattern {
-        match self {
-            Val::Str(p, _) => p.clone(),
-            Val::Int(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(true, SEPARATORS))]),
-            _ => KeyPattern::new([Segment::Hole(Hole::opaque(Some(text.to_string())))]),
-        }
+        self.scalar().key_pattern(text, SEPARATORS)
     }
 
     /// The value interpolated into a string (`f"{x}"`, `"%s" % x`).
     pub(crate) fn interpolated(&self, text: &str) -> KeyPattern {
-        match self {
-            Val::Str(p, _) => p.clone(),
-            Val::Int(n) => KeyPattern::literal(n.to_string()),
-            Val::Bool(b) => KeyPattern::literal(if *b { "True" } else { "False" }),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(false, SEPARATORS))]),
-            _ => KeyPattern::new([Segment::Hole(text_hole(text, SEPARATORS))]),
+        if let Val::Bool(b) = self {
+            return KeyPattern::literal(if *b { "True" } else { "False" });
         }
+        self.scalar().interpolated(text, SEPARATORS)
     }
 }
 

@@ -9,7 +9,7 @@ use super::methods::{
     flatten, is_connection_method, is_redisish, method_argv, ClientKind, CLUSTER_FANS_OUT,
     CLUSTER_SPLITS, PASS_THROUGH,
 };
-use super::value::{replace, Elem, Val};
+use super::value::{Elem, Val};
 use super::{CmdBuild, Cx, FnDef, Pipe, ScriptBuild, MAX_CALL_DEPTH};
 use crate::commands;
 use crate::keypattern::KeyPattern;
@@ -328,7 +328,7 @@ impl<'a> Cx<'a> {
                 args.get(1),
             ) {
                 (Some(old), Some(new)) => {
-                    Val::Str(replace(p, &old, &new.val.interpolated(&new.text)), None)
+                    Val::Str(p.replace_all(&old, &new.val.interpolated(&new.text)), None)
                 }
                 _ => Val::opaque(self.text(e)),
             },

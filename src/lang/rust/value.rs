@@ -3,8 +3,8 @@
 //! integers, opaque values, lists and families of keys, and redis-rs / fred
 //! handles (connections, command builders, pipelines, scripts).
 
-use crate::keypattern::{Hole, KeyPattern, Segment};
-use crate::lang::holes::text_hole;
+use crate::keypattern::KeyPattern;
+use crate::lang::holes::Scalar;
 pub(crate) use crate::lang::holes::{Literal, Opaque};
 use crate::model::Span;
 
@@ -61,64 +61,32 @@ impl Val {
     }
 
     pub(crate) fn literal_bytes(&self) -> Option<Vec<u8>> {
+        self.scalar().literal_bytes()
+    }
+
+    /// The value as key-building sees it.
+    fn scalar(&self) -> Scalar<'_> {
         match self {
-            Val::Str(p, _) => p.as_literal().map(<[u8]>::to_vec),
-            Val::Int(n) => Some(n.to_string().into_bytes()),
-            _ => None,
+            Val::Str(p, _) => Scalar::Str(p),
+            Val::Int(n) => Scalar::Int(*n),
+            Val::Opaque(o) => Scalar::Opaque(o),
+            _ => Scalar::Other,
         }
     }
 
     /// The value used as a whole key: a hole that may hold a tag when unknown.
     pub(crate) fn key_pattern(&self, text: &str) -> KeyPattern {
-        match self {
-            Val::Str(p, _) => p.clone(),
-            Val::Int(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(true, SEPARATORS))]),
-            _ => KeyPattern::new([Segment::Hole(Hole::opaque(Some(text.to_string())))]),
-        }
+        self.scalar().key_pattern(text, SEPARATORS)
     }
 
     /// The value interpolated into a string (`format!("{x}")`, `a + &x`).
     pub(crate) fn interpolated(&self, text: &str) -> KeyPattern {
-        match self {
-            Val::Str(p, _) => p.clone(),
-            Val::Int(n) => KeyPattern::literal(n.to_string()),
-            Val::Opaque(o) => KeyPattern::new([Segment::Hole(o.hole(false, SEPARATORS))]),
-            _ => KeyPattern::new([Segment::Hole(text_hole(text, SEPARATORS))]),
-        }
+        self.scalar().interpolated(text, SEPARATORS)
     }
 }
 
 /// What splits a dotted path in a hole name.
 const SEPARATORS: &[char] = &['.', ':'];
-
-/// `p` with every literal occurrence of `old` replaced by `new`.
-pub(crate) fn replace(p: &KeyPattern, old: &[u8], new: &KeyPattern) -> KeyPattern {
-    if old.is_empty() {
-        return p.clone();
-    }
-    let mut out = KeyPattern::default();
-    for seg in p.segments() {
-        let Segment::Lit(bytes) = seg else {
-            out.push(seg.clone());
-            continue;
-        };
-        let mut i = 0;
-        let mut lit = Vec::new();
-        while i < bytes.len() {
-            if bytes[i..].starts_with(old) {
-                out.push(Segment::Lit(std::mem::take(&mut lit)));
-                out.extend(new);
-                i += old.len();
-            } else {
-                lit.push(bytes[i]);
-                i += 1;
-            }
-        }
-        out.push(Segment::Lit(lit));
-    }
-    out
-}
 
 /// Renames the holes that mention one of `vars` (`k` → `k#2`) for the `n`th
 /// element of a family.
