@@ -2,6 +2,8 @@
 //! their offsets, opaque values and the holes they become, which names may
 //! carry a hash tag, and how one element of a key family is told from another.
 
+use std::collections::HashMap;
+
 use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
 use crate::model::Span;
 
@@ -161,14 +163,14 @@ pub(crate) fn instance(
 /// those names), with the kind each came from.
 #[derive(Debug)]
 pub(crate) struct ClientTable<K> {
-    ids: std::collections::HashMap<(String, Option<String>), usize>,
+    ids: HashMap<(String, Option<String>), usize>,
     kinds: Vec<K>,
 }
 
 impl<K> Default for ClientTable<K> {
     fn default() -> Self {
         ClientTable {
-            ids: std::collections::HashMap::new(),
+            ids: HashMap::new(),
             kinds: Vec::new(),
         }
     }
@@ -202,5 +204,26 @@ impl<K: Copy> ClientTable<K> {
     /// The kind a model client came from.
     pub(crate) fn kind(&self, index: usize) -> Option<K> {
         self.kinds.get(index).copied()
+    }
+}
+
+/// Joins the bindings of `b` into `a` where two code paths meet: a name bound
+/// to different values on the two paths becomes `merge(a's, b's, name)`.
+pub(crate) fn join_env<V: PartialEq>(
+    a: &mut HashMap<String, V>,
+    b: HashMap<String, V>,
+    merge: impl Fn(&V, &V, &str) -> V,
+) {
+    for (k, v) in b {
+        match a.get(&k) {
+            Some(old) if *old != v => {
+                let merged = merge(old, &v, &k);
+                a.insert(k, merged);
+            }
+            Some(_) => {}
+            None => {
+                a.insert(k, v);
+            }
+        }
     }
 }

@@ -473,17 +473,6 @@ fn member_of_lib(lib: Lib, name: &str) -> Option<Lib> {
 
 /// Joins environments from paths that meet: a name with different values becomes opaque.
 fn merge_envs(mut a: Env, b: Env) -> Env {
-    for (k, v) in b {
-        match a.get(&k) {
-            Some(old) if old != &v => {
-                let merged = merge(old, &v, &k);
-                a.insert(k, merged);
-            }
-            Some(_) => {}
-            None => {
-                a.insert(k, v);
-            }
-        }
-    }
+    crate::lang::holes::join_env(&mut a, b, merge);
     a
 }

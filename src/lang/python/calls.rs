@@ -738,19 +738,35 @@ impl<'a> Cx<'a> {
         let Some(op) = op else {
             return;
         };
-        let script = match (command, args.pos.first()) {
-            ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(lit)))) => self.analyze_script(lit, count),
-            _ => {
-                let span = args
-                    .pos_nodes
-                    .first()
-                    .map_or(Self::span(node), |n| Self::span(*n));
-                self.push_script(Script {
-                    span,
-                    numkeys: count,
-                    ..Script::default()
-                })
-            }
+        let lit = match (command, args.pos.first()) {
+            ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(lit)))) => Some(&**lit),
+            _ => None,
+        };
+        let span = args
+            .pos_nodes
+            .first()
+            .map_or(Self::span(node), |n| Self::span(*n));
+        self.script_group(op, node, lit, span, count, client);
+    }
+
+    /// The group of a script call `op`: its script analyzed from the literal
+    /// text when known, else known only by where it is (`span`).
+    fn script_group(
+        &mut self,
+        op: usize,
+        node: Node<'a>,
+        lit: Option<&Literal>,
+        span: Span,
+        numkeys: Option<u32>,
+        client: Option<usize>,
+    ) {
+        let script = match lit {
+            Some(lit) => self.analyze_script(lit, numkeys),
+            None => self.push_script(Script {
+                span,
+                numkeys,
+                ..Script::default()
+            }),
         };
         self.out.model.groups.push(Group {
             kind: GroupKind::Script,
@@ -810,21 +826,7 @@ impl<'a> Cx<'a> {
         let Some(op) = op else {
             return Val::Unknown;
         };
-        let script = match lit {
-            Some(lit) => self.analyze_script(lit, count),
-            None => self.push_script(Script {
-                span,
-                numkeys: count,
-                ..Script::default()
-            }),
-        };
-        self.out.model.groups.push(Group {
-            kind: GroupKind::Script,
-            span: Self::span(node),
-            ops: vec![op],
-            script: Some(script),
-            client,
-        });
+        self.script_group(op, node, lit, span, count, client);
         Val::Unknown
     }
 

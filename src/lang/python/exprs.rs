@@ -240,18 +240,20 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn binary(&mut self, node: Node<'a>) -> Val {
-        let (Some(l), Some(r)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
-            return Val::opaque(self.name_of(node));
-        };
+    /// The operator of a binary node and its two operands, evaluated.
+    fn operands(&mut self, node: Node<'a>) -> Option<(&'a str, Node<'a>, Node<'a>, Val, Val)> {
+        let l = node.child_by_field_name("left")?;
+        let r = node.child_by_field_name("right")?;
         let op = node
             .child_by_field_name("operator")
             .map_or("", |o| self.text(o));
-        let lv = self.eval(l);
-        let rv = self.eval(r);
+        Some((op, l, r, self.eval(l), self.eval(r)))
+    }
+
+    fn binary(&mut self, node: Node<'a>) -> Val {
+        let Some((op, l, r, lv, rv)) = self.operands(node) else {
+            return Val::opaque(self.name_of(node));
+        };
         match (op, &lv, &rv) {
             ("+", Val::Str(a, _), Val::Str(b, _)) => {
                 let mut p = a.clone();
@@ -314,17 +316,9 @@ impl<'a> Cx<'a> {
 
     /// `a or "default"` is `a`, falling back to the default.
     fn boolean(&mut self, node: Node<'a>) -> Val {
-        let (Some(l), Some(r)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let Some((op, _, _, lv, rv)) = self.operands(node) else {
             return Val::opaque(self.name_of(node));
         };
-        let op = node
-            .child_by_field_name("operator")
-            .map_or("", |o| self.text(o));
-        let lv = self.eval(l);
-        let rv = self.eval(r);
         match (op, lv, rv) {
             ("or", Val::Opaque(o), Val::Str(d, _)) if d.as_literal().is_some() => {
                 Val::Opaque(Opaque {

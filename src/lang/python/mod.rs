@@ -708,18 +708,7 @@ fn merge_envs(envs: Vec<Env>) -> Env {
         return Env::new();
     };
     for env in iter {
-        for (k, v) in env {
-            match out.get(&k) {
-                Some(old) if old != &v => {
-                    let merged = merge(old, &v, &k);
-                    out.insert(k, merged);
-                }
-                Some(_) => {}
-                None => {
-                    out.insert(k, v);
-                }
-            }
-        }
+        crate::lang::holes::join_env(&mut out, env, merge);
     }
     out
 }
