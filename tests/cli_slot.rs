@@ -3,40 +3,20 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::{hex_escape, redis_cli_path, RedisCluster3, Reply};
+use common::{hex_escape, output_with_stdin, redis_cli_path, RedisCluster3, Reply, Run};
 use slotlint::slot::key_slot;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// Runs slotlint with `args`, `stdin` on its standard input.
 fn slotlint(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slotlint"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run slotlint");
-    let mut pipe = child.stdin.take().expect("stdin");
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        // The binary may exit (usage error) before reading its input.
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("slotlint output");
-    writer.join().expect("stdin writer");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    // The binary may exit (usage error) before reading its input.
+    let (out, _) = output_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_slotlint")).args(args),
+        stdin,
+    );
+    Run::from(out)
 }
 
 fn fixture(name: &str) -> PathBuf {

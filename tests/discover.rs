@@ -3,49 +3,32 @@
 //! `include`/`exclude`, standard input, and parallel runs printing exactly
 //! what a serial run prints.
 
-use std::fs;
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod common;
 
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::{output_with_stdin, Run};
 use tempfile::TempDir;
 
 /// A transaction over two slots: one SL001 finding per file, so the output
 /// lists exactly the files linted.
 const CROSS_SLOT: &str = "MULTI\nSET a 1\nSET b 2\nEXEC\n";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs slotlint in `dir` with a private HOME (no global git excludes but
 /// those a test writes there).
 fn slotlint_in(dir: &Path, home: &Path, args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slotlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("HOME", home)
-        .env_remove("XDG_CONFIG_HOME")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run slotlint");
-    let mut pipe = child.stdin.take().expect("stdin");
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("slotlint output");
-    writer.join().expect("stdin writer");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let (out, _) = output_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_slotlint"))
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", home)
+            .env_remove("XDG_CONFIG_HOME")
+            .env("NO_COLOR", "1"),
+        stdin,
+    );
+    Run::from(out)
 }
 
 /// A project tree in a temp dir, with its own empty HOME beside it.

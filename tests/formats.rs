@@ -4,10 +4,12 @@
 //! documented fields, GitHub workflow-command escaping, and the stdin path
 //! editors use.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::output_with_stdin;
 use serde_json::Value;
 
 const FORMATS: &[&str] = &["human", "gcc", "json", "json-lines", "sarif", "github"];
@@ -24,19 +26,15 @@ fn fixture_dir() -> PathBuf {
 
 /// Runs `slotlint check --no-config --color never ARGS…` in `dir`.
 fn check(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slotlint"))
-        .current_dir(dir)
-        .args(["check", "--no-config", "--color", "never"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run slotlint");
-    let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin.unwrap_or_default()).unwrap();
-    drop(pipe);
-    child.wait_with_output().unwrap()
+    let (output, written) = output_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_slotlint"))
+            .current_dir(dir)
+            .args(["check", "--no-config", "--color", "never"])
+            .args(args),
+        stdin.unwrap_or_default(),
+    );
+    written.unwrap();
+    output
 }
 
 fn stdout(output: &Output) -> String {

@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::{hex_escape, RedisServer, Reply};
+use common::{hex_escape, output_with_stdin, RedisServer, Reply};
 
 const KEYS: usize = 200_000;
 
@@ -264,18 +263,11 @@ fn binary_stdin_check(keys: &[Vec<u8>], expected: &[u16]) -> (usize, Vec<String>
 }
 
 fn run_slotlint(args: &[&str], stdin: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slotlint"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run slotlint");
-    let mut pipe = child.stdin.take().expect("stdin");
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || pipe.write_all(&input));
-    let output = child.wait_with_output().expect("slotlint output");
-    writer.join().expect("writer").expect("write stdin");
+    let (output, written) = output_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_slotlint")).args(args),
+        stdin,
+    );
+    written.expect("write stdin");
     assert!(
         output.status.success(),
         "slotlint {args:?} failed: {}",

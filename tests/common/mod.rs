@@ -1,6 +1,7 @@
 //! The Redis oracle harness shared by the integration tests: real `redis-server`
 //! processes in cluster mode on loopback ports, and a small binary-safe RESP2
-//! client with pipelining.
+//! client with pipelining. Also how the tests run the slotlint binary with
+//! input on stdin.
 //!
 //! A missing `redis-server` skips the oracle tests loudly, except under CI
 //! (`CI` set) or with `SLOTLINT_REQUIRE_REDIS=1`, where it fails them.
@@ -10,7 +11,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -208,6 +209,45 @@ fn read_reply(input: &mut impl BufRead) -> io::Result<Reply> {
         },
         _ => return Err(bad(&format!("unknown reply type in {line:?}"))),
     })
+}
+
+// ---------------------------------------------------------------------------
+// Running the binary
+
+/// Runs `cmd` (the slotlint binary with its arguments, directory and
+/// environment set) with `stdin` written from a thread, so that a binary that
+/// exits before reading its input (a usage error) cannot block the test. The
+/// write's own result is returned for the tests that check it.
+pub fn output_with_stdin(cmd: &mut Command, stdin: &[u8]) -> (Output, io::Result<()>) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run slotlint");
+    let mut pipe = child.stdin.take().expect("stdin");
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || pipe.write_all(&input));
+    let output = child.wait_with_output().expect("slotlint output");
+    let written = writer.join().expect("stdin writer");
+    (output, written)
+}
+
+/// One run of the binary: exit code and text output.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
