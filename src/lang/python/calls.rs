@@ -1,7 +1,6 @@
-//! Calls: Redis client constructors, redis-py methods → ops, pipelines and
-//! transactions → groups, scripts (`eval`, `register_script`), string methods,
-//! a few builtins, and same-file helper functions (key builders, helpers that
-//! take a pipeline).
+//! Calls: Redis client constructors, redis-py methods → ops (pipelines are in
+//! `pipes`, script calls in `scripts`), string methods, a few builtins, and
+//! same-file helper functions (key builders, helpers that take a pipeline).
 // The expression evaluator mirrors Python's grammar case by case; these
 // pedantic lints fight that shape (to be folded with the other front-ends).
 #![allow(clippy::needless_pass_by_value, clippy::single_match_else)]
@@ -11,11 +10,10 @@ use tree_sitter::Node;
 use super::clients::{self, ClientKind, Shape};
 use super::exprs::format_template;
 use super::value::{family_instances, Literal, Opaque, Val};
-use super::{Cx, Pipe, MAX_CALL_DEPTH};
+use super::{Cx, MAX_CALL_DEPTH};
 use crate::commands;
 use crate::keypattern::KeyPattern;
-use crate::lua;
-use crate::model::{Arg, Group, GroupKind, Key, Op, Script, Span};
+use crate::model::{Arg, Group, GroupKind, Key, Op, Script};
 
 /// The evaluated arguments of a call.
 #[derive(Default)]
@@ -28,11 +26,11 @@ pub(crate) struct Args<'a> {
 }
 
 impl Args<'_> {
-    fn kw(&self, name: &str) -> Option<&Val> {
+    pub(super) fn kw(&self, name: &str) -> Option<&Val> {
         self.kw.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
-    fn kw_node(&self, name: &str) -> Option<Node<'_>> {
+    pub(super) fn kw_node(&self, name: &str) -> Option<Node<'_>> {
         self.kw
             .iter()
             .position(|(k, _)| k == name)
@@ -246,7 +244,7 @@ impl<'a> Cx<'a> {
 
     /// A same-file function: a key builder gives the pattern it returns; a
     /// helper handed a client or pipeline runs with it (recording its ops).
-    fn call_function(
+    pub(super) fn call_function(
         &mut self,
         node: Node<'a>,
         def: Node<'a>,
@@ -357,98 +355,8 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn pipeline_method(&mut self, p: usize, method: &str, node: Node<'a>, args: &Args<'a>) -> Val {
-        match method {
-            "execute" | "exec" => {
-                self.execute_pipe(p, Some(Self::span(node)));
-                Val::Unknown
-            }
-            "multi" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.kind = GroupKind::TxPipeline;
-                    pipe.immediate = false;
-                }
-                Val::Pipeline(p)
-            }
-            "reset" | "discard" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.ops.clear();
-                    pipe.watch_ops.clear();
-                }
-                Val::Pipeline(p)
-            }
-            "unwatch" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.watch_ops.clear();
-                    pipe.immediate = false;
-                }
-                Val::Pipeline(p)
-            }
-            _ => {
-                let client = self.pipes.get(p).and_then(|x| x.client);
-                self.redis_method(client, Some(p), method, node, args);
-                Val::Pipeline(p)
-            }
-        }
-    }
-
-    /// Emits the group(s) of a pipeline's queued ops and empties it.
-    pub(super) fn execute_pipe(&mut self, p: usize, _at: Option<Span>) {
-        let Some(pipe) = self.pipes.get_mut(p) else {
-            return;
-        };
-        let ops = std::mem::take(&mut pipe.ops);
-        let watch = std::mem::take(&mut pipe.watch_ops);
-        pipe.immediate = false;
-        let (kind, span, client) = (pipe.kind, pipe.span, pipe.client);
-        if !self.recording || ops.is_empty() {
-            return;
-        }
-        self.out.model.groups.push(Group {
-            kind,
-            span,
-            ops: ops.clone(),
-            script: None,
-            client,
-        });
-        let watched = watch.iter().any(|&i| {
-            self.out
-                .model
-                .ops
-                .get(i)
-                .is_some_and(|o| o.command == "WATCH")
-        });
-        if watched && kind == GroupKind::TxPipeline {
-            let mut all = watch;
-            all.extend(ops);
-            self.out.model.groups.push(Group {
-                kind: GroupKind::Watch,
-                span,
-                ops: all,
-                script: None,
-                client,
-            });
-        }
-    }
-
-    fn new_pipe(&mut self, client: Option<usize>, node: Node<'a>, transaction: bool) -> usize {
-        self.pipes.push(Pipe {
-            client,
-            kind: if transaction {
-                GroupKind::TxPipeline
-            } else {
-                GroupKind::Pipeline
-            },
-            span: Self::span(node),
-            ops: Vec::new(),
-            watch_ops: Vec::new(),
-            immediate: false,
-        });
-        self.pipes.len() - 1
-    }
-
     /// A redis-py method on a client (`pipe` when queued in a pipeline).
-    fn redis_method(
+    pub(super) fn redis_method(
         &mut self,
         client: Option<usize>,
         pipe: Option<usize>,
@@ -520,25 +428,8 @@ impl<'a> Cx<'a> {
         Val::opaque(self.name_of(node))
     }
 
-    fn queue(&mut self, pipe: Option<usize>, op: Option<usize>, command: &str) {
-        let (Some(p), Some(op)) = (pipe, op) else {
-            return;
-        };
-        let Some(pipe) = self.pipes.get_mut(p) else {
-            return;
-        };
-        if command == "WATCH" {
-            pipe.watch_ops.push(op);
-            pipe.immediate = true;
-        } else if pipe.immediate {
-            pipe.watch_ops.push(op);
-        } else {
-            pipe.ops.push(op);
-        }
-    }
-
     /// The keys of a call by shape, and the arguments they came from.
-    fn keys_of(&self, shape: Shape, args: &Args<'a>) -> (Vec<Key>, Vec<usize>) {
+    pub(super) fn keys_of(&self, shape: Shape, args: &Args<'a>) -> (Vec<Key>, Vec<usize>) {
         let idx: Vec<usize> = match shape {
             Shape::First | Shape::Only(0) => vec![0],
             Shape::Only(n) => vec![n],
@@ -599,7 +490,7 @@ impl<'a> Cx<'a> {
     }
 
     /// The key(s) one positional argument stands for; lists are flattened when `flatten`.
-    fn arg_keys(&self, args: &Args<'a>, i: usize, flatten: bool) -> Vec<Key> {
+    pub(super) fn arg_keys(&self, args: &Args<'a>, i: usize, flatten: bool) -> Vec<Key> {
         let (Some(v), Some(node)) = (args.pos.get(i), args.pos_nodes.get(i)) else {
             return Vec::new();
         };
@@ -648,7 +539,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Adds an op (once per call site and command).
-    fn emit_op(
+    pub(super) fn emit_op(
         &mut self,
         command: &str,
         node: Node<'a>,
@@ -689,145 +580,6 @@ impl<'a> Cx<'a> {
         let i = self.out.model.ops.len() - 1;
         self.op_ids.insert(id, i);
         Some(i)
-    }
-
-    /// `eval(script, numkeys, *keys_and_args)` and friends.
-    fn script_call(
-        &mut self,
-        client: Option<usize>,
-        pipe: Option<usize>,
-        command: &str,
-        node: Node<'a>,
-        args: &Args<'a>,
-    ) {
-        let numkeys = args.pos.get(1).cloned();
-        let mut keys = Vec::new();
-        let mut count: Option<u32> = None;
-        match &numkeys {
-            Some(Val::Int(n)) => {
-                let n = usize::try_from(*n).unwrap_or(0);
-                for i in 2..args.pos.len() {
-                    if keys.len() >= n {
-                        break;
-                    }
-                    let star = args.star.get(i).copied().unwrap_or(false);
-                    if star && !matches!(args.pos.get(i), Some(Val::List(_))) {
-                        break;
-                    }
-                    keys.extend(self.arg_keys(args, i, false));
-                }
-                keys.truncate(n);
-                count = u32::try_from(n).ok().filter(|_| keys.len() == n);
-            }
-            Some(Val::Opaque(o)) if o.name.starts_with("len:") => {
-                let target = &o.name[4..];
-                if let Some(i) = (2..args.pos.len()).find(|&i| {
-                    args.star.get(i) == Some(&true)
-                        && args
-                            .pos_nodes
-                            .get(i)
-                            .is_some_and(|n| self.name_of(*n) == target)
-                }) {
-                    keys = self.arg_keys(args, i, true);
-                }
-            }
-            _ => {}
-        }
-        let op = self.emit_op(command, node, keys.clone(), Vec::new(), args, client);
-        self.queue(pipe, op, command);
-        let Some(op) = op else {
-            return;
-        };
-        let lit = match (command, args.pos.first()) {
-            ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(lit)))) => Some(&**lit),
-            _ => None,
-        };
-        let span = args
-            .pos_nodes
-            .first()
-            .map_or(Self::span(node), |n| Self::span(*n));
-        self.script_group(op, node, lit, span, count, client);
-    }
-
-    /// The group of a script call `op`: its script analyzed from the literal
-    /// text when known, else known only by where it is (`span`).
-    fn script_group(
-        &mut self,
-        op: usize,
-        node: Node<'a>,
-        lit: Option<&Literal>,
-        span: Span,
-        numkeys: Option<u32>,
-        client: Option<usize>,
-    ) {
-        let script = match lit {
-            Some(lit) => self.analyze_script(lit, numkeys),
-            None => self.push_script(Script {
-                span,
-                numkeys,
-                ..Script::default()
-            }),
-        };
-        self.out.model.groups.push(Group {
-            kind: GroupKind::Script,
-            span: Self::span(node),
-            ops: vec![op],
-            script: Some(script),
-            client,
-        });
-    }
-
-    fn push_script(&mut self, s: Script) -> usize {
-        self.out.model.scripts.push(s);
-        self.out.model.scripts.len() - 1
-    }
-
-    fn analyze_script(&mut self, lit: &Literal, numkeys: Option<u32>) -> usize {
-        let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);
-        self.out.problems.extend(analysis.problems);
-        self.push_script(Script {
-            numkeys,
-            ..analysis.script
-        })
-    }
-
-    /// `script(keys=[…], args=[…], client=pipe)` on a `register_script` object.
-    fn script_object_call(
-        &mut self,
-        node: Node<'a>,
-        lit: Option<&Literal>,
-        span: Span,
-        args: &Args<'a>,
-    ) -> Val {
-        if !self.recording {
-            return Val::Unknown;
-        }
-        let keys = match (args.kw("keys"), args.kw_node("keys")) {
-            (Some(_), Some(n)) => {
-                let a = Args {
-                    pos: vec![args.kw("keys").cloned().unwrap_or(Val::Unknown)],
-                    pos_nodes: vec![n],
-                    star: vec![false],
-                    ..Args::default()
-                };
-                self.arg_keys(&a, 0, true)
-            }
-            _ => self.arg_keys(args, 0, true),
-        };
-        let (client, pipe) = match args.kw("client") {
-            Some(Val::Pipeline(p)) => (self.pipes.get(*p).and_then(|x| x.client), Some(*p)),
-            Some(Val::Client(c)) => (Some(*c), None),
-            _ => (None, None),
-        };
-        let known_count = !matches!(args.kw("keys"), Some(Val::Family(..) | Val::Opaque(_)));
-        let count = u32::try_from(keys.len()).ok().filter(|_| known_count);
-        let op = self.emit_op("EVALSHA", node, keys, Vec::new(), &Args::default(), client);
-        self.queue(pipe, op, "EVALSHA");
-        let Some(op) = op else {
-            return Val::Unknown;
-        };
-        self.script_group(op, node, lit, span, count, client);
-        Val::Unknown
     }
 
     /// `execute_command("CMD", *args)`: keys found as Redis finds them.
@@ -920,50 +672,6 @@ impl<'a> Cx<'a> {
         }
         let op = self.emit_op(&command, node, keys, used, args, client);
         self.queue(pipe, op, &command);
-    }
-
-    /// `r.transaction(func, *watches)`: WATCH the keys, run `func(pipe)`, EXEC.
-    fn transaction(&mut self, client: Option<usize>, node: Node<'a>, args: &Args<'a>) -> Val {
-        let p = self.new_pipe(client, node, true);
-        if args.pos.len() > 1 {
-            let watch_args = Args {
-                pos: args.pos[1..].to_vec(),
-                pos_nodes: args.pos_nodes[1..].to_vec(),
-                star: args.star[1..].to_vec(),
-                ..Args::default()
-            };
-            let (keys, _) = self.keys_of(Shape::All, &watch_args);
-            let op = self.emit_op("WATCH", node, keys, Vec::new(), &Args::default(), client);
-            self.queue(Some(p), op, "WATCH");
-        }
-        if let Some(f) = args.pos_nodes.first().copied() {
-            let def = match f.kind() {
-                "identifier" => self.funcs.get(self.text(f)).copied().map(|d| (d, None)),
-                "attribute" if self.text(f).starts_with("self.") => {
-                    let m = &self.text(f)[5..];
-                    self.class
-                        .clone()
-                        .and_then(|c| self.method(&c, m))
-                        .map(|(c, d)| (d, Some(c)))
-                }
-                _ => None,
-            };
-            if let Some((def, class)) = def {
-                let fargs = Args {
-                    pos: vec![Val::Pipeline(p)],
-                    pos_nodes: vec![f],
-                    star: vec![false],
-                    ..Args::default()
-                };
-                self.call_function(node, def, class, &fargs);
-            }
-        }
-        if let Some(pipe) = self.pipes.get_mut(p) {
-            pipe.kind = GroupKind::TxPipeline;
-            pipe.immediate = false;
-        }
-        self.execute_pipe(p, None);
-        Val::Unknown
     }
 }
 

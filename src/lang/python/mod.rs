@@ -12,6 +12,8 @@
 mod calls;
 mod clients;
 mod exprs;
+mod pipes;
+mod scripts;
 #[cfg(test)]
 mod tests;
 mod value;

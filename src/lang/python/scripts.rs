@@ -1,0 +1,152 @@
+//! Script calls: `eval`/`evalsha` with their KEYS, `register_script` objects
+//! called with `keys=[…]`, and the script groups they make, with the Lua text
+//! analyzed when it is known.
+
+use tree_sitter::Node;
+
+use super::calls::Args;
+use super::value::{Literal, Val};
+use super::Cx;
+use crate::lua;
+use crate::model::{Group, GroupKind, Script, Span};
+
+impl<'a> Cx<'a> {
+    /// `eval(script, numkeys, *keys_and_args)` and friends.
+    pub(super) fn script_call(
+        &mut self,
+        client: Option<usize>,
+        pipe: Option<usize>,
+        command: &str,
+        node: Node<'a>,
+        args: &Args<'a>,
+    ) {
+        let numkeys = args.pos.get(1).cloned();
+        let mut keys = Vec::new();
+        let mut count: Option<u32> = None;
+        match &numkeys {
+            Some(Val::Int(n)) => {
+                let n = usize::try_from(*n).unwrap_or(0);
+                for i in 2..args.pos.len() {
+                    if keys.len() >= n {
+                        break;
+                    }
+                    let star = args.star.get(i).copied().unwrap_or(false);
+                    if star && !matches!(args.pos.get(i), Some(Val::List(_))) {
+                        break;
+                    }
+                    keys.extend(self.arg_keys(args, i, false));
+                }
+                keys.truncate(n);
+                count = u32::try_from(n).ok().filter(|_| keys.len() == n);
+            }
+            Some(Val::Opaque(o)) if o.name.starts_with("len:") => {
+                let target = &o.name[4..];
+                if let Some(i) = (2..args.pos.len()).find(|&i| {
+                    args.star.get(i) == Some(&true)
+                        && args
+                            .pos_nodes
+                            .get(i)
+                            .is_some_and(|n| self.name_of(*n) == target)
+                }) {
+                    keys = self.arg_keys(args, i, true);
+                }
+            }
+            _ => {}
+        }
+        let op = self.emit_op(command, node, keys.clone(), Vec::new(), args, client);
+        self.queue(pipe, op, command);
+        let Some(op) = op else {
+            return;
+        };
+        let lit = match (command, args.pos.first()) {
+            ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(lit)))) => Some(&**lit),
+            _ => None,
+        };
+        let span = args
+            .pos_nodes
+            .first()
+            .map_or(Self::span(node), |n| Self::span(*n));
+        self.script_group(op, node, lit, span, count, client);
+    }
+
+    /// The group of a script call `op`: its script analyzed from the literal
+    /// text when known, else known only by where it is (`span`).
+    fn script_group(
+        &mut self,
+        op: usize,
+        node: Node<'a>,
+        lit: Option<&Literal>,
+        span: Span,
+        numkeys: Option<u32>,
+        client: Option<usize>,
+    ) {
+        let script = match lit {
+            Some(lit) => self.analyze_script(lit, numkeys),
+            None => self.push_script(Script {
+                span,
+                numkeys,
+                ..Script::default()
+            }),
+        };
+        self.out.model.groups.push(Group {
+            kind: GroupKind::Script,
+            span: Self::span(node),
+            ops: vec![op],
+            script: Some(script),
+            client,
+        });
+    }
+
+    pub(super) fn push_script(&mut self, s: Script) -> usize {
+        self.out.model.scripts.push(s);
+        self.out.model.scripts.len() - 1
+    }
+
+    pub(super) fn analyze_script(&mut self, lit: &Literal, numkeys: Option<u32>) -> usize {
+        let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);
+        self.out.problems.extend(analysis.problems);
+        self.push_script(Script {
+            numkeys,
+            ..analysis.script
+        })
+    }
+
+    /// `script(keys=[…], args=[…], client=pipe)` on a `register_script` object.
+    pub(super) fn script_object_call(
+        &mut self,
+        node: Node<'a>,
+        lit: Option<&Literal>,
+        span: Span,
+        args: &Args<'a>,
+    ) -> Val {
+        if !self.recording {
+            return Val::Unknown;
+        }
+        let keys = match (args.kw("keys"), args.kw_node("keys")) {
+            (Some(_), Some(n)) => {
+                let a = Args {
+                    pos: vec![args.kw("keys").cloned().unwrap_or(Val::Unknown)],
+                    pos_nodes: vec![n],
+                    star: vec![false],
+                    ..Args::default()
+                };
+                self.arg_keys(&a, 0, true)
+            }
+            _ => self.arg_keys(args, 0, true),
+        };
+        let (client, pipe) = match args.kw("client") {
+            Some(Val::Pipeline(p)) => (self.pipes.get(*p).and_then(|x| x.client), Some(*p)),
+            Some(Val::Client(c)) => (Some(*c), None),
+            _ => (None, None),
+        };
+        let known_count = !matches!(args.kw("keys"), Some(Val::Family(..) | Val::Opaque(_)));
+        let count = u32::try_from(keys.len()).ok().filter(|_| known_count);
+        let op = self.emit_op("EVALSHA", node, keys, Vec::new(), &Args::default(), client);
+        self.queue(pipe, op, "EVALSHA");
+        let Some(op) = op else {
+            return Val::Unknown;
+        };
+        self.script_group(op, node, lit, span, count, client);
+        Val::Unknown
+    }
+}
