@@ -8,7 +8,7 @@
 use tree_sitter::Node;
 
 use super::clients::{self, ClientKind, Shape};
-use super::exprs::format_template;
+use super::strings::format_template;
 use super::value::{family_instances, Literal, Opaque, Val};
 use super::{Cx, MAX_CALL_DEPTH};
 use crate::commands;

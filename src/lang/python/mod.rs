@@ -14,6 +14,7 @@ mod clients;
 mod exprs;
 mod pipes;
 mod scripts;
+mod strings;
 #[cfg(test)]
 mod tests;
 mod value;
