@@ -148,9 +148,9 @@ fn evidence<'m>(
     sets: &[SlotSet<'m>],
     in_sets: &HashMap<&KeyPattern, Vec<usize>>,
     pattern: &KeyPattern,
+    toks: &[Tok<'_>],
     at: usize,
 ) -> Option<Evidence<'m>> {
-    let toks = tokens(pattern);
     let Tok::Hole(hole) = toks[at] else {
         return None;
     };
@@ -171,7 +171,7 @@ fn evidence<'m>(
         tagged
             .get(name)?
             .iter()
-            .find(|u| same_family_tagged(u.pattern, &toks, at, hole))
+            .find(|u| same_family_tagged(u.pattern, toks, at, hole))
             .map(|u| Evidence::Tagged {
                 pattern: u.pattern,
                 span: u.span,
@@ -189,8 +189,13 @@ fn tag_around(toks: &[Tok<'_>], at: usize) -> KeyPattern {
     from_tokens(&fixed)
 }
 
-fn finding(pattern: &KeyPattern, at: usize, field: &BraceField, ev: &Evidence<'_>) -> Finding {
-    let toks = tokens(pattern);
+fn finding(
+    pattern: &KeyPattern,
+    toks: &[Tok<'_>],
+    at: usize,
+    field: &BraceField,
+    ev: &Evidence<'_>,
+) -> Finding {
     let name = match toks[at] {
         Tok::Hole(h) => h.name.as_deref().unwrap_or("?"),
         Tok::Byte(_) => "?",
@@ -216,7 +221,7 @@ fn finding(pattern: &KeyPattern, at: usize, field: &BraceField, ev: &Evidence<'_
     .help(format!(
         "double the braces around the field so that `{name}` becomes the hash tag: `{}` gives the key `{}`",
         field.doubled().unwrap_or_else(|| format!("{{{{{text}}}}}")),
-        tag_around(&toks, at)
+        tag_around(toks, at)
     ));
     f = match ev {
         Evidence::Together { other, what } => {
@@ -265,12 +270,12 @@ pub(super) fn check(model: &FileModel, out: &mut Vec<Finding>) {
                 return None; // `chain-{id}`: a word built from the value, not a tag
             }
             let field = hole.field.as_deref().filter(|_| hole.name.is_some())?;
-            let ev = evidence(&tagged, &sets, &in_sets, u.pattern, at)?;
+            let ev = evidence(&tagged, &sets, &in_sets, u.pattern, &toks, at)?;
             Some((at, field, ev))
         });
         if let Some((at, field, ev)) = found {
             if seen.insert(field.span) {
-                out.push(finding(u.pattern, at, field, &ev));
+                out.push(finding(u.pattern, &toks, at, field, &ev));
             }
         }
     }
