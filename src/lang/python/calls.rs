@@ -13,7 +13,7 @@ use super::value::{family_instances, Literal, Opaque, Val};
 use super::{Cx, MAX_CALL_DEPTH};
 use crate::commands;
 use crate::keypattern::KeyPattern;
-use crate::model::{Arg, Group, GroupKind, Key, Op, Script};
+use crate::model::{Arg, Key, Op};
 
 /// The evaluated arguments of a call.
 #[derive(Default)]
@@ -640,28 +640,19 @@ impl<'a> Cx<'a> {
             let Some(op) = op else {
                 return;
             };
-            let script = match src {
+            let lit = match src {
                 Val::Str(_, Some(lit))
                     if command.starts_with("EVAL") && !command.contains("SHA") =>
                 {
-                    self.analyze_script(lit, u32::try_from(n).ok())
+                    Some(&**lit)
                 }
-                _ => self.push_script(Script {
-                    span: args
-                        .pos_nodes
-                        .get(1)
-                        .map_or(Self::span(node), |n| Self::span(*n)),
-                    numkeys: u32::try_from(n).ok(),
-                    ..Script::default()
-                }),
+                _ => None,
             };
-            self.out.model.groups.push(Group {
-                kind: GroupKind::Script,
-                span: Self::span(node),
-                ops: vec![op],
-                script: Some(script),
-                client,
-            });
+            let span = args
+                .pos_nodes
+                .get(1)
+                .map_or(Self::span(node), |n| Self::span(*n));
+            self.script_group(op, node, lit, span, u32::try_from(n).ok(), client);
             return;
         }
         if client

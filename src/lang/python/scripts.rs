@@ -71,7 +71,7 @@ impl<'a> Cx<'a> {
 
     /// The group of a script call `op`: its script analyzed from the literal
     /// text when known, else known only by where it is (`span`).
-    fn script_group(
+    pub(super) fn script_group(
         &mut self,
         op: usize,
         node: Node<'a>,
@@ -97,12 +97,12 @@ impl<'a> Cx<'a> {
         });
     }
 
-    pub(super) fn push_script(&mut self, s: Script) -> usize {
+    fn push_script(&mut self, s: Script) -> usize {
         self.out.model.scripts.push(s);
         self.out.model.scripts.len() - 1
     }
 
-    pub(super) fn analyze_script(&mut self, lit: &Literal, numkeys: Option<u32>) -> usize {
+    fn analyze_script(&mut self, lit: &Literal, numkeys: Option<u32>) -> usize {
         let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);
         self.out.problems.extend(analysis.problems);
         self.push_script(Script {
