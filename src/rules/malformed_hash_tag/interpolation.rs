@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::super::util::{from_tokens, key_uses, tokens, KeyUse, Tok};
+use super::super::util::{from_tokens, tokens, KeyUse, Tok};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{BraceField, HashTag, Hole, KeyPattern};
 use crate::model::{FileModel, Key, Op, Span};
@@ -245,7 +245,7 @@ fn delimited(next: Option<&Tok<'_>>) -> bool {
 }
 
 /// The findings of this check over one file.
-pub(super) fn check(model: &FileModel, out: &mut Vec<Finding>) {
+pub(super) fn check(model: &FileModel, uses: &[KeyUse<'_>], out: &mut Vec<Finding>) {
     let sets = slot_sets(model);
     let mut in_sets: HashMap<&KeyPattern, Vec<usize>> = HashMap::new();
     for (i, set) in sets.iter().enumerate() {
@@ -253,10 +253,9 @@ pub(super) fn check(model: &FileModel, out: &mut Vec<Finding>) {
             in_sets.entry(*p).or_default().push(i);
         }
     }
-    let uses = key_uses(model);
-    let tagged = tagged_uses(&uses);
+    let tagged = tagged_uses(uses);
     let mut seen: HashSet<Span> = HashSet::new();
-    for u in &uses {
+    for u in uses {
         if u.family.is_some() || u.pattern.hash_tag() != HashTag::Untagged {
             continue;
         }

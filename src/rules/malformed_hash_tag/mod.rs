@@ -296,10 +296,11 @@ impl Rule for MalformedHashTag {
         include_str!("../../../rules/SL006.md")
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for u in key_uses(cx.model) {
-            out.extend(Self::judge(&u));
+        let uses = key_uses(cx.model);
+        for u in &uses {
+            out.extend(Self::judge(u));
         }
-        interpolation::check(cx.model, out);
+        interpolation::check(cx.model, &uses, out);
     }
 }
 
