@@ -2,7 +2,7 @@
 //! in parallel. Workers return results; they never print.
 
 use crate::finding::Finding;
-use crate::lang::{self, Language, Problem};
+use crate::lang::{Language, Problem};
 use crate::model::FileModel;
 use crate::rules::{self, Options};
 use crate::source::SourceFile;
@@ -66,38 +66,6 @@ pub fn front_end(
     file: &SourceFile,
     language: Language,
 ) -> Result<(FileModel, Vec<Problem>), String> {
-    Ok(match language {
-        Language::RedisCli => {
-            let out = lang::redis_cli::parse(&file.text);
-            (out.model, out.problems)
-        }
-        Language::Lua => {
-            let out = lang::lua_file::parse(&file.text);
-            (out.model, out.problems)
-        }
-        Language::Python => {
-            let out = lang::python::parse(&file.text);
-            (out.model, out.problems)
-        }
-        Language::Js(dialect) => {
-            let out = lang::js::parse(&file.text, dialect);
-            (out.model, out.problems)
-        }
-        Language::Rust => {
-            let out = lang::rust::parse(&file.text);
-            (out.model, out.problems)
-        }
-        Language::Schema => {
-            let schema =
-                lang::yaml_schema::parse(&file.path, &file.text).map_err(|e| e.to_string())?;
-            // A topology kept in its own file must load, like an inline one.
-            if let Some(path) = &schema.topology_file {
-                if let Err(e) = crate::topology::Topology::load(path) {
-                    let (line, col) = file.line_col(schema.topology_span.map_or(0, |s| s.start));
-                    return Err(format!("{}:{line}:{col}: topology: {e}", file.path));
-                }
-            }
-            (schema.model, Vec::new())
-        }
-    })
+    let out = (language.front_end().parse)(file)?;
+    Ok((out.model, out.problems))
 }

@@ -165,7 +165,7 @@ pub fn targets(
         if !path.is_file() {
             return Err(format!("schema file `{}` not found", path.display()));
         }
-        push(&mut out.files, &cwd, path, Language::Schema);
+        push(&mut out.files, &cwd, path, Language::SCHEMA);
     }
     let mut probe = options
         .force_exclude
@@ -218,7 +218,7 @@ fn stdin_target(
         out.files.push(Target {
             path: PathBuf::from("-"),
             display: "-".into(),
-            language: Language::RedisCli,
+            language: Language::REDIS_CLI,
             stdin: true,
         });
         return;
@@ -247,7 +247,7 @@ pub fn language_of_explicit(path: &Path) -> Option<Language> {
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
-    Language::from_path(path).or(is_yaml.then_some(Language::Schema))
+    Language::from_path(path).or(is_yaml.then_some(Language::SCHEMA))
 }
 
 /// The walker with slotlint's settings for `roots`.

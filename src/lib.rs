@@ -13,7 +13,6 @@ pub mod init;
 pub mod keypattern;
 pub mod lang;
 pub mod lsp;
-pub mod lua;
 pub mod model;
 pub mod report;
 pub mod rules;

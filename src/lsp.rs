@@ -106,16 +106,7 @@ fn language_of(path: Option<&Path>, language_id: &str) -> Option<Language> {
     if let Some(lang) = path.and_then(Language::from_path) {
         return Some(lang);
     }
-    let name = match language_id {
-        "python" => "x.py",
-        "javascript" | "javascriptreact" => "x.js",
-        "typescript" | "typescriptreact" => "x.ts",
-        "rust" => "x.rs",
-        "lua" => "x.lua",
-        "redis" => "x.redis",
-        _ => return None,
-    };
-    Language::from_path(Path::new(name))
+    Language::from_editor_id(language_id)
 }
 
 struct Document {
@@ -306,7 +297,7 @@ impl Server {
                     .as_deref()
                     .and_then(Path::file_name)
                     .is_some_and(|n| FILE_NAMES.iter().any(|c| n == *c))
-                    || path.as_deref().and_then(Language::from_path) == Some(Language::Schema);
+                    || path.as_deref().and_then(Language::from_path) == Some(Language::SCHEMA);
                 if is_config {
                     let (server, error) = Server::new(self.root.clone());
                     self.config = server.config;
@@ -487,9 +478,9 @@ mod tests {
     fn languages_by_name_then_id() {
         assert_eq!(
             language_of(Some(Path::new("a/shop.keys.yaml")), "yaml"),
-            Some(Language::Schema)
+            Some(Language::SCHEMA)
         );
-        assert_eq!(language_of(None, "python"), Some(Language::Python));
+        assert_eq!(language_of(None, "python"), Some(Language::PYTHON));
         assert_eq!(language_of(Some(Path::new("notes.txt")), "plaintext"), None);
     }
 

@@ -77,7 +77,7 @@ pub fn apply(file: &SourceFile, language: Language, findings: &mut Vec<Finding>)
     let lines = Lines {
         file,
         comments: &comments,
-        nested: language == Language::Schema,
+        nested: language.comment_syntax() == crate::lang::CommentSyntax::Yaml,
     };
     let (mut directives, mut meta) = directives(&lines, language.comment_prefixes());
     if directives.is_empty() && meta.is_empty() {
@@ -358,7 +358,7 @@ mod tests {
         let text = "# slotlint: ignore[SL002] legacy keys\nMGET a b\nMGET c d\n";
         let left = run(
             text,
-            Language::RedisCli,
+            Language::REDIS_CLI,
             vec![at(text, "SL002", "MGET a"), at(text, "SL002", "MGET c")],
         );
         assert_eq!(left, vec!["SL002@3"]);
@@ -374,7 +374,7 @@ mod tests {
             at(text, "SL003", "MGET"),
             at(text, "SL002", "MGET"),
         ];
-        assert_eq!(run(text, Language::RedisCli, f), Vec::<String>::new());
+        assert_eq!(run(text, Language::REDIS_CLI, f), Vec::<String>::new());
     }
 
     #[test]
@@ -382,7 +382,7 @@ mod tests {
         let text = "# slotlint: ignore[SL001]\nMULTI\n";
         let left = run(
             text,
-            Language::RedisCli,
+            Language::REDIS_CLI,
             vec![at(text, "SL001", "MULTI"), at(text, "SL003", "MULTI")],
         );
         assert_eq!(left, vec!["SL003@2"]);
@@ -392,7 +392,7 @@ mod tests {
     fn trailing_comment_covers_its_own_line_only() {
         let text = "k: \"{a}\" # slotlint: ignore[SL004]\nj: \"{b}\"\n";
         let f = vec![at(text, "SL004", "{a}"), at(text, "SL004", "{b}")];
-        assert_eq!(run(text, Language::Schema, f), vec!["SL004@2"]);
+        assert_eq!(run(text, Language::SCHEMA, f), vec!["SL004@2"]);
     }
 
     #[test]
@@ -403,7 +403,7 @@ mod tests {
             at(text, "SL004", "\"{c}"),
             at(text, "SL004", "\"{f}"),
         ];
-        assert_eq!(run(text, Language::Schema, f), vec!["SL004@7"]);
+        assert_eq!(run(text, Language::SCHEMA, f), vec!["SL004@7"]);
     }
 
     #[test]
@@ -411,7 +411,7 @@ mod tests {
         let text = "# slotlint: ignore[SL001]\n# reason: migrating\nMULTI\n# slotlint: ignore[SL008]\n\nKEYS *\n";
         let f = vec![at(text, "SL001", "MULTI"), at(text, "SL008", "KEYS")];
         assert_eq!(
-            run(text, Language::RedisCli, f),
+            run(text, Language::REDIS_CLI, f),
             vec![
                 "SL008@6",
                 "SL100@4:20 unused suppression: no SL008 finding to ignore here"
@@ -424,21 +424,21 @@ mod tests {
         // `#` inside a redis-cli line is an argument byte, not a comment.
         let text = "MGET a b # slotlint: ignore\n";
         assert_eq!(
-            run(text, Language::RedisCli, vec![at(text, "SL002", "MGET")]),
+            run(text, Language::REDIS_CLI, vec![at(text, "SL002", "MGET")]),
             vec!["SL002@1"]
         );
         let text = "SET k \"# slotlint: ignore\"\n";
-        assert_eq!(run(text, Language::RedisCli, vec![]), Vec::<String>::new());
+        assert_eq!(run(text, Language::REDIS_CLI, vec![]), Vec::<String>::new());
     }
 
     #[test]
     fn not_in_strings() {
         let text = "local k = '-- slotlint: ignore[SL007]'\nredis.call('GET', k)\n";
-        let left = run(text, Language::Lua, vec![at(text, "SL007", "redis.call")]);
+        let left = run(text, Language::LUA, vec![at(text, "SL007", "redis.call")]);
         assert_eq!(left, vec!["SL007@2"]);
         let text = "redis.call('GET', 'x') -- slotlint: ignore[SL007] config key\n";
         assert_eq!(
-            run(text, Language::Lua, vec![at(text, "SL007", "'x'")]),
+            run(text, Language::LUA, vec![at(text, "SL007", "'x'")]),
             Vec::<String>::new()
         );
     }
@@ -447,7 +447,7 @@ mod tests {
     fn unused_unknown_duplicate_and_malformed_are_reported() {
         let text = "# slotlint: ignore[SL001, SL044, SL001]\nMULTI\n# slotlint: ignore[SL002\nGET a\n# slotlint: ignore[]\n# slotlint: ignore\nGET b\n";
         assert_eq!(
-            run(text, Language::RedisCli, vec![at(text, "SL001", "MULTI")]),
+            run(text, Language::REDIS_CLI, vec![at(text, "SL001", "MULTI")]),
             vec![
                 "SL100@1:27 suppression names unknown rule `SL044`",
                 "SL100@1:34 suppression lists SL001 twice",
@@ -461,10 +461,10 @@ mod tests {
     #[test]
     fn unused_reports_can_be_silenced_on_their_line() {
         let text = "# slotlint: ignore[SL004, SL100] kept for the next release\nGET a\n";
-        assert_eq!(run(text, Language::RedisCli, vec![]), Vec::<String>::new());
+        assert_eq!(run(text, Language::REDIS_CLI, vec![]), Vec::<String>::new());
         let text = "# slotlint: ignore[SL100]\nGET a\n";
         assert_eq!(
-            run(text, Language::RedisCli, vec![]),
+            run(text, Language::REDIS_CLI, vec![]),
             vec!["SL100@1:20 unused suppression: no SL100 finding to ignore here"]
         );
     }
@@ -473,13 +473,13 @@ mod tests {
     fn prose_mentioning_slotlint_is_not_a_directive() {
         let text = "# see slotlint: ignored keys are listed below\n# myslotlint: ignore\n# write `slotlint: ignore` to silence one\nGET a\n";
         assert_eq!(
-            run(text, Language::RedisCli, vec![at(text, "SL008", "GET")]),
+            run(text, Language::REDIS_CLI, vec![at(text, "SL008", "GET")]),
             vec!["SL008@4"]
         );
         // After another comment's text, behind its own leader.
         let text = "k: \"{a}\" # type: ignore  # slotlint: ignore[SL004]\n";
         assert_eq!(
-            run(text, Language::Schema, vec![at(text, "SL004", "{a}")]),
+            run(text, Language::SCHEMA, vec![at(text, "SL004", "{a}")]),
             Vec::<String>::new()
         );
     }

@@ -72,7 +72,7 @@ const CASES: &[Case] = &[
 
 fn sl007_count(line: &str) -> usize {
     let file = SourceFile::new("case.redis", line.as_bytes().to_vec());
-    analysis::analyze(&file, Language::RedisCli, &Options::default())
+    analysis::analyze(&file, Language::REDIS_CLI, &Options::default())
         .findings
         .iter()
         .filter(|f| f.rule == "SL007")

@@ -36,14 +36,10 @@ fn lint(fence: &str, body: &str, rule: &str, companions: &[(&str, String)]) -> S
     for (name, text) in companions {
         std::fs::write(dir.path().join(name), text).unwrap();
     }
-    let name = match fence {
-        "redis" => "example.redis",
-        "yaml" => "example.keys.yaml",
-        "lua" => "example.lua",
-        "python" => "example.py",
-        "javascript" => "example.js",
-        other => panic!("{rule}: unknown example fence `{other}`"),
-    };
+    let name = slotlint::lang::Language::from_fence(fence)
+        .unwrap_or_else(|| panic!("{rule}: unknown example fence `{fence}`"))
+        .file_name("example");
+    let name = name.as_str();
     std::fs::write(dir.path().join(name), body).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_slotlint"))
         .current_dir(dir.path())

@@ -1,9 +1,27 @@
 //! The front-end for standalone `.lua` files: a Redis script loaded by other
 //! code (its KEYS come from the caller, so `numkeys` is not known here).
 
-use super::redis_cli::Output;
-use crate::lua;
+use crate::lang::lua;
+use crate::lang::Output;
 use crate::model::Script;
+
+/// The front-end for standalone `.lua` files.
+pub const FRONT_END: super::FrontEnd = super::FrontEnd {
+    name: "lua",
+    extensions: &["lua"],
+    suffixes: &[],
+    editor_ids: &["lua"],
+    fences: &["lua"],
+    comments: super::CommentSyntax::Lua,
+    prefilter,
+    parse: |file| Ok(parse(&file.text)),
+};
+
+/// `redis.call`/`server.call` (Valkey) and friends; `parse` gives an empty
+/// model without them.
+fn prefilter(text: &[u8]) -> bool {
+    contains(text, b"redis") || contains(text, b"server")
+}
 
 /// Reads a `.lua` file. A file that never calls `redis.call`/`redis.pcall` is not
 /// a Redis script and gives an empty model; so does a Redis Functions library
@@ -11,7 +29,7 @@ use crate::model::Script;
 /// parameter rather than in KEYS. Never panics, whatever the bytes.
 pub fn parse(source: &[u8]) -> Output {
     let mut out = Output::default();
-    if !contains(source, b"redis") && !contains(source, b"server") {
+    if !prefilter(source) {
         return out;
     }
     if is_function_library(source) {
@@ -30,7 +48,7 @@ pub fn parse(source: &[u8]) -> Output {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 fn is_function_library(source: &[u8]) -> bool {

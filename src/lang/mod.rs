@@ -1,8 +1,16 @@
 //! Front-ends: each maps one language's syntax to the model, nothing else.
+//!
+//! Every front-end is one row of [`FRONT_ENDS`]: its name, the files it
+//! reads, its editor language ids, its comment syntax, the cheap prefilter
+//! run before parsing and the parse function. Everything that needs to know
+//! the languages (discovery, the language server, suppressions, the tests)
+//! reads that table.
 
 pub(crate) mod holes;
 pub mod js;
+pub mod lua;
 pub mod lua_file;
+mod output;
 pub mod python;
 pub mod redis_cli;
 pub mod rust;
@@ -10,107 +18,182 @@ pub mod yaml_schema;
 
 use std::path::Path;
 
-/// The languages slotlint reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Language {
-    /// `*.redis`, `*.redis-cli`: one command per line.
+pub use output::{Output, Problem};
+
+use crate::source::SourceFile;
+
+/// The front-ends, one row each (JavaScript has one per grammar).
+pub const FRONT_ENDS: &[&FrontEnd] = &[
+    &redis_cli::FRONT_END,
+    &yaml_schema::FRONT_END,
+    &lua_file::FRONT_END,
+    &python::FRONT_END,
+    &js::JAVASCRIPT,
+    &js::TYPESCRIPT,
+    &js::TSX,
+    &rust::FRONT_END,
+];
+
+/// One front-end: what it reads and how.
+#[derive(Debug)]
+pub struct FrontEnd {
+    /// Its name in messages and tests (`python`).
+    pub name: &'static str,
+    /// File extensions it reads, lowercase, without the dot.
+    pub extensions: &'static [&'static str],
+    /// File-name endings, lowercase, that it reads whatever other front-end
+    /// claims the extension (`.keys.yaml`).
+    pub suffixes: &'static [&'static str],
+    /// Editor language ids (the Language Server Protocol's `languageId`).
+    pub editor_ids: &'static [&'static str],
+    /// Info strings of fenced code blocks in the rule docs (```` ```python ````).
+    pub fences: &'static [&'static str],
+    /// How the language writes comments (suppressions read them).
+    pub comments: CommentSyntax,
+    /// The cheap test run before parsing: `false` when the text has no
+    /// Redis-looking token, so the front-end cannot find anything and the
+    /// file is skipped. Permissive: when in doubt, `true`.
+    pub prefilter: fn(&[u8]) -> bool,
+    /// The model of a file, or a user error that stops the run with exit
+    /// code 2 (a broken schema: the full `path:line:col: message` text).
+    /// Never panics, whatever the bytes.
+    pub parse: fn(&SourceFile) -> Result<Output, String>,
+}
+
+/// How a language writes comments and strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentSyntax {
+    /// redis-cli: only whole lines whose first non-blank byte is `#`.
     RedisCli,
-    /// A YAML key schema.
-    Schema,
-    /// A standalone Lua script.
+    /// YAML: `#` at a line start or after a blank, outside quoted and block scalars.
+    Yaml,
+    /// Lua: `--` line comments, `--[[ ]]` long comments, long strings `[[ ]]`.
     Lua,
-    /// Python source (redis-py and friends).
-    Python,
-    /// JavaScript or TypeScript (ioredis, node-redis).
-    Js(js::Dialect),
-    /// Rust source (redis-rs, fred).
-    Rust,
+    /// Code with line comments `leaders` anywhere outside strings: `"`, `'`
+    /// (one line each), triple quotes (Python), backquotes and `/* */` when
+    /// the leader is `//` (C-like languages).
+    Code(&'static [&'static str]),
+}
+
+impl CommentSyntax {
+    /// The line-comment leaders.
+    pub fn leaders(self) -> &'static [&'static str] {
+        match self {
+            CommentSyntax::RedisCli | CommentSyntax::Yaml => &["#"],
+            CommentSyntax::Lua => &["--"],
+            CommentSyntax::Code(leaders) => leaders,
+        }
+    }
+}
+
+/// A language slotlint reads: a row of [`FRONT_ENDS`].
+#[derive(Clone, Copy)]
+pub struct Language(&'static FrontEnd);
+
+impl PartialEq for Language {
+    fn eq(&self, other: &Language) -> bool {
+        self.0.name == other.0.name
+    }
+}
+
+impl Eq for Language {}
+
+impl std::hash::Hash for Language {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.name.hash(state);
+    }
+}
+
+impl std::fmt::Debug for Language {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
 }
 
 impl Language {
-    /// The language of a file found while walking, by its name:
-    /// `*.keys.yaml`/`*.keys.yml` are key schemas; other YAML is not ours.
+    /// redis-cli command files.
+    pub const REDIS_CLI: Language = Language(&redis_cli::FRONT_END);
+    /// YAML key schemas.
+    pub const SCHEMA: Language = Language(&yaml_schema::FRONT_END);
+    /// Standalone Lua scripts.
+    pub const LUA: Language = Language(&lua_file::FRONT_END);
+    /// Python.
+    pub const PYTHON: Language = Language(&python::FRONT_END);
+
+    /// The language of a front-end row.
+    pub const fn of(front_end: &'static FrontEnd) -> Language {
+        Language(front_end)
+    }
+
+    /// The front-end that reads it.
+    pub fn front_end(self) -> &'static FrontEnd {
+        self.0
+    }
+
+    /// Its name (`python`).
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// The language of a file found while walking, by its name: a suffix
+    /// (`*.keys.yaml`) first, then the extension. Other YAML is not ours.
     pub fn from_path(path: &Path) -> Option<Language> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-        if name.ends_with(".keys.yaml") || name.ends_with(".keys.yml") {
-            return Some(Language::Schema);
+        if let Some(fe) = FRONT_ENDS
+            .iter()
+            .find(|fe| fe.suffixes.iter().any(|s| name.ends_with(s)))
+        {
+            return Some(Language(fe));
         }
-        let ext = path.extension()?.to_str()?;
-        match ext.to_ascii_lowercase().as_str() {
-            "redis" | "redis-cli" => Some(Language::RedisCli),
-            "lua" => Some(Language::Lua),
-            "py" | "pyi" => Some(Language::Python),
-            "rs" => Some(Language::Rust),
-            other => js::Dialect::from_extension(other).map(Language::Js),
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        FRONT_ENDS
+            .iter()
+            .find(|fe| fe.extensions.contains(&ext.as_str()))
+            .map(|fe| Language(fe))
+    }
+
+    /// The language of an editor's language id (`python`, `typescriptreact`).
+    pub fn from_editor_id(id: &str) -> Option<Language> {
+        FRONT_ENDS
+            .iter()
+            .find(|fe| fe.editor_ids.contains(&id))
+            .map(|fe| Language(fe))
+    }
+
+    /// The language of a rule-doc code fence (`python`, `redis`).
+    pub fn from_fence(fence: &str) -> Option<Language> {
+        FRONT_ENDS
+            .iter()
+            .find(|fe| fe.fences.contains(&fence))
+            .map(|fe| Language(fe))
+    }
+
+    /// A file name this language is read from (`example.py`, `example.keys.yaml`).
+    pub fn file_name(self, stem: &str) -> String {
+        match (self.0.suffixes.first(), self.0.extensions.first()) {
+            (Some(suffix), _) => format!("{stem}{suffix}"),
+            (None, Some(ext)) => format!("{stem}.{ext}"),
+            (None, None) => stem.to_string(),
         }
     }
 
-    /// The cheap test run before parsing: `false` when the text has no
-    /// Redis-looking token, so the front-end cannot find anything and the
-    /// file is skipped. Permissive: when in doubt, `true`. redis-cli and
-    /// schema files always count; a front-end adds its tokens here (its
-    /// clients' call names, imports), or keeps the default `true`.
+    /// The cheap test run before parsing (see [`FrontEnd::prefilter`]).
     pub fn prefilter(self, text: &[u8]) -> bool {
-        static LUA: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-            regex::bytes::Regex::new("redis|server").expect("valid regex")
-        });
-        // Python: redis-py imports and clients (`redis`, `RedisCluster`,
-        // `aioredis`, `self.redis`) or the receivers the front-end takes for
-        // a client whatever the imports (`r.`, `rc.`, `rds.`; see
-        // `python::clients::is_redisish_name`).
-        static PYTHON: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-            regex::bytes::Regex::new("(?i:redis)").expect("valid regex")
-        });
-        // JavaScript: the client libraries and their calls.
-        static JS: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-            regex::bytes::Regex::new(r"(?i:redis)|[Cc]luster|\.pipeline\(|\.multi\(")
-                .expect("valid regex")
-        });
-        // Rust: redis-rs and fred paths, builders and query calls.
-        static RUST: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
-            regex::bytes::Regex::new(r"(?i:redis)|fred|\.query(?:_async)?\b|Script::new|pipe\(\)")
-                .expect("valid regex")
-        });
-        match self {
-            // `redis.call`/`server.call` (Valkey) and friends; `lua_file`
-            // gives an empty model without them.
-            Language::Lua => LUA.is_match(text),
-            Language::Python => PYTHON.is_match(text) || has_short_receiver(text),
-            Language::Js(_) => JS.is_match(text),
-            Language::Rust => RUST.is_match(text),
-            // redis-cli and schema files, and any language without its own test.
-            _ => true,
-        }
+        (self.0.prefilter)(text)
+    }
+
+    /// How the language writes comments.
+    pub fn comment_syntax(self) -> CommentSyntax {
+        self.0.comments
     }
 
     /// Comment leaders of the language (for suppressions).
     pub fn comment_prefixes(self) -> &'static [&'static str] {
-        match self {
-            Language::RedisCli | Language::Schema | Language::Python => &["#"],
-            Language::Lua => &["--"],
-            Language::Js(_) | Language::Rust => &["//"],
-        }
+        self.0.comments.leaders()
     }
 }
 
-/// Whether a call goes through `r.`, `rc.` or `rds.` (spaces allowed before
-/// the dot): ten times faster than the same test as a regex, whose literal
-/// `r` matches everywhere.
-fn has_short_receiver(text: &[u8]) -> bool {
-    memchr::memchr_iter(b'.', text).any(|dot| {
-        let before = text[..dot].trim_ascii_end();
-        let start = before
-            .iter()
-            .rposition(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
-            .map_or(0, |i| i + 1);
-        matches!(&before[start..], b"r" | b"rc" | b"rds")
-    })
-}
-
-/// A problem a front-end met that does not stop the run (a line it could not
-/// read, a construct it skips), with the byte span it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub span: crate::model::Span,
-    pub message: String,
+/// A prefilter that lets every file through.
+pub(crate) fn always(_: &[u8]) -> bool {
+    true
 }

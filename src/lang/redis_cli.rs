@@ -4,16 +4,21 @@
 
 use crate::commands::{self, CommandSpec};
 use crate::keypattern::KeyPattern;
-use crate::lang::Problem;
-use crate::lua;
-use crate::model::{Arg, Client, FileModel, Group, GroupKind, Key, Op, Script, Span, Topology};
+use crate::lang::lua;
+use crate::lang::{Output, Problem};
+use crate::model::{Arg, Client, Group, GroupKind, Key, Op, Script, Span, Topology};
 
-/// What a front-end extracted from one file, and the problems it met on the way.
-#[derive(Debug, Clone, Default)]
-pub struct Output {
-    pub model: FileModel,
-    pub problems: Vec<Problem>,
-}
+/// The redis-cli command-file front-end.
+pub const FRONT_END: super::FrontEnd = super::FrontEnd {
+    name: "redis-cli",
+    extensions: &["redis", "redis-cli"],
+    suffixes: &[],
+    editor_ids: &["redis"],
+    fences: &["redis"],
+    comments: super::CommentSyntax::RedisCli,
+    prefilter: super::always,
+    parse: |file| Ok(parse(&file.text)),
+};
 
 /// One argument of a command line after unquoting.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! block comments, YAML block scalars) that a comment leader inside a string
 //! is not taken for a comment. Never panics; every step consumes input.
 
-use crate::lang::Language;
+use crate::lang::{CommentSyntax as Syntax, Language};
 use crate::model::Span;
 
 /// One comment: the whole comment, and its text without leader and closer.
@@ -12,40 +12,9 @@ pub(crate) struct Comment {
     pub(crate) body: Span,
 }
 
-/// How a language writes comments and strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Syntax {
-    /// redis-cli: only whole lines whose first non-blank byte is `#`.
-    RedisCli,
-    /// YAML: `#` at a line start or after a blank, outside quoted and block scalars.
-    Yaml,
-    /// Lua: `--` line comments, `--[[ ]]` long comments, long strings `[[ ]]`.
-    Lua,
-    /// Code with line comments `leaders` anywhere outside strings: `"`, `'`
-    /// (one line each), triple quotes (Python), backquotes and `/* */` when
-    /// the leader is `//` (C-like languages).
-    Code(&'static [&'static str]),
-}
-
-impl Syntax {
-    fn of(language: Language) -> Syntax {
-        // Compared rather than matched: front-ends for new languages get the
-        // generic code syntax from their comment prefixes without an edit here.
-        if language == Language::RedisCli {
-            Syntax::RedisCli
-        } else if language == Language::Schema {
-            Syntax::Yaml
-        } else if language.comment_prefixes().contains(&"--") {
-            Syntax::Lua
-        } else {
-            Syntax::Code(language.comment_prefixes())
-        }
-    }
-}
-
 /// The comments of `text` in `language`, in order.
 pub(crate) fn comments(text: &[u8], language: Language) -> Vec<Comment> {
-    scan(text, Syntax::of(language))
+    scan(text, language.comment_syntax())
 }
 
 fn scan(text: &[u8], syntax: Syntax) -> Vec<Comment> {
@@ -342,20 +311,20 @@ mod tests {
     #[test]
     fn redis_cli_has_whole_line_comments_only() {
         let text = "# one\n  # two\r\nSET k \"#v\" # not a comment\n";
-        assert_eq!(bodies(text, Language::RedisCli), vec![" one", " two"]);
+        assert_eq!(bodies(text, Language::REDIS_CLI), vec![" one", " two"]);
     }
 
     #[test]
     fn yaml_comments_skip_quoted_and_block_scalars() {
         let text = "a: \"x # y\" # c1\nb: 'it''s # q' #c2\nc: x#y\nd: |\n  # text\n  more\ne: 1 # c3\nf: [\"#\", '#'] # c4\n";
         assert_eq!(
-            bodies(text, Language::Schema),
+            bodies(text, Language::SCHEMA),
             vec![" c1", "c2", " c3", " c4"]
         );
         // A plain scalar may hold an apostrophe.
-        assert_eq!(bodies("k: it's # c\n", Language::Schema), vec![" c"]);
+        assert_eq!(bodies("k: it's # c\n", Language::SCHEMA), vec![" c"]);
         assert_eq!(
-            bodies("k: >- # c\n  t # no\nz: 1\n", Language::Schema),
+            bodies("k: >- # c\n  t # no\nz: 1\n", Language::SCHEMA),
             vec![" c"]
         );
     }
@@ -364,9 +333,9 @@ mod tests {
     fn lua_comments_and_strings() {
         let text =
             "local a = '--x' -- c1\nlocal b = [[\n-- in string\n]] --[==[ c2\nc2 ]==]\nx=1--c3\n";
-        assert_eq!(bodies(text, Language::Lua), vec![" c1", " c2\nc2 ", "c3"]);
+        assert_eq!(bodies(text, Language::LUA), vec![" c1", " c2\nc2 ", "c3"]);
         assert_eq!(
-            bodies("#!lua flags=no-writes\n-- c\n", Language::Lua),
+            bodies("#!lua flags=no-writes\n-- c\n", Language::LUA),
             vec![" c"]
         );
     }
@@ -406,7 +375,7 @@ mod tests {
             "\"\\",
         ];
         for text in cases {
-            for language in [Language::RedisCli, Language::Schema, Language::Lua] {
+            for language in [Language::REDIS_CLI, Language::SCHEMA, Language::LUA] {
                 let _ = comments(text.as_bytes(), language);
             }
             let _ = scan(text.as_bytes(), Syntax::Code(&["#"]));

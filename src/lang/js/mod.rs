@@ -19,11 +19,64 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::{Node, Parser};
 
-use super::redis_cli::Output;
 use crate::lang::holes::ClientTable;
+use crate::lang::Output;
 use crate::lang::Problem;
 use crate::model::{GroupKind, Span};
 use value::{merge, Lib, Literal, Val};
+
+/// A JavaScript or TypeScript front-end row, one per grammar.
+const fn front_end(
+    name: &'static str,
+    extensions: &'static [&'static str],
+    editor_ids: &'static [&'static str],
+    fences: &'static [&'static str],
+    parse: fn(&crate::source::SourceFile) -> Result<Output, String>,
+) -> super::FrontEnd {
+    super::FrontEnd {
+        name,
+        extensions,
+        suffixes: &[],
+        editor_ids,
+        fences,
+        comments: super::CommentSyntax::Code(&["//"]),
+        prefilter,
+        parse,
+    }
+}
+
+/// JavaScript (ioredis, node-redis).
+pub const JAVASCRIPT: super::FrontEnd = front_end(
+    "javascript",
+    &["js", "mjs", "cjs", "jsx"],
+    &["javascript", "javascriptreact"],
+    &["javascript", "js"],
+    |file| Ok(parse(&file.text, Dialect::JavaScript)),
+);
+
+/// TypeScript.
+pub const TYPESCRIPT: super::FrontEnd = front_end(
+    "typescript",
+    &["ts", "mts", "cts"],
+    &["typescript"],
+    &["typescript", "ts"],
+    |file| Ok(parse(&file.text, Dialect::TypeScript)),
+);
+
+/// TypeScript with JSX.
+pub const TSX: super::FrontEnd =
+    front_end("tsx", &["tsx"], &["typescriptreact"], &["tsx"], |file| {
+        Ok(parse(&file.text, Dialect::Tsx))
+    });
+
+/// The client libraries and their calls.
+fn prefilter(text: &[u8]) -> bool {
+    static RE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r"(?i:redis)|[Cc]luster|\.pipeline\(|\.multi\(")
+            .expect("valid regex")
+    });
+    RE.is_match(text)
+}
 
 /// Nesting deeper than this (statements or expressions) is not followed.
 const MAX_DEPTH: usize = 64;
@@ -40,18 +93,6 @@ pub enum Dialect {
     JavaScript,
     TypeScript,
     Tsx,
-}
-
-impl Dialect {
-    /// The dialect of a file extension (`ts`, `tsx`, `js`…), lowercase.
-    pub fn from_extension(ext: &str) -> Option<Dialect> {
-        match ext {
-            "js" | "mjs" | "cjs" | "jsx" => Some(Dialect::JavaScript),
-            "ts" | "mts" | "cts" => Some(Dialect::TypeScript),
-            "tsx" => Some(Dialect::Tsx),
-            _ => None,
-        }
-    }
 }
 
 type Env = HashMap<String, Val>;

@@ -7,7 +7,7 @@ use super::calls::{flatten, Flat};
 use super::value::{instance, varies_with, Literal, Val};
 use super::Cx;
 use crate::commands;
-use crate::lua;
+use crate::lang::lua;
 use crate::model::{Arg, Group, GroupKind, Key, Op, Script};
 
 impl<'a> Cx<'a> {

@@ -26,10 +26,45 @@ use std::sync::OnceLock;
 
 use tree_sitter::{Node, Parser};
 
-use super::redis_cli::Output;
 use crate::lang::holes::ClientTable;
+use crate::lang::Output;
 use crate::model::{GroupKind, Span};
 use value::{Opaque, Val};
+
+/// The Python front-end.
+pub const FRONT_END: super::FrontEnd = super::FrontEnd {
+    name: "python",
+    extensions: &["py", "pyi"],
+    suffixes: &[],
+    editor_ids: &["python"],
+    fences: &["python"],
+    comments: super::CommentSyntax::Code(&["#"]),
+    prefilter,
+    parse: |file| Ok(parse(&file.text)),
+};
+
+/// redis-py imports and clients (`redis`, `RedisCluster`, `aioredis`,
+/// `self.redis`) or the receivers the front-end takes for a client whatever
+/// the imports (`r.`, `rc.`, `rds.`; see `clients::is_redisish_name`).
+fn prefilter(text: &[u8]) -> bool {
+    static RE: std::sync::LazyLock<regex::bytes::Regex> =
+        std::sync::LazyLock::new(|| regex::bytes::Regex::new("(?i:redis)").expect("valid regex"));
+    RE.is_match(text) || has_short_receiver(text)
+}
+
+/// Whether a call goes through `r.`, `rc.` or `rds.` (spaces allowed before
+/// the dot): ten times faster than the same test as a regex, whose literal
+/// `r` matches everywhere.
+fn has_short_receiver(text: &[u8]) -> bool {
+    memchr::memchr_iter(b'.', text).any(|dot| {
+        let before = text[..dot].trim_ascii_end();
+        let start = before
+            .iter()
+            .rposition(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+            .map_or(0, |i| i + 1);
+        matches!(&before[start..], b"r" | b"rc" | b"rds")
+    })
+}
 
 /// Nesting deeper than this (statements or expressions) is not followed.
 const MAX_DEPTH: usize = 96;

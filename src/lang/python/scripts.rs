@@ -7,7 +7,7 @@ use tree_sitter::Node;
 use super::calls::Args;
 use super::value::{Literal, Val};
 use super::Cx;
-use crate::lua;
+use crate::lang::lua;
 use crate::model::{Group, GroupKind, Script, Span};
 
 impl<'a> Cx<'a> {

@@ -13,7 +13,7 @@ use super::value::{Elem, Val};
 use super::{CmdBuild, Cx, FnDef, Pipe, ScriptBuild, MAX_CALL_DEPTH};
 use crate::commands;
 use crate::keypattern::KeyPattern;
-use crate::lua;
+use crate::lang::lua;
 use crate::model::{Arg, Client, Group, GroupKind, Key, Op, Script, Span, Topology};
 
 impl<'a> Cx<'a> {

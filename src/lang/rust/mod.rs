@@ -17,10 +17,31 @@ use std::collections::HashMap;
 
 use syn::spanned::Spanned;
 
-use super::redis_cli::Output;
 use super::Problem;
+use crate::lang::Output;
 use crate::model::{GroupKind, Span};
 use value::{Elem, Literal, Val};
+
+/// The Rust front-end.
+pub const FRONT_END: super::FrontEnd = super::FrontEnd {
+    name: "rust",
+    extensions: &["rs"],
+    suffixes: &[],
+    editor_ids: &["rust"],
+    fences: &["rust"],
+    comments: super::CommentSyntax::Code(&["//"]),
+    prefilter,
+    parse: |file| Ok(parse(&file.text)),
+};
+
+/// redis-rs and fred paths, builders and query calls.
+fn prefilter(text: &[u8]) -> bool {
+    static RE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r"(?i:redis)|fred|\.query(?:_async)?\b|Script::new|pipe\(\)")
+            .expect("valid regex")
+    });
+    RE.is_match(text)
+}
 
 /// Bracket nesting (and runs of operators) deeper than this are not parsed:
 /// `syn` recurses once per level.

@@ -28,6 +28,34 @@ use crate::topology::{Topology, TopologyError};
 
 use text::{check_nesting, second_document, unquoted_tag_on, Text};
 
+/// The key-schema front-end.
+pub const FRONT_END: super::FrontEnd = super::FrontEnd {
+    name: "key-schema",
+    extensions: &[],
+    suffixes: &[".keys.yaml", ".keys.yml"],
+    editor_ids: &[],
+    fences: &["yaml"],
+    comments: super::CommentSyntax::Yaml,
+    prefilter: super::always,
+    parse: parse_file,
+};
+
+/// A schema file as a front-end reads it: its model, or the user error that
+/// stops the run (a topology kept in its own file must load, like an inline one).
+fn parse_file(file: &crate::source::SourceFile) -> Result<super::Output, String> {
+    let schema = parse(&file.path, &file.text).map_err(|e| e.to_string())?;
+    if let Some(path) = &schema.topology_file {
+        if let Err(e) = Topology::load(path) {
+            let (line, col) = file.line_col(schema.topology_span.map_or(0, |s| s.start));
+            return Err(format!("{}:{line}:{col}: topology: {e}", file.path));
+        }
+    }
+    Ok(super::Output {
+        model: schema.model,
+        problems: Vec::new(),
+    })
+}
+
 /// A parsed key schema.
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
