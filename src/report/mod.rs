@@ -1,6 +1,7 @@
 //! Renderers: one module per output format. Only this module tree writes
 //! findings out; everything upstream returns data.
 
+mod excerpt;
 mod gcc;
 mod github;
 mod human;
