@@ -48,13 +48,22 @@ pub struct Baseline {
     entries: Vec<Entry>,
 }
 
+/// The largest baseline file read (a device or FIFO named by mistake is refused).
+const MAX_BASELINE: u64 = 256 << 20;
+
 impl Baseline {
     /// Reads a baseline file; `cwd` anchors relative paths. Errors are
     /// messages for the user (exit code 2).
     pub fn load(path: &Path, cwd: &Path) -> Result<Baseline, String> {
         let shown = path.display();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{shown}: cannot read baseline: {e}"))?;
+        let bytes = crate::source::read_file(path, MAX_BASELINE)
+            .and_then(crate::source::decode)
+            .map_err(|e| match e {
+                crate::source::Unread::Io(e) => format!("{shown}: cannot read baseline: {e}"),
+                e => format!("{shown}: the baseline is {e}"),
+            })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| format!("{shown}: baseline: not UTF-8 ({})", e.utf8_error()))?;
         let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
             let (line, col) = (e.line(), e.column());
             let full = e.to_string();

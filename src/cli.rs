@@ -1,7 +1,7 @@
 //! The command line: arguments, subcommands, and the `check` run from paths to
 //! exit code.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use crate::init;
 use crate::report::{self, Format, Located};
 use crate::rules;
 use crate::slot_cmd::{self, SlotArgs};
-use crate::source::SourceFile;
+use crate::source::{self, SourceFile, Unread};
 
 /// Exit code: nothing at or above the fail level.
 pub const EXIT_OK: i32 = 0;
@@ -239,34 +239,19 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     for skipped in targets.notes.drain(..).filter(|_| !args.output.quiet) {
         writeln!(stderr, "slotlint: note: {skipped}")?;
     }
+    let limit = config.max_file_size();
     let stdin_text = if targets.files.iter().any(|t| t.stdin) {
-        let mut text = Vec::new();
-        io::stdin().lock().read_to_end(&mut text)?;
-        text
-    } else {
-        Vec::new()
-    };
-    let options = &config.run_options(&args.schema);
-    let results = discover::parallel_map(&targets.files, threads, |t: &Target| {
-        let bytes = if t.stdin {
-            Ok(stdin_text.clone())
-        } else {
-            std::fs::read(&t.path)
-        };
-        match bytes {
-            // No Redis-looking token: nothing for the front-end to find.
-            Ok(bytes) if !t.language.prefilter(&bytes) => Ok(None),
-            Ok(bytes) => {
-                let file = SourceFile::new(t.display.clone(), bytes);
-                let result = analysis::lint(&file, t.language, &config, options);
-                // Only files with something to show stay in memory.
-                let keep = !result.findings.is_empty()
-                    || !result.problems.is_empty()
-                    || result.fatal.is_some();
-                Ok(keep.then_some((file, result)))
-            }
-            Err(e) => Err(format!("{}: cannot read: {e}", t.display)),
+        match source::read_stream(io::stdin().lock(), limit) {
+            Err(Unread::Io(e)) => return Err(e),
+            read => read,
         }
+    } else {
+        Ok(Vec::new())
+    };
+    let options = Arc::new(config.run_options(&args.schema));
+    let config = Arc::new(config);
+    let results = discover::parallel_map(&targets.files, threads, |t: &Target| {
+        read_and_lint(t, &stdin_text, &config, &options)
     });
 
     let mut fatal = false;
@@ -274,7 +259,9 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     let mut files = Vec::new();
     for result in results {
         match result {
-            Err(message) => writeln!(stderr, "slotlint: warning: {message}")?,
+            Err((true, note)) if args.output.quiet => drop(note),
+            Err((true, note)) => writeln!(stderr, "slotlint: note: {note}")?,
+            Err((false, message)) => writeln!(stderr, "slotlint: warning: {message}")?,
             Ok(None) => {}
             Ok(Some((file, result))) => {
                 if let Some(message) = &result.fatal {
@@ -304,6 +291,54 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     let items = sorted_items(&files, &located);
     let code = finish(args, &cwd, &targets.files, items, stdout, stderr)?;
     Ok(if fatal { EXIT_USAGE } else { code })
+}
+
+/// What reading and linting one file gave: `None` for a file with nothing to
+/// show; `Err((note, message))` for a file not analyzed, `note` when that is
+/// the file's nature (too big, a FIFO, too slow) rather than a failure.
+type Linted = Result<Option<(SourceFile, analysis::FileResult)>, (bool, String)>;
+
+/// The read path of one target: its bytes within `max-file-size` (from
+/// `stdin` for `-`), decoded, prefiltered, then analyzed within `max-file-time`.
+fn read_and_lint(
+    t: &Target,
+    stdin: &Result<Vec<u8>, Unread>,
+    config: &Arc<Config>,
+    options: &Arc<rules::Options>,
+) -> Linted {
+    let bytes = if t.stdin {
+        match stdin {
+            Ok(bytes) => Ok(bytes.clone()),
+            Err(Unread::TooBig { size, limit }) => Err(Unread::TooBig {
+                size: *size,
+                limit: *limit,
+            }),
+            Err(e) => Err(Unread::Io(io::Error::other(e.to_string()))),
+        }
+    } else {
+        source::read_file(&t.path, config.max_file_size())
+    };
+    match bytes.and_then(source::decode) {
+        // No Redis-looking token: nothing for the front-end to find.
+        Ok(text) if !t.language.prefilter(&text) => Ok(None),
+        Ok(text) => {
+            let file = SourceFile::new(t.display.clone(), text);
+            let within = config.max_file_time();
+            let Some((file, result)) =
+                analysis::lint_within(file, t.language, config, options, within)
+            else {
+                let why = format!("analysis took longer than `max-file-time` ({within:?})");
+                return Err((true, format!("{}: {why}; skipped", t.display)));
+            };
+            // Only files with something to show stay in memory.
+            let keep = !result.findings.is_empty()
+                || !result.problems.is_empty()
+                || result.fatal.is_some();
+            Ok(keep.then_some((file, result)))
+        }
+        Err(e @ Unread::Io(_)) => Err((false, format!("{}: {e}", t.display))),
+        Err(e) => Err((true, format!("{}: {e}; skipped", t.display))),
+    }
 }
 
 /// The end of `check`: writes or applies the baseline, prints the findings
@@ -352,27 +387,35 @@ fn finish(
             )?;
         }
     }
-    let color = use_color(args.color.unwrap_or(ColorChoice::Auto));
-    let format = args.format.unwrap_or(Format::Human);
-    if out.statistics {
-        let json = matches!(format, Format::Json | Format::JsonLines);
-        report::statistics::render(&items, json, stdout)?;
-    } else {
-        report::render(format, &items, color, stdout)?;
-        if format == Format::Human && !out.quiet {
-            report::summary(&items, stdout)?;
-        }
-    }
     let fail_at = match args.fail_on.unwrap_or(FailOn::Warning) {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
     };
-    Ok(if items.iter().any(|i| i.finding.severity >= fail_at) {
+    let code = if items.iter().any(|i| i.finding.severity >= fail_at) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
-    })
+    };
+    let color = use_color(args.color.unwrap_or(ColorChoice::Auto));
+    let format = args.format.unwrap_or(Format::Human);
+    let written = if out.statistics {
+        let json = matches!(format, Format::Json | Format::JsonLines);
+        report::statistics::render(&items, json, stdout)
+    } else {
+        report::render(format, &items, color, stdout).and_then(|()| {
+            if format == Format::Human && !out.quiet {
+                report::summary(&items, stdout)?;
+            }
+            stdout.flush()
+        })
+    };
+    match written {
+        // A reader that stopped (`| head`) ends the output, not the verdict.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => Err(e),
+        Ok(()) => Ok(code),
+    }
 }
 
 /// The files of a `check` run: the paths (`.` by default, `-` with just
@@ -413,6 +456,7 @@ fn find_targets(
         force_exclude: args.force_exclude,
         threads,
         stdin_filename: args.stdin_filename.clone(),
+        max_file_size: config.max_file_size(),
     };
     discover::targets(&paths, &schemas, &walk)
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use marked_yaml::{Node, Span as YamlSpan};
 
@@ -26,7 +27,12 @@ pub const KNOWN_KEYS: &[&str] = &[
     "topology",
     "clients",
     "min-certainty",
+    "max-file-size",
+    "max-file-time",
 ];
+
+/// The default of `max-file-time`: how long one file may take.
+pub const DEFAULT_MAX_FILE_TIME: Duration = Duration::from_secs(30);
 
 /// A rule's configured level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +58,12 @@ pub struct Config {
     /// Findings less certain than this are dropped (`min-certainty:`,
     /// `--min-certainty`); `None` keeps them all.
     pub min_certainty: Option<Certainty>,
+    /// Files bigger than this many bytes are skipped with a note
+    /// (`max-file-size:`); `None` for the default.
+    pub max_file_size: Option<u64>,
+    /// A file whose analysis takes longer is skipped with a note
+    /// (`max-file-time:`); `None` for the default.
+    pub max_file_time: Option<Duration>,
 }
 
 impl Config {
@@ -59,16 +71,14 @@ impl Config {
     /// `slotlint.yaml`/`.slotlint.yaml` from `start` upwards, else defaults.
     pub fn discover(start: &Path, explicit: Option<&Path>) -> Result<Config, String> {
         if let Some(path) = explicit {
-            let text = std::fs::read(path)
-                .map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
+            let text = read(path)?;
             return Config::parse(path, &text);
         }
         for dir in start.ancestors() {
             for name in FILE_NAMES {
                 let path = dir.join(name);
                 if path.is_file() {
-                    let text = std::fs::read(&path)
-                        .map_err(|e| format!("{}: cannot read config: {e}", path.display()))?;
+                    let text = read(&path)?;
                     return Config::parse(&path, &text);
                 }
             }
@@ -83,7 +93,8 @@ impl Config {
             let (line, col) = span.start().map_or((1, 1), |m| (m.line(), m.column()));
             format!("{shown}:{line}:{col}: {message}")
         };
-        let text = std::str::from_utf8(text).map_err(|e| format!("{shown}: not UTF-8 ({e})"))?;
+        let text = crate::source::decode(text.to_vec()).map_err(|e| format!("{shown}: {e}"))?;
+        let text = std::str::from_utf8(&text).map_err(|e| format!("{shown}: not UTF-8 ({e})"))?;
         let mut config = Config {
             path: Some(path.to_path_buf()),
             ..Config::default()
@@ -91,7 +102,15 @@ impl Config {
         if text.trim().is_empty() {
             return Ok(config);
         }
-        let root = marked_yaml::parse_yaml(0, text).map_err(|e| format!("{shown}: {e}"))?;
+        let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true);
+        let root = marked_yaml::parse_yaml_with_options(0, text, options)
+            .map_err(|e| load_error(&shown, &e))?;
+        if let Some(offset) = crate::lang::yaml_schema::second_document(text) {
+            let line = text[..offset].matches('\n').count() + 1;
+            return Err(format!(
+                "{shown}:{line}:1: a config file holds one YAML document, and this starts another"
+            ));
+        }
         let Some(map) = root.as_mapping() else {
             return Err(err(root.span(), "the config must be a mapping".into()));
         };
@@ -99,12 +118,7 @@ impl Config {
         for (key, value) in map.iter() {
             match key.as_str() {
                 "schema" => {
-                    for item in strings(value).ok_or_else(|| {
-                        err(
-                            value.span(),
-                            "`schema` must be a file name or a list of file names".into(),
-                        )
-                    })? {
+                    for item in names("schema", "file names", value, &err)? {
                         config.schemas.push(base.join(item));
                     }
                 }
@@ -125,6 +139,26 @@ impl Config {
                         err(
                             value.span(),
                             "`min-certainty` must be proven, likely or possible".into(),
+                        )
+                    })?);
+                }
+                "max-file-size" => {
+                    let size = value.as_scalar().and_then(|s| byte_size(s.as_str()));
+                    config.max_file_size = Some(size.ok_or_else(|| {
+                        err(
+                            value.span(),
+                            "`max-file-size` must be a positive size: bytes, or with a unit (512K, 10M, 1G)"
+                                .into(),
+                        )
+                    })?);
+                }
+                "max-file-time" => {
+                    let time = value.as_scalar().and_then(|s| duration(s.as_str()));
+                    config.max_file_time = Some(time.ok_or_else(|| {
+                        err(
+                            value.span(),
+                            "`max-file-time` must be a positive time: seconds, or with a unit (500ms, 30s, 2m)"
+                                .into(),
                         )
                     })?);
                 }
@@ -162,13 +196,24 @@ impl Config {
         let mut options = self.options.clone();
         for path in self.schemas.iter().chain(extra) {
             let shown = crate::discover::display(path);
-            let declared = crate::lang::yaml_schema::declared(path, &shown);
+            let declared = crate::lang::yaml_schema::declared(path, &shown, self.max_file_size());
             options.schema_families.extend(declared.families);
             if options.topology.is_none() {
                 options.topology = declared.topology.map(Arc::new);
             }
         }
         options
+    }
+
+    /// The largest file read, in bytes.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
+            .unwrap_or(crate::source::DEFAULT_MAX_FILE_SIZE)
+    }
+
+    /// The longest one file's analysis may take.
+    pub fn max_file_time(&self) -> Duration {
+        self.max_file_time.unwrap_or(DEFAULT_MAX_FILE_TIME)
     }
 
     /// The level set for a rule, if any.
@@ -246,21 +291,141 @@ fn globs(
     value: &Node,
     err: &dyn Fn(&YamlSpan, String) -> String,
 ) -> Result<Vec<String>, String> {
-    let shape = || format!("`{name}` must be a glob or a list of globs");
-    let items: Vec<&Node> = match (value.as_scalar(), value.as_sequence()) {
-        (Some(_), _) => vec![value],
-        (None, Some(seq)) => seq.iter().collect(),
-        (None, None) => return Err(err(value.span(), shape())),
-    };
+    let globs = names(name, "globs", value, err)?;
+    for (glob, item) in globs.iter().zip(items(value)) {
+        crate::discover::check_glob(glob).map_err(|e| err(item.span(), e))?;
+    }
+    Ok(globs)
+}
+
+/// The items of a value that is one item or a list of them.
+fn items(value: &Node) -> Vec<&Node> {
+    match value.as_sequence() {
+        Some(seq) => seq.iter().collect(),
+        None => vec![value],
+    }
+}
+
+/// `schema:`, `include:`, `exclude:`: one string or a list of strings (none
+/// when empty). A plain number, boolean or null in the list is refused: YAML
+/// reads it as another type, and as a name it would match nothing.
+fn names(
+    key: &str,
+    what: &str,
+    value: &Node,
+    err: &dyn Fn(&YamlSpan, String) -> String,
+) -> Result<Vec<String>, String> {
+    let singular = what.strip_suffix('s').unwrap_or(what);
+    let shape = || format!("`{key}` must be a {singular} or a list of {what}");
+    if value.as_scalar().is_some_and(|s| {
+        s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }) {
+        return Ok(Vec::new());
+    }
     let mut out = Vec::new();
-    for item in items {
-        let Some(glob) = item.as_scalar() else {
+    for item in items(value) {
+        let Some(text) = item.as_scalar() else {
             return Err(err(item.span(), shape()));
         };
-        crate::discover::check_glob(glob.as_str()).map_err(|e| err(item.span(), e))?;
-        out.push(glob.as_str().to_string());
+        if let Some(kind) = plain_non_string(text) {
+            return Err(err(
+                item.span(),
+                format!(
+                    "`{key}` takes {what}, and `{}` is {kind}: quote it (\"{}\") if it is a name",
+                    text.as_str(),
+                    text.as_str()
+                ),
+            ));
+        }
+        out.push(text.as_str().to_string());
     }
     Ok(out)
+}
+
+/// What YAML reads an unquoted scalar as, when that is not a string.
+fn plain_non_string(s: &marked_yaml::types::MarkedScalarNode) -> Option<&'static str> {
+    if !s.may_coerce() {
+        return None;
+    }
+    if matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+        Some("null")
+    } else if s.as_bool().is_some() {
+        Some("a boolean")
+    } else if s.as_i64().is_some() || s.as_f64().is_some() {
+        Some("a number")
+    } else {
+        None
+    }
+}
+
+/// A size in bytes: `1048576`, `512K`, `10M`, `1G` (binary units; `KB`,
+/// `KiB`, `MB`, `MiB`… are the same), more than zero.
+fn byte_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let n: u64 = text[..digits].parse().ok()?;
+    let shift = match text[digits..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return None,
+    };
+    n.checked_mul(1 << shift).filter(|&n| n > 0)
+}
+
+/// A time: `30` (seconds), `30s`, `500ms`, `2m`, more than zero.
+fn duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let n: f64 = text[..split].parse().ok()?;
+    let seconds = match text[split..].trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        _ => return None,
+    };
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+}
+
+/// A config file's bytes (a FIFO or a device named by `--config` is refused,
+/// not waited on).
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    crate::source::read_file(path, crate::source::DEFAULT_MAX_FILE_SIZE).map_err(|e| match e {
+        crate::source::Unread::Io(e) => format!("{}: cannot read config: {e}", path.display()),
+        e => format!("{}: the config is {e}", path.display()),
+    })
+}
+
+/// A YAML load error as `path:line:col: message`.
+fn load_error(shown: &str, error: &marked_yaml::LoadError) -> String {
+    use marked_yaml::LoadError;
+    let at = |m: &marked_yaml::Marker| format!("{shown}:{}:{}", m.line(), m.column());
+    match error {
+        LoadError::DuplicateKey(inner) => {
+            let first = inner
+                .prev_key
+                .span()
+                .start()
+                .map_or(0, marked_yaml::Marker::line);
+            let place = inner
+                .key
+                .span()
+                .start()
+                .map_or_else(|| shown.to_string(), at);
+            format!(
+                "{place}: duplicate key `{}` (first on line {first})",
+                inner.key.as_str()
+            )
+        }
+        other => format!("{shown}: {other}"),
+    }
 }
 
 /// `topology:` inline (`nodes: { NAME: RANGES }`), the file of a saved CLUSTER
@@ -375,16 +540,6 @@ fn naming(
         }
     }
     Ok(out)
-}
-
-fn strings(node: &Node) -> Option<Vec<String>> {
-    if let Some(s) = node.as_scalar() {
-        return Some(vec![s.as_str().to_string()]);
-    }
-    node.as_sequence()?
-        .iter()
-        .map(|n| n.as_scalar().map(|s| s.as_str().to_string()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! Paths named on the command line are linted even when ignored, except with
 //! `--force-exclude` (what pre-commit needs, since it passes every staged file).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZero;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,6 +45,9 @@ pub struct WalkOptions {
     pub threads: usize,
     /// The name of the text read from `-` (`--stdin-filename`).
     pub stdin_filename: Option<PathBuf>,
+    /// The largest file read (`max-file-size`): schema files named for the
+    /// run are checked against it up front.
+    pub max_file_size: u64,
 }
 
 impl Default for WalkOptions {
@@ -54,6 +57,7 @@ impl Default for WalkOptions {
             force_exclude: false,
             threads: 1,
             stdin_filename: None,
+            max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
@@ -80,6 +84,10 @@ pub struct Filter {
     root: PathBuf,
     include: Option<Gitignore>,
     exclude: Option<Gitignore>,
+    /// The globs as written, to name those that match nothing.
+    globs: Vec<(&'static str, String)>,
+    /// The globs that matched a path of the walk.
+    hits: Arc<Mutex<HashSet<String>>>,
 }
 
 /// Checks one `include`/`exclude` glob; the error says what is wrong with it.
@@ -110,11 +118,47 @@ impl Filter {
             }
             builder.build().map(Some).map_err(|e| e.to_string())
         };
+        let globs = include
+            .iter()
+            .map(|g| ("include", g.clone()))
+            .chain(exclude.iter().map(|g| ("exclude", g.clone())))
+            .collect();
         Ok(Filter {
             include: build(include)?,
             exclude: build(exclude)?,
             root,
+            globs,
+            hits: Arc::default(),
         })
+    }
+
+    /// Whether `gi` matches `abs`, noting the glob that does.
+    fn matches(&self, gi: &Gitignore, abs: &Path, is_dir: bool) -> bool {
+        let m = gi.matched(abs, is_dir);
+        if let Some(glob) = m.inner() {
+            let mut hits = self.hits.lock().unwrap_or_else(PoisonError::into_inner);
+            if !hits.contains(glob.original()) {
+                hits.insert(glob.original().to_string());
+            }
+        }
+        m.is_ignore()
+    }
+
+    /// Notes for the config's globs that matched nothing in a walk.
+    fn unmatched(&self) -> Vec<String> {
+        let hits = self.hits.lock().unwrap_or_else(PoisonError::into_inner);
+        self.globs
+            .iter()
+            .filter(|(_, glob)| !hits.contains(glob.as_str()))
+            .map(|(key, glob)| {
+                let what = if *key == "include" {
+                    "no file slotlint reads"
+                } else {
+                    "nothing"
+                };
+                format!("the config's `{key}` glob `{glob}` matches {what}")
+            })
+            .collect()
     }
 
     /// Whether `abs` itself matches `exclude` (its directories are checked
@@ -122,7 +166,7 @@ impl Filter {
     fn excluded(&self, abs: &Path, is_dir: bool) -> bool {
         self.exclude
             .as_ref()
-            .is_some_and(|gi| gi.matched(abs, is_dir).is_ignore())
+            .is_some_and(|gi| self.matches(gi, abs, is_dir))
     }
 
     /// Whether `abs` or a directory above it (up to the filter's root) matches `exclude`.
@@ -133,10 +177,7 @@ impl Filter {
     /// Whether a walked file is kept by `include` (always, when it is empty).
     fn included(&self, abs: &Path) -> bool {
         let Some(gi) = &self.include else { return true };
-        gi.matched(abs, false).is_ignore()
-            || self
-                .parents(abs)
-                .any(|dir| gi.matched(dir, true).is_ignore())
+        self.matches(gi, abs, false) || self.parents(abs).any(|dir| self.matches(gi, dir, true))
     }
 
     /// The directories above `abs` strictly below the root, when `abs` is
@@ -162,9 +203,8 @@ pub fn targets(
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let mut out = Targets::default();
     for path in schemas {
-        if !path.is_file() {
-            return Err(format!("schema file `{}` not found", path.display()));
-        }
+        readable(path, options.max_file_size)
+            .map_err(|why| format!("schema file `{}` {why}", path.display()))?;
         push(&mut out.files, &cwd, path, Language::SCHEMA);
     }
     let mut probe = options
@@ -197,13 +237,32 @@ pub fn targets(
     }
     if !dirs.is_empty() {
         walk(&dirs, &cwd, options, &mut out);
+        out.notes.extend(options.filter.unmatched());
     }
     out.files
         .sort_by(|a, b| (&a.display, !a.stdin).cmp(&(&b.display, !b.stdin)));
-    out.files.dedup_by(|a, b| a.display == b.display);
+    // One file named twice is read once; two names shown alike only because
+    // they are not UTF-8 are two files.
+    out.files.dedup_by(|a, b| {
+        a.display == b.display
+            && (a.path == b.path || (a.path.to_str().is_some() && b.path.to_str().is_some()))
+    });
     out.notes.sort();
     out.notes.dedup();
     Ok(out)
+}
+
+/// Why a schema named for the run cannot be read (a missing or unreadable
+/// schema stops the run, like any mistake in the configuration).
+fn readable(path: &Path, limit: u64) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "not found".to_string(),
+        _ => format!("cannot be read: {e}"),
+    })?;
+    crate::source::check_metadata(&meta, limit).map_err(|why| format!("is {why}"))?;
+    std::fs::File::open(path)
+        .map(drop)
+        .map_err(|e| format!("cannot be read: {e}"))
 }
 
 /// The target for `-`: named by `--stdin-filename` (a redis-cli file named
@@ -243,10 +302,10 @@ fn stdin_target(
 /// The language of a file named explicitly (or by `--stdin-filename`): by
 /// its name, and any other YAML file is a key schema.
 pub fn language_of_explicit(path: &Path) -> Option<Language> {
-    let is_yaml = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    let is_yaml = path.extension().is_some_and(|e| {
+        let e = e.to_string_lossy();
+        e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")
+    });
     Language::from_path(path).or(is_yaml.then_some(Language::SCHEMA))
 }
 

@@ -63,6 +63,14 @@ clients: {{}}
 # keeps them all). `--min-certainty` overrides it.
 min-certainty: possible
 
+# Files bigger than this are skipped with a note: bytes, or with a unit
+# (512K, 10M, 1G; binary units). Devices, FIFOs and sockets are never read.
+max-file-size: 10M
+
+# A file whose analysis takes longer than this is skipped with a note, and
+# the run goes on: seconds, or with a unit (500ms, 30s, 2m).
+max-file-time: 30s
+
 # The level of each rule: error, warning, info or off. Keys are rule ids or
 # names; shown here at their defaults. `slotlint explain SL004` documents a
 # rule; `slotlint: ignore[SL004] reason` in a comment silences one finding.

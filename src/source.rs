@@ -6,7 +6,185 @@
 //! re-reading the line from its start, so a file of one long line with many
 //! findings takes time linear in its size.
 
+use std::fmt;
+use std::io::{self, Read};
+use std::path::Path;
 use std::sync::OnceLock;
+
+/// Files bigger than this are not read unless the config says otherwise
+/// (`max-file-size`): 10 MiB, far above hand-written code.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 << 20;
+
+/// Why a file's text was not read.
+#[derive(Debug)]
+pub enum Unread {
+    /// A device, FIFO, socket or directory: reading it could block or never end.
+    NotRegular(&'static str),
+    /// Bigger than the limit (`size` is at least `limit + 1` when the size
+    /// was only found by reading).
+    TooBig { size: u64, limit: u64 },
+    /// Text in an encoding slotlint does not decode.
+    Encoding(&'static str),
+    /// The system refused.
+    Io(io::Error),
+}
+
+impl fmt::Display for Unread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unread::NotRegular(kind) => write!(f, "{kind}, not a regular file"),
+            Unread::TooBig { size, limit } => {
+                write!(f, "{size} bytes, more than `max-file-size` ({limit} bytes)")
+            }
+            Unread::Encoding(what) => write!(f, "{what}, which slotlint does not read"),
+            Unread::Io(e) => write!(f, "cannot read: {e}"),
+        }
+    }
+}
+
+impl Unread {
+    /// Whether this is the file's nature (a note) rather than a failure (a warning).
+    pub fn is_skip(&self) -> bool {
+        !matches!(self, Unread::Io(_))
+    }
+}
+
+impl From<io::Error> for Unread {
+    fn from(e: io::Error) -> Unread {
+        Unread::Io(e)
+    }
+}
+
+/// Reads a file of at most `limit` bytes. What is not a regular file is
+/// refused from its metadata, before it is opened (a FIFO would block, a
+/// device never end), and a file that grows past the limit while being read
+/// is refused at the limit.
+pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
+    check_metadata(&std::fs::metadata(path)?, limit)?;
+    let file = std::fs::File::open(path)?;
+    // The path may have changed between the two looks: the open file decides.
+    let meta = file.metadata()?;
+    check_metadata(&meta, limit)?;
+    let capacity = usize::try_from(meta.len().min(limit)).unwrap_or(0);
+    read_limited(file, limit, capacity)
+}
+
+/// Reads a stream (standard input) up to `limit` bytes.
+pub fn read_stream(reader: impl Read, limit: u64) -> Result<Vec<u8>, Unread> {
+    read_limited(reader, limit, 0)
+}
+
+fn read_limited(reader: impl Read, limit: u64, capacity: usize) -> Result<Vec<u8>, Unread> {
+    let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(Unread::TooBig {
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Refuses what is not a regular file, or is bigger than `limit`.
+pub fn check_metadata(meta: &std::fs::Metadata, limit: u64) -> Result<(), Unread> {
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        return Err(Unread::NotRegular(file_kind(kind)));
+    }
+    if meta.len() > limit {
+        return Err(Unread::TooBig {
+            size: meta.len(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// What a file that is not regular is, for messages.
+fn file_kind(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// How a text is encoded, from its byte order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// No mark: UTF-8 (or bytes read as such).
+    Utf8,
+    /// A UTF-8 byte order mark (`EF BB BF`).
+    Utf8Bom,
+    Utf16Le,
+    Utf16Be,
+    Utf32,
+}
+
+impl Encoding {
+    /// The encoding a text's byte order mark names.
+    pub fn of(bytes: &[u8]) -> Encoding {
+        match bytes {
+            [0xef, 0xbb, 0xbf, ..] => Encoding::Utf8Bom,
+            [0xff, 0xfe, 0, 0, ..] | [0, 0, 0xfe, 0xff, ..] => Encoding::Utf32,
+            [0xff, 0xfe, ..] => Encoding::Utf16Le,
+            [0xfe, 0xff, ..] => Encoding::Utf16Be,
+            _ => Encoding::Utf8,
+        }
+    }
+}
+
+/// A file's bytes as every front-end reads them: UTF-8 with no byte order
+/// mark. A UTF-8 mark is dropped (every position after it is where the user
+/// sees it: the mark is not a column), UTF-16 with a mark is decoded (an
+/// unpaired surrogate or odd last byte becomes U+FFFD); UTF-32 is refused.
+pub fn decode(mut bytes: Vec<u8>) -> Result<Vec<u8>, Unread> {
+    let units = |pair: &[u8], big: bool| {
+        let pair = [pair[0], pair.get(1).copied().unwrap_or(0)];
+        if big {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
+    };
+    let big = match Encoding::of(&bytes) {
+        Encoding::Utf8 => return Ok(bytes),
+        Encoding::Utf8Bom => {
+            bytes.drain(..3);
+            return Ok(bytes);
+        }
+        Encoding::Utf32 => return Err(Unread::Encoding("UTF-32 text")),
+        Encoding::Utf16Le => false,
+        Encoding::Utf16Be => true,
+    };
+    let body = &bytes[2..];
+    let mut text = String::with_capacity(body.len() / 2 * 3 / 2);
+    let whole = body.len() - body.len() % 2;
+    text.extend(
+        char::decode_utf16(body[..whole].chunks(2).map(|p| units(p, big)))
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)),
+    );
+    if whole < body.len() {
+        text.push(char::REPLACEMENT_CHARACTER);
+    }
+    Ok(text.into_bytes())
+}
 
 /// One analyzed file.
 #[derive(Debug, Clone)]
@@ -20,7 +198,13 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file of these bytes, decoded as [`decode`] does (UTF-32 is kept as
+    /// it is: callers that read files refuse it first).
     pub fn new(path: impl Into<String>, text: Vec<u8>) -> Self {
+        let text = match Encoding::of(&text) {
+            Encoding::Utf8 | Encoding::Utf32 => text,
+            _ => decode(text).unwrap_or_default(),
+        };
         let line_starts = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', &text).map(|i| i + 1))
             .collect();

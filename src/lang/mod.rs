@@ -136,16 +136,17 @@ impl Language {
     }
 
     /// The language of a file found while walking, by its name: a suffix
-    /// (`*.keys.yaml`) first, then the extension. Other YAML is not ours.
+    /// (`*.keys.yaml`) first, then the extension. Other YAML is not ours. A
+    /// name that is not UTF-8 is read as shown (its odd bytes as U+FFFD).
     pub fn from_path(path: &Path) -> Option<Language> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         if let Some(fe) = FRONT_ENDS
             .iter()
             .find(|fe| fe.suffixes.iter().any(|s| name.ends_with(s)))
         {
             return Some(Language(fe));
         }
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
         FRONT_ENDS
             .iter()
             .find(|fe| fe.extensions.contains(&ext.as_str()))

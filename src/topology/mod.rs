@@ -77,12 +77,17 @@ impl Topology {
     /// Reads and parses a topology file; the format is detected from the content.
     pub fn load(path: &Path) -> Result<Self, TopologyError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| TopologyError {
-            path: shown.clone(),
-            line: None,
-            column: None,
-            message: format!("cannot read topology file: {e}"),
-        })?;
+        let bytes = crate::source::read_file(path, crate::source::DEFAULT_MAX_FILE_SIZE)
+            .and_then(crate::source::decode)
+            .map_err(|e| TopologyError {
+                path: shown.clone(),
+                line: None,
+                column: None,
+                message: match e {
+                    crate::source::Unread::Io(e) => format!("cannot read topology file: {e}"),
+                    e => format!("the topology file is {e}"),
+                },
+            })?;
         match String::from_utf8(bytes) {
             Ok(text) => Self::parse(&shown, &text),
             Err(e) => {

@@ -26,7 +26,8 @@ use marked_yaml::{LoadError, LoaderOptions, Node};
 use crate::model::{FileModel, Span};
 use crate::topology::{Topology, TopologyError};
 
-use text::{check_nesting, second_document, unquoted_tag_on, Text};
+pub(crate) use text::second_document;
+use text::{check_nesting, unquoted_tag_on, Text};
 
 /// The key-schema front-end.
 pub const FRONT_END: super::FrontEnd = super::FrontEnd {
@@ -108,10 +109,11 @@ pub struct Declared {
     pub topology: Option<Topology>,
 }
 
-/// Reads the schema at `path` for [`Declared`]. A file that cannot be read
-/// or parsed gives nothing: its own analysis reports why.
-pub fn declared(path: &std::path::Path, shown: &str) -> Declared {
-    let Ok(text) = std::fs::read(path) else {
+/// Reads the schema at `path` (at most `limit` bytes) for [`Declared`]. A
+/// file that cannot be read or parsed gives nothing: its own analysis reports why.
+pub fn declared(path: &std::path::Path, shown: &str, limit: u64) -> Declared {
+    let text = crate::source::read_file(path, limit).and_then(crate::source::decode);
+    let Ok(text) = text else {
         return Declared::default();
     };
     let Ok(schema) = parse(&path.to_string_lossy(), &text) else {

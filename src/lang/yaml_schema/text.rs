@@ -164,7 +164,7 @@ pub(super) fn check_nesting(text: &str) -> Option<usize> {
 
 /// The start of a second YAML document, which the parser would skip
 /// silently: a `---` after content, or content after `...`.
-pub(super) fn second_document(text: &str) -> Option<usize> {
+pub(crate) fn second_document(text: &str) -> Option<usize> {
     let is_marker = |line: &str, m: &str| {
         line.strip_prefix(m)
             .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
