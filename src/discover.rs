@@ -353,12 +353,20 @@ fn walk(dirs: &[PathBuf], cwd: &Path, options: &WalkOptions, out: &mut Targets) 
             Ok(entry) => entry,
             Err(e) => return Some(Err(format!("cannot walk: {e}"))),
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            return None;
-        }
+        // Symbolic links are not followed (as ripgrep and git do).
+        let kind = entry
+            .file_type()
+            .filter(|t| !t.is_dir() && !t.is_symlink())?;
         let language = Language::from_path(entry.path())?;
         if filter.include.is_some() && !filter.included(&absolute(cwd, entry.path())) {
             return None;
+        }
+        if !kind.is_file() {
+            let why = crate::source::Unread::NotRegular(crate::source::file_kind(kind));
+            return Some(Err(format!(
+                "{}: {why}; skipped",
+                display_in(cwd, entry.path())
+            )));
         }
         Some(Ok(Target {
             display: display_in(cwd, entry.path()),

@@ -104,7 +104,7 @@ pub fn check_metadata(meta: &std::fs::Metadata, limit: u64) -> Result<(), Unread
 }
 
 /// What a file that is not regular is, for messages.
-fn file_kind(kind: std::fs::FileType) -> &'static str {
+pub fn file_kind(kind: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
