@@ -13,6 +13,7 @@ mod methods;
 mod tests;
 mod value;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use syn::spanned::Spanned;
@@ -114,6 +115,8 @@ struct Cx<'a> {
     call_depth: usize,
     returns: Vec<Val>,
     fred: bool,
+    /// Where the expressions of call chains start (see [`expr_start`]).
+    starts: RefCell<HashMap<(usize, usize), usize>>,
 }
 
 /// Reads a Rust file. Never panics, whatever the bytes; a file that is not
@@ -156,21 +159,43 @@ pub fn parse(source: &[u8]) -> Output {
 
 /// Where an expression starts: down its receivers, callees and left operands
 /// to the first token (syn's `Spanned` would print the whole expression).
-fn expr_start(mut e: &syn::Expr, span: &dyn Fn(proc_macro2::Span) -> Span) -> usize {
+/// `known` holds the starts found before, by node (its address and where
+/// its own token is: a node parsed from a macro body and dropped leaves no
+/// stale entry for another): the links of a long chain are each walked
+/// once, not once per link asked.
+fn expr_start(
+    mut e: &syn::Expr,
+    known: &RefCell<HashMap<(usize, usize), usize>>,
+    span: &dyn Fn(proc_macro2::Span) -> Span,
+) -> usize {
     use syn::Expr;
-    loop {
-        e = match e {
-            Expr::MethodCall(m) if m.attrs.is_empty() => &m.receiver,
-            Expr::Call(c) if c.attrs.is_empty() => &c.func,
-            Expr::Index(i) if i.attrs.is_empty() => &i.expr,
-            Expr::Field(f) if f.attrs.is_empty() => &f.base,
-            Expr::Try(t) if t.attrs.is_empty() => &t.expr,
-            Expr::Await(a) if a.attrs.is_empty() => &a.base,
-            Expr::Binary(b) if b.attrs.is_empty() => &b.left,
-            Expr::Paren(p) if p.attrs.is_empty() => return span(p.paren_token.span.open()).start,
-            e => return span(e.span()).start,
+    let mut walked = Vec::new();
+    let start = loop {
+        let (next, own) = match e {
+            Expr::MethodCall(m) if m.attrs.is_empty() => (&m.receiver, m.method.span()),
+            Expr::Call(c) if c.attrs.is_empty() => (&c.func, c.paren_token.span.open()),
+            Expr::Index(i) if i.attrs.is_empty() => (&i.expr, i.bracket_token.span.open()),
+            Expr::Field(f) if f.attrs.is_empty() => (&f.base, f.dot_token.span),
+            Expr::Try(t) if t.attrs.is_empty() => (&t.expr, t.question_token.span),
+            Expr::Await(a) if a.attrs.is_empty() => (&a.base, a.dot_token.span),
+            Expr::Binary(b) if b.attrs.is_empty() => (&b.left, b.op.span()),
+            Expr::Paren(p) if p.attrs.is_empty() => break span(p.paren_token.span.open()).start,
+            e => break span(e.span()).start,
         };
+        let key = (std::ptr::from_ref(e) as usize, span(own).start);
+        if let Some(&start) = known.borrow().get(&key) {
+            break start;
+        }
+        walked.push(key);
+        e = next;
+    };
+    // Only chains are worth remembering; a lone leaf is found at once.
+    if walked.len() > 1 {
+        known
+            .borrow_mut()
+            .extend(walked.into_iter().map(|key| (key, start)));
     }
+    start
 }
 
 fn analyze_text(text: &str) -> Output {
@@ -340,6 +365,7 @@ impl<'a> Cx<'a> {
             depth: 0,
             call_depth: 0,
             returns: Vec::new(),
+            starts: RefCell::default(),
             fred: src.contains("fred::"),
         }
     }
@@ -356,7 +382,10 @@ impl<'a> Cx<'a> {
             .downcast_ref::<syn::Expr>()
             .or_else(|| any.downcast_ref::<Box<syn::Expr>>().map(|b| &**b));
         match expr {
-            Some(e) => Span::new(expr_start(e, &|s| self.span(s)), self.expr_end(e)),
+            Some(e) => Span::new(
+                expr_start(e, &self.starts, &|s| self.span(s)),
+                self.expr_end(e),
+            ),
             None => self.span(node.span()),
         }
     }
