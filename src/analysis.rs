@@ -68,10 +68,10 @@ pub fn lint(
     result
 }
 
-/// [`lint`] on a thread of its own, given up after `budget`: the last line
-/// of defense against an input that makes some step slow beyond reason. A
-/// file given up gives `None` and the run goes on; its thread is left to
-/// finish on its own (its result is dropped).
+/// [`lint`] on a helper thread, given up after `budget`: the last line of
+/// defense against an input that makes some step slow beyond reason. A file
+/// given up gives `None` and the run goes on; its helper is left to finish
+/// on its own (its result is dropped) and the next file gets a new one.
 pub fn lint_within(
     file: SourceFile,
     language: Language,
@@ -82,30 +82,73 @@ pub fn lint_within(
     let (tx, rx) = mpsc::sync_channel(1);
     let file = Arc::new(file);
     let (shared, c, o) = (Arc::clone(&file), Arc::clone(config), Arc::clone(options));
-    let spawned = std::thread::Builder::new()
-        .name("slotlint-file".into())
-        .stack_size(FILE_STACK)
-        .spawn(move || {
-            let result = lint(&shared, language, &c, &o);
-            drop(shared);
-            // The receiver is gone when the budget ran out: nothing to tell.
-            let _ = tx.send(result);
-        });
-    let result = match spawned {
-        Ok(_) => match rx.recv_timeout(budget) {
+    let job: Job = Box::new(move || {
+        let result = lint(&shared, language, &c, &o);
+        drop(shared);
+        // The receiver is gone when the budget ran out: nothing to tell.
+        let _ = tx.send(result);
+    });
+    let result = match helper_run(job) {
+        Ok(()) => match rx.recv_timeout(budget) {
             Ok(result) => result,
-            Err(mpsc::RecvTimeoutError::Timeout) => return None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => internal_error(),
+            Err(timeout_or_panic) => {
+                // That helper is busy for good, or gone: the next file gets a new one.
+                HELPER.with(|h| h.borrow_mut().take());
+                if timeout_or_panic == mpsc::RecvTimeoutError::Timeout {
+                    return None;
+                }
+                internal_error()
+            }
         },
         // No thread to be had: analyze here, without a budget.
         Err(_) => lint(&file, language, config, options),
     };
-    // The thread dropped its handle to the file before sending.
+    // The job dropped its handle to the file before sending.
     let file = Arc::try_unwrap(file).unwrap_or_else(|shared| (*shared).clone());
     Some((file, result))
 }
 
-/// The stack of a file's analysis thread: what the main thread has, and more.
+/// Work for a helper thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+thread_local! {
+    /// The helper thread of this thread: one per worker, reused file after
+    /// file (a thread per file would cost more than small files do).
+    static HELPER: std::cell::RefCell<Option<mpsc::Sender<Job>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Hands `job` to this thread's helper, starting one if there is none.
+fn helper_run(job: Job) -> Result<(), Job> {
+    HELPER.with(|h| {
+        let mut h = h.borrow_mut();
+        let job = match h.as_ref() {
+            Some(jobs) => match jobs.send(job) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let spawned = std::thread::Builder::new()
+            .name("slotlint-file".into())
+            .stack_size(FILE_STACK)
+            .spawn(move || {
+                // Ends when its worker drops the sender (or gives it up).
+                while let Ok(job) = queue.recv() {
+                    job();
+                }
+            });
+        if spawned.is_err() {
+            return Err(job);
+        }
+        let sent = jobs.send(job).map_err(|mpsc::SendError(job)| job);
+        *h = Some(jobs);
+        sent
+    })
+}
+
+/// The stack of a helper thread: what the main thread has, and more.
 const FILE_STACK: usize = 16 << 20;
 
 /// The model of one file, or a fatal (user) error.
