@@ -149,7 +149,15 @@ impl Filter {
         let hits = self.hits.lock().unwrap_or_else(PoisonError::into_inner);
         self.globs
             .iter()
-            .filter(|(_, glob)| !hits.contains(glob.as_str()))
+            // As the matcher keeps it: trailing blanks dropped unless escaped.
+            .filter(|(_, glob)| {
+                let kept = if glob.ends_with("\\ ") {
+                    glob.as_str()
+                } else {
+                    glob.trim_end()
+                };
+                !hits.contains(kept)
+            })
             .map(|(key, glob)| {
                 let what = if *key == "include" {
                     "no file slotlint reads"

@@ -49,6 +49,25 @@ fn filter_globs_are_gitignore_globs_under_the_config_dir() {
 }
 
 #[test]
+fn globs_that_matched_nothing_are_named() {
+    let f = Filter::new(
+        Path::new("/w/p"),
+        &["src/ ".into(), "#lib".into()],
+        &["legacy/".into(), "*.gen.lua".into()],
+    )
+    .unwrap();
+    assert!(f.included(Path::new("/w/p/src/x.lua")));
+    assert!(f.excluded(Path::new("/w/p/a/x.gen.lua"), false));
+    assert_eq!(
+        f.unmatched(),
+        [
+            "the config's `include` glob `#lib` matches no file slotlint reads",
+            "the config's `exclude` glob `legacy/` matches nothing",
+        ]
+    );
+}
+
+#[test]
 fn bad_globs_are_refused() {
     assert!(check_glob("src/**/*.lua").is_ok());
     assert_eq!(
