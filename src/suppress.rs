@@ -7,6 +7,9 @@
 
 mod comments;
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use crate::finding::Finding;
 use crate::lang::Language;
 use crate::model::Span;
@@ -39,13 +42,6 @@ struct Entry {
 }
 
 impl Directive {
-    fn covers(&self, line: usize) -> bool {
-        self.lines
-            .iter()
-            .flatten()
-            .any(|&(first, last)| (first..=last).contains(&line))
-    }
-
     /// Marks and reports whether the directive drops a finding of `rule`;
     /// a bare `ignore` never drops SL100, else it would hide its own report.
     fn take(&mut self, rule: &str) -> bool {
@@ -83,7 +79,7 @@ pub fn apply(file: &SourceFile, language: Language, findings: &mut Vec<Finding>)
     if directives.is_empty() && meta.is_empty() {
         return;
     }
-    findings.retain(|f| !suppressed(&mut directives, file, f));
+    drop_suppressed(&mut directives, file, findings);
     for d in &directives {
         match &d.entries {
             None if !d.used => meta.push(sl100::unused(d.span, None)),
@@ -98,7 +94,7 @@ pub fn apply(file: &SourceFile, language: Language, findings: &mut Vec<Finding>)
     }
     // `ignore[SL100]` drops reports about its own line; when it drops
     // nothing it is reported in turn, and that report cannot be dropped.
-    meta.retain(|f| !suppressed(&mut directives, file, f));
+    drop_suppressed(&mut directives, file, &mut meta);
     for d in &directives {
         for e in d.entries.iter().flatten() {
             if !e.used && e.rule == sl100::ID {
@@ -109,15 +105,43 @@ pub fn apply(file: &SourceFile, language: Language, findings: &mut Vec<Finding>)
     findings.extend(meta);
 }
 
-/// Whether a directive covering the finding's first line drops it (and marks it used).
-fn suppressed(directives: &mut [Directive], file: &SourceFile, f: &Finding) -> bool {
-    let line = file.line_index(f.span.start);
-    let mut dropped = false;
-    for d in directives.iter_mut().filter(|d| d.covers(line)) {
+/// Drops the findings a directive covering their first line drops (and
+/// marks those directives used). One sweep down the lines with the
+/// directives that cover the current one at hand, so a file of many
+/// findings and many suppressions costs their sum, not their product.
+fn drop_suppressed(directives: &mut [Directive], file: &SourceFile, findings: &mut Vec<Finding>) {
+    let mut order: Vec<(usize, usize)> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (file.line_index(f.span.start), i))
+        .collect();
+    order.sort_unstable();
+    // Every line range of every directive, by first line.
+    let mut ranges: Vec<(usize, usize, usize)> = directives
+        .iter()
+        .enumerate()
+        .flat_map(|(d, dir)| dir.lines.iter().flatten().map(move |&(f, l)| (f, l, d)))
+        .collect();
+    ranges.sort_unstable();
+    let mut next = 0;
+    // The ranges begun so far, soonest to end first: (last line, directive).
+    let mut open = BinaryHeap::new();
+    let mut dropped = vec![false; findings.len()];
+    for (line, i) in order {
+        while let Some(&(_, last, d)) = ranges.get(next).filter(|r| r.0 <= line) {
+            open.push(Reverse((last, d)));
+            next += 1;
+        }
+        while open.peek().is_some_and(|Reverse((last, _))| *last < line) {
+            open.pop();
+        }
         // Every covering directive is marked, so none is reported unused.
-        dropped |= d.take(f.rule);
+        for &Reverse((_, d)) in &open {
+            dropped[i] |= directives[d].take(findings[i].rule);
+        }
     }
-    dropped
+    let mut keep = dropped.into_iter().map(|d| !d);
+    findings.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// The directives in `comments`, and SL100 findings for those that cannot be

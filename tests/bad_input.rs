@@ -322,6 +322,32 @@ fn long_lines_are_read_whole_and_shown_in_windows() {
     }
 }
 
+/// Many suppressions over many findings: each finding is matched with the
+/// suppressions of its own line, not with every suppression of the file.
+#[test]
+fn many_suppressions_over_many_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 20_000;
+    let text = (0..n)
+        .map(|i| format!("# slotlint: ignore[SL002] known\nMGET a{i} b{i}\n"))
+        .collect::<Vec<_>>()
+        .concat()
+        + "MGET c d\n";
+    fs::write(tmp.path().join("s.redis"), text).unwrap();
+    let r = run(
+        tmp.path(),
+        &["check", "--no-config", "--format", "gcc", "s.redis"],
+        b"",
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with(&format!("s.redis:{}:1:", 2 * n + 1)),
+        "{}",
+        r.stdout
+    );
+}
+
 /// Nesting a million levels deep aborts no front-end: each reads the file,
 /// or skips it with a note, or (a key schema) refuses it as a schema error.
 #[test]
@@ -380,7 +406,7 @@ fn a_million_levels_of_nesting_abort_nothing() {
             ),
         ),
     ];
-    fs::write(tmp.path().join("slotlint.yaml"), "max-file-size: 64M\n").unwrap();
+    fs::write(tmp.path().join("slotlint.yaml"), "max-file-size: 64M\nmax-file-time: 10m\n").unwrap();
     for (name, text) in &cases {
         fs::write(tmp.path().join(name), text).unwrap();
         let r = run(tmp.path(), &["check", "--format", "gcc", name], b"");
