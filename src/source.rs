@@ -155,14 +155,6 @@ impl Encoding {
 /// sees it: the mark is not a column), UTF-16 with a mark is decoded (an
 /// unpaired surrogate or odd last byte becomes U+FFFD); UTF-32 is refused.
 pub fn decode(mut bytes: Vec<u8>) -> Result<Vec<u8>, Unread> {
-    let units = |pair: &[u8], big: bool| {
-        let pair = [pair[0], pair.get(1).copied().unwrap_or(0)];
-        if big {
-            u16::from_be_bytes(pair)
-        } else {
-            u16::from_le_bytes(pair)
-        }
-    };
     let big = match Encoding::of(&bytes) {
         Encoding::Utf8 => return Ok(bytes),
         Encoding::Utf8Bom => {
@@ -174,13 +166,19 @@ pub fn decode(mut bytes: Vec<u8>) -> Result<Vec<u8>, Unread> {
         Encoding::Utf16Be => true,
     };
     let body = &bytes[2..];
+    let pairs = body.chunks_exact(2);
+    let odd = !pairs.remainder().is_empty();
+    let units = pairs.map(|p| {
+        let pair = [p[0], p[1]];
+        if big {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
+    });
     let mut text = String::with_capacity(body.len() / 2 * 3 / 2);
-    let whole = body.len() - body.len() % 2;
-    text.extend(
-        char::decode_utf16(body[..whole].chunks(2).map(|p| units(p, big)))
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)),
-    );
-    if whole < body.len() {
+    text.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    if odd {
         text.push(char::REPLACEMENT_CHARACTER);
     }
     Ok(text.into_bytes())
@@ -392,6 +390,49 @@ mod tests {
         assert_eq!(f.position_utf16(text.len()), (1, 3));
         let f = SourceFile::new("x", b"\xff\x80\xe2\x82x".to_vec());
         assert_eq!(f.line_col(5), (1, 5));
+    }
+
+    #[test]
+    fn decoding() {
+        assert_eq!(decode(b"\xef\xbb\xbfab".to_vec()).unwrap(), b"ab");
+        assert_eq!(
+            decode(b"\xff\xfea\x00\xe9\x00".to_vec()).unwrap(),
+            "a\u{e9}".as_bytes()
+        );
+        assert_eq!(
+            decode(b"\xfe\xff\x00a\xd8\x3d\xde\x00".to_vec()).unwrap(),
+            "a😀".as_bytes()
+        );
+        // An unpaired surrogate and an odd last byte are replaced.
+        assert_eq!(
+            decode(b"\xff\xfe\x00\xd8a\x00\x62".to_vec()).unwrap(),
+            "\u{fffd}a\u{fffd}".as_bytes()
+        );
+        assert!(matches!(
+            decode(b"\xff\xfe\x00\x00a\x00\x00\x00".to_vec()),
+            Err(Unread::Encoding(_))
+        ));
+        assert_eq!(decode(b"plain".to_vec()).unwrap(), b"plain");
+        assert_eq!(SourceFile::new("x", b"\xef\xbb\xbfab".to_vec()).text, b"ab");
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit() {
+        let read = |n: usize| read_stream(&vec![b'a'; n][..], 4);
+        assert_eq!(read(4).unwrap().len(), 4);
+        assert!(matches!(read(9), Err(Unread::TooBig { size: 5, limit: 4 })));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "12345").unwrap();
+        assert!(matches!(
+            read_file(&path, 4),
+            Err(Unread::TooBig { size: 5, limit: 4 })
+        ));
+        assert_eq!(read_file(&path, 5).unwrap(), b"12345");
+        assert!(matches!(
+            read_file(dir.path(), 5),
+            Err(Unread::NotRegular("a directory"))
+        ));
     }
 
     proptest::proptest! {

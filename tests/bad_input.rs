@@ -406,7 +406,11 @@ fn a_million_levels_of_nesting_abort_nothing() {
             ),
         ),
     ];
-    fs::write(tmp.path().join("slotlint.yaml"), "max-file-size: 64M\nmax-file-time: 10m\n").unwrap();
+    fs::write(
+        tmp.path().join("slotlint.yaml"),
+        "max-file-size: 64M\nmax-file-time: 10m\n",
+    )
+    .unwrap();
     for (name, text) in &cases {
         fs::write(tmp.path().join(name), text).unwrap();
         let r = run(tmp.path(), &["check", "--format", "gcc", name], b"");
