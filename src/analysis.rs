@@ -82,8 +82,13 @@ pub fn lint_within(
     let (tx, rx) = mpsc::sync_channel(1);
     let file = Arc::new(file);
     let (shared, c, o) = (Arc::clone(&file), Arc::clone(config), Arc::clone(options));
+    // A budget past the end of time is no deadline.
+    let deadline = std::time::Instant::now().checked_add(budget);
     let job: Job = Box::new(move || {
-        let result = lint(&shared, language, &c, &o);
+        let result = match deadline {
+            Some(d) => crate::budget::with_deadline(d, || lint(&shared, language, &c, &o)),
+            None => lint(&shared, language, &c, &o),
+        };
         drop(shared);
         // The receiver is gone when the budget ran out: nothing to tell.
         let _ = tx.send(result);

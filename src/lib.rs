@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod baseline;
+pub mod budget;
 pub mod cli;
 pub mod commands;
 pub mod config;

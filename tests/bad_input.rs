@@ -578,6 +578,36 @@ fn a_file_over_the_time_budget_is_skipped_with_a_note() {
     );
 }
 
+/// Input that sends a parser we do not own into a search that does not end
+/// (tree-sitter's error recovery on this TypeScript takes minutes and
+/// gigabytes; found by `scripts/fuzz`): the budget ends it, stops the parser,
+/// and the run goes on to the other files.
+#[test]
+fn a_runaway_parser_is_stopped_by_the_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("slotlint.yaml"), "max-file-time: 2s\n").unwrap();
+    fs::write(
+        dir.join("runaway.ts"),
+        format!("[{}}}cluster", "\n".repeat(40)),
+    )
+    .unwrap();
+    fs::write(dir.join("a.redis"), "MGET a b\n").unwrap();
+    let r = run(
+        dir,
+        &["check", "--format", "gcc", "runaway.ts", "a.redis"],
+        b"",
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.starts_with("a.redis:1:1:"), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("note: runaway.ts: analysis took longer than `max-file-time` (2s); skipped"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// Output into a reader that stops (`| head -1`) ends quietly with the exit
 /// code the findings give, in every format.
 #[test]

@@ -15,13 +15,45 @@ use std::path::Path;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunnerConfig, FileFailurePersistence, TestRunner};
+use proptest::test_runner::{
+    Config as RunnerConfig, FileFailurePersistence, RngAlgorithm, TestRng, TestRunner,
+};
 
 use slotlint::analysis;
 use slotlint::config::Config;
 use slotlint::lang::{Language, FRONT_ENDS};
 use slotlint::report::{self, Format, Located};
 use slotlint::source::SourceFile;
+
+/// Where each input is written before it is checked, with
+/// `SLOTLINT_FUZZ_KEEP=DIR` (as `scripts/fuzz` sets it): after an abort or a
+/// hang, `DIR/<target>.last` is the input that caused it.
+fn keep_path(target: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SLOTLINT_FUZZ_KEEP")?;
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(Path::new(&dir).join(format!("{target}.last")))
+}
+
+/// A runner of `cases` cases whose inputs follow from `SLOTLINT_FUZZ_SEED`
+/// (default 1: the test suite runs the same inputs every time) and the
+/// target's name.
+fn runner(target: &str, cases: u32) -> TestRunner {
+    let seed: u64 = std::env::var("SLOTLINT_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    for (i, b) in target.bytes().enumerate() {
+        bytes[8 + i % 24] ^= b;
+    }
+    let config = RunnerConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..RunnerConfig::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
 
 /// Cases per target, from `SLOTLINT_FUZZ_CASES`.
 fn cases() -> u32 {
@@ -390,18 +422,18 @@ fn fuzz_front_end(name: &str) {
     let tokens = tokens(name);
     let file_name = language.file_name("fuzz");
     let config = Arc::new(Config::default());
-    let mut runner = TestRunner::new(RunnerConfig {
-        cases: cases(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
-        ..RunnerConfig::default()
-    });
+    let mut runner = runner(name, cases());
     let strategy = (
         any::<usize>(),
         proptest::collection::vec(edit(), 0..12),
         any::<u8>(),
     );
+    let keep = keep_path(name);
     let result = runner.run(&strategy, |(seed, edits, bom)| {
         let text = mutate(&seeds, tokens, seed, &edits, bom);
+        if let Some(path) = &keep {
+            std::fs::write(path, &text).expect("keep the input");
+        }
         check_text(language, &file_name, text, &config);
         Ok(())
     });
@@ -525,11 +557,7 @@ fn fuzz_config() {
         ],
         proptest::collection::vec(any::<u8>(), 0..4),
     );
-    let mut runner = TestRunner::new(RunnerConfig {
-        cases: cases() * 4,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
-        ..RunnerConfig::default()
-    });
+    let mut runner = runner("config", cases() * 4);
     let result = runner.run(&doc, |(lines, sep, junk)| {
         let mut text = lines.concat().into_bytes();
         let mid = text.len() / 2;

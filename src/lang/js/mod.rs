@@ -169,7 +169,7 @@ pub fn parse(source: &[u8], dialect: Dialect) -> Output {
     if parser.set_language(&language).is_err() {
         return out;
     }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = crate::budget::parse_tree(&mut parser, source) else {
         return out;
     };
     let mut cx = Cx::new(source);

@@ -132,7 +132,7 @@ pub fn parse(source: &[u8]) -> Output {
     {
         return Output::default();
     }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = crate::budget::parse_tree(&mut parser, source) else {
         return Output::default();
     };
     let mut cx = Cx::new(source);
