@@ -13,6 +13,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::test_runner::{
@@ -368,12 +369,19 @@ fn mutate(seeds: &[Vec<u8>], tokens: &[&str], seed: usize, edits: &[Edit], bom: 
     }
 }
 
+/// How long one input may take before it counts as slow.
+const BUDGET: Duration = Duration::from_secs(10);
+
 /// The whole pipeline on one text: no panic, no internal error, spans in
-/// bounds, every format written.
-fn check_text(language: Language, name: &str, bytes: Vec<u8>, config: &Arc<Config>) {
+/// bounds, every format written. `false` when the text took longer than
+/// [`BUDGET`] (the analysis is stopped and the input counted as slow).
+fn check_text(language: Language, name: &str, bytes: Vec<u8>, config: &Arc<Config>) -> bool {
     let options = Arc::new(config.run_options(&[]));
     let file = SourceFile::new(name, bytes);
-    let result = analysis::lint(&file, language, config, &options);
+    let Some((file, result)) = analysis::lint_within(file, language, config, &options, BUDGET)
+    else {
+        return false;
+    };
     let len = file.text.len();
     for p in &result.problems {
         assert!(
@@ -408,6 +416,7 @@ fn check_text(language: Language, name: &str, bytes: Vec<u8>, config: &Arc<Confi
         let mut out = Vec::new();
         report::render(format, &items, false, &mut out).expect("every format is written");
     }
+    true
 }
 
 // The case counts are the report `scripts/fuzz` prints.
@@ -429,18 +438,30 @@ fn fuzz_front_end(name: &str) {
         any::<u8>(),
     );
     let keep = keep_path(name);
+    let slow = std::cell::Cell::new(0);
     let result = runner.run(&strategy, |(seed, edits, bom)| {
         let text = mutate(&seeds, tokens, seed, &edits, bom);
         if let Some(path) = &keep {
             std::fs::write(path, &text).expect("keep the input");
         }
-        check_text(language, &file_name, text, &config);
+        if !check_text(language, &file_name, text.clone(), &config) {
+            slow.set(slow.get() + 1);
+            if let Some(path) = &keep {
+                let kept = path.with_extension(format!("slow-{}", slow.get()));
+                std::fs::write(kept, &text).expect("keep the slow input");
+            }
+        }
         Ok(())
     });
     if let Err(e) = result {
         panic!("{name}: {e}");
     }
-    println!("fuzz {name}: {} cases, {} seeds: ok", cases(), seeds.len());
+    println!(
+        "fuzz {name}: {} cases, {} seeds: ok; {} over the {BUDGET:?} budget",
+        cases(),
+        seeds.len(),
+        slow.get()
+    );
 }
 
 #[test]
