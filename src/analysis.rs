@@ -86,8 +86,13 @@ pub fn lint_within(
     let deadline = std::time::Instant::now().checked_add(budget);
     let job: Job = Box::new(move || {
         let result = match deadline {
-            Some(d) => crate::budget::with_deadline(d, || lint(&shared, language, &c, &o)),
-            None => lint(&shared, language, &c, &o),
+            // A parse stopped at the deadline gives no model: past the
+            // deadline, the result is not the file's, whatever it holds.
+            Some(d) => {
+                let result = crate::budget::with_deadline(d, || lint(&shared, language, &c, &o));
+                (std::time::Instant::now() < d).then_some(result)
+            }
+            None => Some(lint(&shared, language, &c, &o)),
         };
         drop(shared);
         // The receiver is gone when the budget ran out: nothing to tell.
@@ -95,7 +100,8 @@ pub fn lint_within(
     });
     let result = match helper_run(job) {
         Ok(()) => match rx.recv_timeout(budget) {
-            Ok(result) => result,
+            Ok(Some(result)) => result,
+            Ok(None) => return None,
             Err(timeout_or_panic) => {
                 // That helper is busy for good, or gone: the next file gets a new one.
                 HELPER.with(|h| h.borrow_mut().take());
