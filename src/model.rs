@@ -156,6 +156,10 @@ pub struct Group {
     /// Index into [`FileModel::scripts`] for script calls.
     pub script: Option<usize>,
     pub client: Option<usize>,
+    /// The code batches the group's keys per slot itself (it computes slots
+    /// with `calculateSlot`, `CLUSTER KEYSLOT`): a plain pipeline made that
+    /// way holds one slot per batch whatever the keys look like.
+    pub per_slot: bool,
 }
 
 /// A key family declared in a schema.

@@ -6,6 +6,7 @@
 //! the languages (discovery, the language server, suppressions, the tests)
 //! reads that table.
 
+pub(crate) mod builder;
 pub(crate) mod holes;
 pub mod js;
 pub mod lua;
@@ -14,6 +15,7 @@ mod output;
 pub mod python;
 pub mod redis_cli;
 pub mod rust;
+pub(crate) mod value;
 pub mod yaml_schema;
 
 use std::path::Path;

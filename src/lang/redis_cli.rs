@@ -202,6 +202,7 @@ impl Parser {
             ops,
             script,
             client: Some(0),
+            per_slot: false,
         });
     }
 

@@ -65,6 +65,7 @@ pub(crate) fn transaction(ops: Vec<usize>) -> Group {
         ops,
         script: None,
         client: None,
+        per_slot: false,
     }
 }
 

@@ -435,6 +435,7 @@ impl<'a> Cx<'a> {
             ops: pipe.ops.clone(),
             script: None,
             client: pipe.client,
+            per_slot: false,
         };
         self.out.model.groups.push(group);
     }

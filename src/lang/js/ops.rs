@@ -151,6 +151,7 @@ impl<'a> Cx<'a> {
             ops: vec![op],
             script: Some(s),
             client,
+            per_slot: false,
         });
     }
 

@@ -9,11 +9,11 @@ use tree_sitter::Node;
 
 use super::clients::{self, ClientKind, Shape};
 use super::strings::format_template;
-use super::value::{family_instances, Literal, Opaque, Val};
+use super::value::{Literal, Opaque, Py, Val};
 use super::{Cx, MAX_CALL_DEPTH};
 use crate::commands;
 use crate::keypattern::KeyPattern;
-use crate::model::{Arg, Key, Op};
+use crate::model::{Arg, Key};
 
 /// The evaluated arguments of a call.
 #[derive(Default)]
@@ -46,8 +46,7 @@ impl<'a> Cx<'a> {
 
     /// Like [`Self::client`], one per receiver `name` for a client of unknown kind.
     fn named_client(&mut self, kind: ClientKind, name: Option<&str>) -> usize {
-        self.clients
-            .index(&mut self.out.model.clients, kind, kind.to_client(), name)
+        self.m.client(kind, kind.to_client(), name)
     }
 
     fn args(&mut self, node: Option<Node<'a>>) -> Args<'a> {
@@ -100,7 +99,7 @@ impl<'a> Cx<'a> {
             "attribute" => self.method_call(node, func, &args),
             "identifier" => self.name_call(node, func, &args),
             _ => match self.eval(func) {
-                Val::Script(lit, span) => {
+                Val::Ext(Py::Script(lit, span)) => {
                     self.script_object_call(node, lit.as_deref(), span, &args)
                 }
                 _ => Val::opaque(self.name_of(node)),
@@ -118,19 +117,19 @@ impl<'a> Cx<'a> {
         let method = self.text(attr);
         let recv = self.eval(obj);
         match recv {
-            Val::SelfRef => {
+            Val::Ext(Py::SelfRef) => {
                 let found = self.class.clone().and_then(|c| self.method(&c, method));
                 match found {
                     Some((class, def)) => self.call_function(node, def, Some(class), args),
                     // `redis_client = redis.Redis` as a class attribute, called as a factory.
                     None => match self.class.clone().and_then(|c| self.class_attr(&c, method)) {
-                        Some(Val::RedisName(q)) => clients::constructor(&q)
+                        Some(Val::Ext(Py::RedisName(q))) => clients::constructor(&q)
                             .map_or(Val::Unknown, |kind| Val::Client(self.client(kind))),
                         _ => Val::opaque(self.name_of(node)),
                     },
                 }
             }
-            Val::RedisName(q) => {
+            Val::Ext(Py::RedisName(q)) => {
                 let q = format!("{q}.{method}");
                 match clients::constructor(&q) {
                     Some(kind) => Val::Client(self.client(kind)),
@@ -188,7 +187,7 @@ impl<'a> Cx<'a> {
 
     fn name_call(&mut self, node: Node<'a>, func: Node<'a>, args: &Args<'a>) -> Val {
         let name = self.text(func);
-        if let Some(Val::Script(lit, span)) = self
+        if let Some(Val::Ext(Py::Script(lit, span))) = self
             .env
             .get(name)
             .or_else(|| self.module_env.get(name))
@@ -264,9 +263,9 @@ impl<'a> Cx<'a> {
         let saved_env = std::mem::replace(&mut self.env, env);
         let saved_class = std::mem::replace(&mut self.class, class);
         let saved_returns = std::mem::take(&mut self.returns);
-        let saved_recording = self.recording;
+        let saved_recording = self.m.recording;
         let saved_rename = std::mem::replace(&mut self.rename_locals, faithful);
-        self.recording = saved_recording && handed_redis;
+        self.m.recording = saved_recording && handed_redis;
         self.call_depth += 1;
         if let Some(body) = def.child_by_field_name("body") {
             self.exec_block(body);
@@ -275,7 +274,7 @@ impl<'a> Cx<'a> {
         let returns = std::mem::replace(&mut self.returns, saved_returns);
         self.env = saved_env;
         self.class = saved_class;
-        self.recording = saved_recording;
+        self.m.recording = saved_recording;
         self.rename_locals = saved_rename;
         let name = self.name_of(node);
         let mut iter = returns.into_iter();
@@ -326,7 +325,7 @@ impl<'a> Cx<'a> {
             ) {
                 (Some(old), Some(new)) => {
                     let new = new.interpolated(&named(self, 1));
-                    Val::Str(p.replace_all(old, &new), None)
+                    Val::Str(p.replace_all(&old, &new), None)
                 }
                 _ => Val::opaque(self.name_of(node)),
             },
@@ -337,7 +336,7 @@ impl<'a> Cx<'a> {
                         if i > 0 {
                             out.extend(p);
                         }
-                        out.extend(&item.interpolated(&named(self, 0)));
+                        out.extend(&item.val.interpolated(&named(self, 0)));
                     }
                     Val::Str(out, None)
                 }
@@ -364,7 +363,7 @@ impl<'a> Cx<'a> {
         node: Node<'a>,
         args: &Args<'a>,
     ) -> Val {
-        let kind = client.and_then(|c| self.clients.kind(c));
+        let kind = self.m.kind(client);
         match method {
             "pipeline" => {
                 let transaction = match args.kw("transaction").or(args.pos.first()) {
@@ -382,7 +381,7 @@ impl<'a> Cx<'a> {
                     .pos_nodes
                     .first()
                     .map_or(Self::span(node), |n| Self::span(*n));
-                return Val::Script(lit, span);
+                return Val::Ext(Py::Script(lit, span));
             }
             "transaction" => return self.transaction(client, node, args),
             "execute_command" => {
@@ -446,7 +445,7 @@ impl<'a> Cx<'a> {
                     },
                 };
                 let keys = match val {
-                    Val::Dict(pairs) => pairs
+                    Val::Map(pairs) => pairs
                         .iter()
                         .map(|(k, _, span)| Key {
                             pattern: k.key_pattern(&self.name_of(node)),
@@ -514,17 +513,18 @@ impl<'a> Cx<'a> {
                             .filter(|_| elems.len() == items.len())
                             .map_or((span, text.clone()), |e| (Self::span(*e), self.name_of(*e)));
                         Key {
-                            pattern: item.key_pattern(&t),
+                            pattern: item.val.key_pattern(&t),
                             span,
                         }
                     })
                     .collect()
             }
-            Val::Family(elem, vars) if flatten || star => family_instances(elem, vars, &text)
+            Val::Family(elem, vars) if flatten || star => elem
+                .family_instances(vars, &text)
                 .into_iter()
                 .map(|pattern| Key { pattern, span })
                 .collect(),
-            Val::Dict(pairs) if flatten || star => pairs
+            Val::Map(pairs) if flatten || star => pairs
                 .iter()
                 .map(|(k, _, s)| Key {
                     pattern: k.key_pattern(&text),
@@ -548,13 +548,8 @@ impl<'a> Cx<'a> {
         args: &Args<'a>,
         client: Option<usize>,
     ) -> Option<usize> {
-        if !self.recording {
+        if !self.m.recording {
             return None;
-        }
-        let span = Self::span(node);
-        let id = (span.start, span.end, command.to_string());
-        if let Some(&i) = self.op_ids.get(&id) {
-            return Some(i);
         }
         let extra = args
             .pos
@@ -563,23 +558,11 @@ impl<'a> Cx<'a> {
             .enumerate()
             .filter(|(i, _)| !used.contains(i))
             .map(|(_, (v, n))| Arg {
-                value: match v {
-                    Val::Int(n) => Some(n.to_string().into_bytes()),
-                    other => other.literal_bytes().map(<[u8]>::to_vec),
-                },
+                value: v.literal_bytes(),
                 span: Self::span(*n),
             })
             .collect();
-        self.out.model.ops.push(Op {
-            command: command.to_string(),
-            span,
-            keys,
-            args: extra,
-            client,
-        });
-        let i = self.out.model.ops.len() - 1;
-        self.op_ids.insert(id, i);
-        Some(i)
+        self.m.op(command, Self::span(node), keys, extra, client)
     }
 
     /// `execute_command("CMD", *args)`: keys found as Redis finds them.
@@ -593,7 +576,7 @@ impl<'a> Cx<'a> {
         let Some(name) = args.pos.first().and_then(Val::literal_bytes) else {
             return;
         };
-        let name = String::from_utf8_lossy(name).into_owned();
+        let name = String::from_utf8_lossy(&name).into_owned();
         let mut words: Vec<Vec<u8>> = name
             .split_whitespace()
             .map(|w| w.as_bytes().to_vec())
@@ -605,9 +588,7 @@ impl<'a> Cx<'a> {
         for v in &args.pos[1..] {
             words.push(match v {
                 Val::Int(n) => n.to_string().into_bytes(),
-                other => other
-                    .literal_bytes()
-                    .map_or_else(|| b"x".to_vec(), <[u8]>::to_vec),
+                other => other.literal_bytes().unwrap_or_else(|| b"x".to_vec()),
             });
         }
         let w1 = words
@@ -656,7 +637,7 @@ impl<'a> Cx<'a> {
             return;
         }
         if client
-            .and_then(|c| self.clients.kind(c))
+            .and_then(|c| self.m.kind(Some(c)))
             .is_some_and(|k| k.fans_out.contains(&command.as_str()))
         {
             return;

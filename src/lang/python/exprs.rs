@@ -14,7 +14,7 @@
 use tree_sitter::Node;
 
 use super::strings::percent_format;
-use super::value::{Literal, Opaque, Val};
+use super::value::{Elem, Literal, Opaque, Py, Val};
 use super::{Cx, MAX_DEPTH};
 use crate::keypattern::KeyPattern;
 
@@ -127,7 +127,8 @@ impl<'a> Cx<'a> {
                             _ => return Val::opaque(self.name_of(node)),
                         }
                     } else if item.kind() != "comment" {
-                        out.push(self.eval(item));
+                        let val = self.eval(item);
+                        out.push(self.elem(val, item));
                     }
                 }
                 Val::List(out)
@@ -151,7 +152,7 @@ impl<'a> Cx<'a> {
                     let vv = self.eval(v);
                     out.push((kv, vv, Self::span(k)));
                 }
-                Val::Dict(out)
+                Val::Map(out)
             }
             "conditional_expression" => {
                 let mut c = node.walk();
@@ -178,6 +179,15 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// A value as a list element written at `node`.
+    pub(super) fn elem(&self, val: Val, node: Node<'_>) -> Elem {
+        Elem {
+            val,
+            span: Self::span(node),
+            text: self.name_of(node),
+        }
+    }
+
     fn eval_children(&mut self, node: Node<'a>) {
         let mut c = node.walk();
         let parts: Vec<Node<'a>> = node.named_children(&mut c).collect();
@@ -199,7 +209,7 @@ impl<'a> Cx<'a> {
             return v.clone();
         }
         if let Some(q) = self.imports.get(name) {
-            return Val::RedisName(q.clone());
+            return Val::Ext(Py::RedisName(q.clone()));
         }
         Val::opaque(name)
     }
@@ -217,12 +227,12 @@ impl<'a> Cx<'a> {
         };
         let attr = self.text(attr);
         match self.eval(obj) {
-            Val::SelfRef => self
+            Val::Ext(Py::SelfRef) => self
                 .class
                 .clone()
                 .and_then(|c| self.class_attr(&c, attr))
                 .unwrap_or_else(|| Val::opaque(full)),
-            Val::RedisName(q) => Val::RedisName(format!("{q}.{attr}")),
+            Val::Ext(Py::RedisName(q)) => Val::Ext(Py::RedisName(format!("{q}.{attr}"))),
             _ => {
                 let domain = match attr {
                     "month" => Some(12),
@@ -282,7 +292,7 @@ impl<'a> Cx<'a> {
                         let mut c = r.walk();
                         let names: Vec<String> =
                             r.named_children(&mut c).map(|n| self.name_of(n)).collect();
-                        vs.iter().cloned().zip(names).collect()
+                        vs.iter().map(|e| e.val.clone()).zip(names).collect()
                     }
                     _ => vec![(rv.clone(), self.name_of(r))],
                 };
@@ -348,7 +358,7 @@ impl<'a> Cx<'a> {
             .collect();
         let saved = self.env.clone();
         let mut vars = Vec::new();
-        let mut expand: Option<(String, Vec<Val>)> = None;
+        let mut expand: Option<(String, Vec<Elem>)> = None;
         for clause in &clauses {
             if clause.kind() != "for_in_clause" {
                 continue;
@@ -381,8 +391,9 @@ impl<'a> Cx<'a> {
         let out = if let Some((name, items)) = expand {
             let mut vals = Vec::new();
             for item in items {
-                self.env.insert(name.clone(), item);
-                vals.push(self.eval(body));
+                self.env.insert(name.clone(), item.val);
+                let val = self.eval(body);
+                vals.push(self.elem(val, body));
             }
             Val::List(vals)
         } else {

@@ -26,9 +26,10 @@ use std::sync::OnceLock;
 
 use tree_sitter::{Node, Parser};
 
-use crate::lang::holes::ClientTable;
+use crate::lang::builder::Builder;
 use crate::lang::Output;
-use crate::model::{GroupKind, Span};
+use crate::model::Span;
+pub(crate) use value::Py;
 use value::{Opaque, Val};
 
 /// The Python front-end.
@@ -80,23 +81,11 @@ struct Class<'a> {
     node: Node<'a>,
 }
 
-/// A pipeline being filled.
-#[derive(Debug, Clone)]
-struct Pipe {
-    client: Option<usize>,
-    kind: GroupKind,
-    span: Span,
-    ops: Vec<usize>,
-    /// WATCH ops, and the ops run right away while watching (before MULTI).
-    watch_ops: Vec<usize>,
-    /// After WATCH and before MULTI, commands run immediately.
-    immediate: bool,
-}
-
 /// The interpreter state for one file.
 struct Cx<'a> {
     src: &'a [u8],
-    out: Output,
+    /// The model being built.
+    m: Builder<clients::ClientKind>,
     /// Import alias → qualified name (`rc` → `redis.cluster.RedisCluster`).
     imports: HashMap<String, String>,
     imports_redis: bool,
@@ -106,18 +95,13 @@ struct Cx<'a> {
     module_env: Env,
     env: Env,
     class: Option<String>,
-    pipes: Vec<Pipe>,
     depth: usize,
     call_depth: usize,
-    recording: bool,
     returns: Vec<Val>,
     /// Whether a local bound to an opaque value takes the local's name.
     rename_locals: bool,
-    /// The clients met so far, with the kind of each.
-    clients: ClientTable<clients::ClientKind>,
     /// How many function bodies are being run inside each other.
     fn_level: usize,
-    op_ids: HashMap<(usize, usize, String), usize>,
 }
 
 /// Reads a Python file. Never panics, whatever the bytes.
@@ -137,7 +121,7 @@ pub fn parse(source: &[u8]) -> Output {
     };
     let mut cx = Cx::new(source);
     cx.run(tree.root_node());
-    cx.out
+    cx.m.out
 }
 
 /// The cheap prefilter: a file that never mentions Redis-ish tokens has no
@@ -158,7 +142,7 @@ impl<'a> Cx<'a> {
     fn new(src: &'a [u8]) -> Self {
         Cx {
             src,
-            out: Output::default(),
+            m: Builder::default(),
             imports: HashMap::new(),
             imports_redis: false,
             funcs: HashMap::new(),
@@ -166,15 +150,11 @@ impl<'a> Cx<'a> {
             module_env: Env::new(),
             env: Env::new(),
             class: None,
-            pipes: Vec::new(),
             depth: 0,
             call_depth: 0,
-            recording: false,
             returns: Vec::new(),
             rename_locals: true,
-            clients: ClientTable::default(),
             fn_level: 0,
-            op_ids: HashMap::new(),
         }
     }
 
@@ -199,7 +179,7 @@ impl<'a> Cx<'a> {
             };
             self.class_attrs(&name, node);
         }
-        self.recording = true;
+        self.m.recording = true;
         self.env = self.module_env.clone();
         self.exec_block(root);
         self.flush_pipes();
@@ -331,13 +311,13 @@ impl<'a> Cx<'a> {
         }
         if let Some(init) = self.funcs.get(&format!("{name}.__init__")).copied() {
             let outer = self.module_env.clone();
-            let recording = std::mem::replace(&mut self.recording, false);
+            let recording = std::mem::replace(&mut self.m.recording, false);
             let (env, _) = self.function_env(init, Some(name.to_string()), &outer, None);
             self.env = env;
             if let Some(b) = init.child_by_field_name("body") {
                 self.exec_block(b);
             }
-            self.recording = recording;
+            self.m.recording = recording;
             for (k, v) in std::mem::take(&mut self.env) {
                 if let Some(attr) = k.strip_prefix("self.") {
                     attrs.insert(attr.to_string(), v);
@@ -407,7 +387,7 @@ impl<'a> Cx<'a> {
             };
             let name = self.text(name_node).to_string();
             if first && class.is_some() && (name == "self" || name == "cls") {
-                env.insert(name, Val::SelfRef);
+                env.insert(name, Val::Ext(Py::SelfRef));
                 first = false;
                 continue;
             }
@@ -475,8 +455,6 @@ impl<'a> Cx<'a> {
 
     /// Emits the groups of pipelines still holding ops.
     fn flush_pipes(&mut self) {
-        for i in 0..self.pipes.len() {
-            self.execute_pipe(i, None);
-        }
+        self.m.flush(0);
     }
 }

@@ -7,8 +7,7 @@ use tree_sitter::Node;
 use super::calls::Args;
 use super::value::{Literal, Val};
 use super::Cx;
-use crate::lang::lua;
-use crate::model::{Group, GroupKind, Script, Span};
+use crate::model::Span;
 
 impl<'a> Cx<'a> {
     /// `eval(script, numkeys, *keys_and_args)` and friends.
@@ -80,35 +79,8 @@ impl<'a> Cx<'a> {
         numkeys: Option<u32>,
         client: Option<usize>,
     ) {
-        let script = match lit {
-            Some(lit) => self.analyze_script(lit, numkeys),
-            None => self.push_script(Script {
-                span,
-                numkeys,
-                ..Script::default()
-            }),
-        };
-        self.out.model.groups.push(Group {
-            kind: GroupKind::Script,
-            span: Self::span(node),
-            ops: vec![op],
-            script: Some(script),
-            client,
-        });
-    }
-
-    fn push_script(&mut self, s: Script) -> usize {
-        self.out.model.scripts.push(s);
-        self.out.model.scripts.len() - 1
-    }
-
-    fn analyze_script(&mut self, lit: &Literal, numkeys: Option<u32>) -> usize {
-        let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);
-        self.out.problems.extend(analysis.problems);
-        self.push_script(Script {
-            numkeys,
-            ..analysis.script
-        })
+        let script = self.m.script(lit, span, numkeys);
+        self.m.script_group(op, Self::span(node), script, client);
     }
 
     /// `script(keys=[…], args=[…], client=pipe)` on a `register_script` object.
@@ -119,7 +91,7 @@ impl<'a> Cx<'a> {
         span: Span,
         args: &Args<'a>,
     ) -> Val {
-        if !self.recording {
+        if !self.m.recording {
             return Val::Unknown;
         }
         let keys = match (args.kw("keys"), args.kw_node("keys")) {
@@ -135,7 +107,7 @@ impl<'a> Cx<'a> {
             _ => self.arg_keys(args, 0, true),
         };
         let (client, pipe) = match args.kw("client") {
-            Some(Val::Pipeline(p)) => (self.pipes.get(*p).and_then(|x| x.client), Some(*p)),
+            Some(Val::Pipeline(p)) => (self.m.pipes.get(*p).and_then(|x| x.client), Some(*p)),
             Some(Val::Client(c)) => (Some(*c), None),
             _ => (None, None),
         };

@@ -3,8 +3,9 @@
 
 use tree_sitter::Node;
 
-use super::value::{merge, Opaque, Val};
-use super::{Cx, Env, MAX_DEPTH};
+use super::value::{Elem, Opaque, Val};
+use super::{Cx, MAX_DEPTH};
+use crate::lang::value::merge_envs;
 use crate::model::Family;
 
 impl<'a> Cx<'a> {
@@ -84,7 +85,7 @@ impl<'a> Cx<'a> {
                     Some(stmt)
                 };
                 // Module functions and methods run on their own in `run`.
-                if let Some(def) = def.filter(|_| self.fn_level > 0 && self.recording) {
+                if let Some(def) = def.filter(|_| self.fn_level > 0 && self.m.recording) {
                     if def.kind() == "function_definition" && self.call_depth == 0 {
                         let outer = self.env.clone();
                         let class = self.class.clone();
@@ -197,8 +198,8 @@ impl<'a> Cx<'a> {
     /// A module-level list of literal keys named as such (`SESSION_KEYS = […]`,
     /// `good_prefixes = […]`) documents key families: each is judged like a
     /// schema family.
-    fn key_list(&mut self, left: Node<'a>, right: Node<'a>, items: &[Val]) {
-        if !self.recording || self.fn_level > 0 || left.kind() != "identifier" {
+    fn key_list(&mut self, left: Node<'a>, right: Node<'a>, items: &[Elem]) {
+        if !self.m.recording || self.fn_level > 0 || left.kind() != "identifier" {
             return;
         }
         let name = self.text(left);
@@ -214,7 +215,7 @@ impl<'a> Cx<'a> {
             .collect();
         let looks_like_keys = elems.len() == items.len()
             && items.iter().all(|v| {
-                v.literal_bytes().is_some_and(|b| {
+                v.val.literal_bytes().is_some_and(|b| {
                     !b.is_empty() && b.iter().any(|&c| c == b':' || c == b'{') && !b.contains(&b' ')
                 })
             });
@@ -222,10 +223,10 @@ impl<'a> Cx<'a> {
             return;
         }
         for (i, (v, e)) in items.iter().zip(elems).enumerate() {
-            let Some(pattern) = v.as_str().cloned() else {
+            let Some(pattern) = v.val.as_str().cloned() else {
                 continue;
             };
-            self.out.model.families.push(Family {
+            self.m.out.model.families.push(Family {
                 name: format!("{name}[{i}]"),
                 pattern,
                 span: Self::span(e),
@@ -267,16 +268,4 @@ impl<'a> Cx<'a> {
             }
         }
     }
-}
-
-/// Joins environments from paths that meet: a name with different values becomes opaque.
-fn merge_envs(envs: Vec<Env>) -> Env {
-    let mut iter = envs.into_iter();
-    let Some(mut out) = iter.next() else {
-        return Env::new();
-    };
-    for env in iter {
-        crate::lang::holes::join_env(&mut out, env, merge);
-    }
-    out
 }

@@ -210,9 +210,9 @@ pub(super) fn percent_format(
             out.push(Segment::Lit(std::mem::take(&mut lit)));
             let hole = if let Some(key) = key {
                 let found = match whole {
-                    Val::Dict(pairs) => pairs
+                    Val::Map(pairs) => pairs
                         .iter()
-                        .find(|(k, _, _)| k.literal_bytes() == Some(key.as_slice()))
+                        .find(|(k, _, _)| k.literal_bytes().as_deref() == Some(key.as_slice()))
                         .map(|(_, v, _)| v.clone()),
                     _ => None,
                 };

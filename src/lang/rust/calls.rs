@@ -188,6 +188,7 @@ impl<'a> Cx<'a> {
                 ops,
                 script: None,
                 client,
+                per_slot: false,
             });
         }
         Val::Unknown
@@ -496,6 +497,7 @@ impl<'a> Cx<'a> {
             ops,
             script: None,
             client,
+            per_slot: false,
         };
         if !self.out.model.groups.contains(&group) {
             self.out.model.groups.push(group);
@@ -580,6 +582,7 @@ impl<'a> Cx<'a> {
             ops: vec![op],
             script,
             client,
+            per_slot: false,
         });
     }
 

@@ -70,6 +70,7 @@ impl Reader<'_> {
                 ops,
                 script: None,
                 client: None,
+                per_slot: false,
             });
         }
         Ok(())
