@@ -7,6 +7,7 @@
 //! reads that table.
 
 pub(crate) mod builder;
+pub(crate) mod fields;
 pub(crate) mod holes;
 pub mod js;
 pub mod lua;
@@ -16,6 +17,7 @@ pub mod python;
 pub mod redis_cli;
 pub mod rust;
 pub(crate) mod value;
+pub(crate) mod walk;
 pub mod yaml_schema;
 
 use std::path::Path;

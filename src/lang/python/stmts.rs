@@ -6,20 +6,24 @@ use tree_sitter::Node;
 use super::value::{Elem, Opaque, Val};
 use super::{Cx, MAX_DEPTH};
 use crate::lang::value::merge_envs;
+use crate::lang::walk::Blocks;
 use crate::model::Family;
+
+impl<'a> Blocks<'a> for Cx<'a> {
+    const MAX_DEPTH: usize = MAX_DEPTH;
+
+    fn depth(&mut self) -> &mut usize {
+        &mut self.depth
+    }
+
+    fn stmt(&mut self, stmt: Node<'a>) {
+        self.exec_stmt(stmt);
+    }
+}
 
 impl<'a> Cx<'a> {
     pub(super) fn exec_block(&mut self, block: Node<'a>) {
-        if self.depth > MAX_DEPTH {
-            return;
-        }
-        self.depth += 1;
-        let mut cursor = block.walk();
-        let stmts: Vec<Node<'a>> = block.named_children(&mut cursor).collect();
-        for stmt in stmts {
-            self.exec_stmt(stmt);
-        }
-        self.depth -= 1;
+        self.block(block);
     }
 
     pub(super) fn exec_stmt(&mut self, stmt: Node<'a>) {

@@ -7,6 +7,7 @@ use tree_sitter::Node;
 use super::value::{is_prefixish, Literal, Val};
 use super::Cx;
 use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
+use crate::lang::fields::{self, Piece};
 use crate::lang::holes::in_field;
 use crate::model::Span;
 
@@ -254,25 +255,18 @@ pub(super) fn format_template(
             out.push(seg.clone());
             continue;
         };
-        let mut i = 0;
-        let mut text = Vec::new();
-        while i < bytes.len() {
-            let b = bytes[i];
-            if (b == b'{' || b == b'}') && bytes.get(i + 1) == Some(&b) {
-                text.push(b);
-                i += 2;
-                continue;
-            }
-            if b != b'{' {
-                text.push(b);
-                i += 1;
-                continue;
-            }
-            let Some(close) = bytes[i..].iter().position(|&c| c == b'}').map(|p| i + p) else {
-                text.extend_from_slice(&bytes[i..]);
-                break;
+        for piece in fields::scan(bytes) {
+            let (start, end, field) = match piece {
+                Piece::Text(text) => {
+                    out.push(Segment::Lit(text));
+                    continue;
+                }
+                Piece::Unclosed { start } => {
+                    out.push(Segment::Lit(bytes[start..].to_vec()));
+                    break;
+                }
+                Piece::Field { start, end, inner } => (start, end, inner),
             };
-            let field = &bytes[i + 1..close];
             let name_end = field
                 .iter()
                 .position(|&c| matches!(c, b'!' | b':' | b'.' | b'['))
@@ -289,7 +283,6 @@ pub(super) fn format_template(
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| (v.clone(), name.clone()))
             };
-            out.push(Segment::Lit(std::mem::take(&mut text)));
             let hole = match value {
                 Some((v, n)) if plain || matches!(v, Val::Opaque(_)) => v.interpolated(&n),
                 Some((_, n)) => Val::opaque(n.clone()).interpolated(&n),
@@ -299,23 +292,21 @@ pub(super) fn format_template(
                 }
             };
             let field = lit.and_then(|l| {
-                let span = l.span(base + i, base + close + 1)?;
+                let span = l.span(base + start, base + end)?;
                 let (literal, at) = written
-                    .and_then(|(text, start)| {
-                        Some((text.to_string(), span.start.checked_sub(start)?))
+                    .and_then(|(text, from)| {
+                        Some((text.to_string(), span.start.checked_sub(from)?))
                     })
                     .unwrap_or_default();
                 Some(BraceField {
                     span,
-                    text: String::from_utf8_lossy(&bytes[i..=close]).into_owned(),
+                    text: String::from_utf8_lossy(&bytes[start..end]).into_owned(),
                     literal,
                     at,
                 })
             });
             out.extend(&in_field(hole, field));
-            i = close + 1;
         }
-        out.push(Segment::Lit(text));
         base += bytes.len();
     }
     out
