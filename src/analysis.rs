@@ -4,6 +4,7 @@
 use crate::finding::Finding;
 use crate::lang::{Language, Problem};
 use crate::model::FileModel;
+use crate::project::Project;
 use crate::rules::{self, Options};
 use crate::source::SourceFile;
 
@@ -15,13 +16,21 @@ pub struct FileResult {
     /// A user error that must stop the run with exit code 2 (a broken schema):
     /// the full `path:line:col: message` text.
     pub fatal: Option<String>,
+    /// The other files the analysis read (see [`crate::lang::Output::deps`]).
+    pub deps: Vec<std::path::PathBuf>,
 }
 
-/// Runs the front-end for `language` and every rule over one file.
-pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> FileResult {
+/// Runs the front-end for `language` and every rule over one file, following
+/// its imports into `project`.
+pub fn analyze(
+    file: &SourceFile,
+    language: Language,
+    options: &Options,
+    project: &Project,
+) -> FileResult {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let (mut model, problems) = match front_end(file, language) {
-            Ok(parsed) => parsed,
+        let out = match (language.front_end().parse)(file, project) {
+            Ok(out) => out,
             Err(fatal) => {
                 return FileResult {
                     fatal: Some(fatal),
@@ -29,11 +38,13 @@ pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> File
                 }
             }
         };
+        let mut model = out.model;
         model.apply_client_hints(&options.clients);
         FileResult {
             findings: rules::check_all(&model, options),
-            problems,
+            problems: out.problems,
             fatal: None,
+            deps: out.deps,
         }
     }));
     outcome.unwrap_or_else(|_| FileResult {
@@ -54,8 +65,9 @@ pub fn lint(
     language: Language,
     config: &crate::config::Config,
     options: &Options,
+    project: &Project,
 ) -> FileResult {
-    let mut result = analyze(file, language, options);
+    let mut result = analyze(file, language, options, project);
     crate::suppress::apply(file, language, &mut result.findings);
     config.apply(&mut result.findings);
     result
@@ -65,7 +77,8 @@ pub fn lint(
 pub fn front_end(
     file: &SourceFile,
     language: Language,
+    project: &Project,
 ) -> Result<(FileModel, Vec<Problem>), String> {
-    let out = (language.front_end().parse)(file)?;
+    let out = (language.front_end().parse)(file, project)?;
     Ok((out.model, out.problems))
 }

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::discover::{self, Target, WalkOptions};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::init;
+use crate::project::Project;
 use crate::report::{self, Format, Located};
 use crate::rules;
 use crate::slot_cmd::{self, SlotArgs};
@@ -247,6 +248,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         Vec::new()
     };
     let options = &config.run_options(&args.schema);
+    let project = &Project::new();
     let results = discover::parallel_map(&targets.files, threads, |t: &Target| {
         let bytes = if t.stdin {
             Ok(stdin_text.clone())
@@ -257,8 +259,8 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             // No Redis-looking token: nothing for the front-end to find.
             Ok(bytes) if !t.language.prefilter(&bytes) => Ok(None),
             Ok(bytes) => {
-                let file = SourceFile::new(t.display.clone(), bytes);
-                let result = analysis::lint(&file, t.language, &config, options);
+                let file = SourceFile::new(t.display.clone(), bytes).at(&t.path);
+                let result = analysis::lint(&file, t.language, &config, options, project);
                 // Only files with something to show stay in memory.
                 let keep = !result.findings.is_empty()
                     || !result.problems.is_empty()

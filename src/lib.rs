@@ -14,6 +14,7 @@ pub mod keypattern;
 pub mod lang;
 pub mod lsp;
 pub mod model;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod slot;

@@ -17,6 +17,7 @@ use crate::config::{Config, FILE_NAMES};
 use crate::finding::{Finding, Severity};
 use crate::lang::Language;
 use crate::model::Span;
+use crate::project::Project;
 use crate::rules::Options;
 use crate::source::SourceFile;
 
@@ -119,6 +120,8 @@ struct Server {
     config: Config,
     options: Options,
     documents: BTreeMap<String, Document>,
+    /// Imports of open documents are followed into the workspace's files.
+    project: Project,
 }
 
 fn range(file: &SourceFile, span: Span) -> Value {
@@ -211,6 +214,7 @@ impl Server {
             config,
             options,
             documents: BTreeMap::new(),
+            project: Project::new(),
         };
         (server, error)
     }
@@ -233,8 +237,10 @@ impl Server {
                     .into_owned()
             },
         );
-        let file = SourceFile::new(shown, doc.text.clone().into_bytes());
-        let result: FileResult = analysis::lint(&file, language, &self.config, &self.options);
+        let mut file = SourceFile::new(shown, doc.text.clone().into_bytes());
+        file.location = path;
+        let result: FileResult =
+            analysis::lint(&file, language, &self.config, &self.options, &self.project);
         let mut out: Vec<Value> = result
             .findings
             .iter()

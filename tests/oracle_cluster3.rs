@@ -72,11 +72,16 @@ const CASES: &[Case] = &[
 
 fn sl007_count(line: &str) -> usize {
     let file = SourceFile::new("case.redis", line.as_bytes().to_vec());
-    analysis::analyze(&file, Language::REDIS_CLI, &Options::default())
-        .findings
-        .iter()
-        .filter(|f| f.rule == "SL007")
-        .count()
+    analysis::analyze(
+        &file,
+        Language::REDIS_CLI,
+        &Options::default(),
+        &slotlint::project::Project::new(),
+    )
+    .findings
+    .iter()
+    .filter(|f| f.rule == "SL007")
+    .count()
 }
 
 fn eval(cluster: &RedisCluster3, node: usize, case: &Case) -> common::Reply {

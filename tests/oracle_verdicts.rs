@@ -239,11 +239,12 @@ fn server_agrees_with_the_verdicts() {
         if t.display.contains("/err_") {
             continue;
         }
-        let file = SourceFile::new(t.display.clone(), std::fs::read(&t.path).unwrap());
-        let Ok((model, _)) = analysis::front_end(&file, t.language) else {
+        let file = SourceFile::new(t.display.clone(), std::fs::read(&t.path).unwrap()).at(&t.path);
+        let project = slotlint::project::Project::new();
+        let Ok((model, _)) = analysis::front_end(&file, t.language, &project) else {
             continue;
         };
-        let findings = analysis::analyze(&file, t.language, &Options::default()).findings;
+        let findings = analysis::analyze(&file, t.language, &Options::default(), &project).findings;
         for unit in units(&model) {
             units_checked += 1;
             let (kind, reason) = verdict(&unit);

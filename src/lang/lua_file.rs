@@ -14,7 +14,7 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     fences: &["lua"],
     comments: super::CommentSyntax::Lua,
     prefilter,
-    parse: |file| Ok(parse(&file.text)),
+    parse: |file, _| Ok(parse(&file.text)),
 };
 
 /// `redis.call`/`server.call` (Valkey) and friends; `parse` gives an empty

@@ -24,6 +24,7 @@ use std::path::Path;
 
 pub use output::{Output, Problem};
 
+use crate::project::Project;
 use crate::source::SourceFile;
 
 /// The front-ends, one row each (JavaScript has one per grammar).
@@ -61,7 +62,8 @@ pub struct FrontEnd {
     /// The model of a file, or a user error that stops the run with exit
     /// code 2 (a broken schema: the full `path:line:col: message` text).
     /// Never panics, whatever the bytes.
-    pub parse: fn(&SourceFile) -> Result<Output, String>,
+    /// Imports are followed into the files of `project`.
+    pub parse: fn(&SourceFile, &Project) -> Result<Output, String>,
 }
 
 /// How a language writes comments and strings.

@@ -17,7 +17,7 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     fences: &["redis"],
     comments: super::CommentSyntax::RedisCli,
     prefilter: super::always,
-    parse: |file| Ok(parse(&file.text)),
+    parse: |file, _| Ok(parse(&file.text)),
 };
 
 /// One argument of a command line after unquoting.

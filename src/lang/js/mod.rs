@@ -31,7 +31,7 @@ const fn front_end(
     extensions: &'static [&'static str],
     editor_ids: &'static [&'static str],
     fences: &'static [&'static str],
-    parse: fn(&crate::source::SourceFile) -> Result<Output, String>,
+    parse: fn(&crate::source::SourceFile, &crate::project::Project) -> Result<Output, String>,
 ) -> super::FrontEnd {
     super::FrontEnd {
         name,
@@ -51,7 +51,7 @@ pub const JAVASCRIPT: super::FrontEnd = front_end(
     &["js", "mjs", "cjs", "jsx"],
     &["javascript", "javascriptreact"],
     &["javascript", "js"],
-    |file| Ok(parse(&file.text, Dialect::JavaScript)),
+    |file, _| Ok(parse(&file.text, Dialect::JavaScript)),
 );
 
 /// TypeScript.
@@ -60,14 +60,17 @@ pub const TYPESCRIPT: super::FrontEnd = front_end(
     &["ts", "mts", "cts"],
     &["typescript"],
     &["typescript", "ts"],
-    |file| Ok(parse(&file.text, Dialect::TypeScript)),
+    |file, _| Ok(parse(&file.text, Dialect::TypeScript)),
 );
 
 /// TypeScript with JSX.
-pub const TSX: super::FrontEnd =
-    front_end("tsx", &["tsx"], &["typescriptreact"], &["tsx"], |file| {
-        Ok(parse(&file.text, Dialect::Tsx))
-    });
+pub const TSX: super::FrontEnd = front_end(
+    "tsx",
+    &["tsx"],
+    &["typescriptreact"],
+    &["tsx"],
+    |file, _| Ok(parse(&file.text, Dialect::Tsx)),
+);
 
 /// The client libraries and their calls.
 fn prefilter(text: &[u8]) -> bool {

@@ -98,12 +98,11 @@ impl<'a> Cx<'a> {
         match func.kind() {
             "attribute" => self.method_call(node, func, &args),
             "identifier" => self.name_call(node, func, &args),
-            _ => match self.eval(func) {
-                Val::Ext(Py::Script(lit, span)) => {
-                    self.script_object_call(node, lit.as_deref(), span, &args)
-                }
-                _ => Val::opaque(self.name_of(node)),
-            },
+            _ => {
+                let f = self.eval(func);
+                self.call_value(node, f, &args)
+                    .unwrap_or_else(|| Val::opaque(self.name_of(node)))
+            }
         }
     }
 
@@ -117,17 +116,29 @@ impl<'a> Cx<'a> {
         let method = self.text(attr);
         let recv = self.eval(obj);
         match recv {
-            Val::Ext(Py::SelfRef) => {
-                let found = self.class.clone().and_then(|c| self.method(&c, method));
-                match found {
-                    Some((class, def)) => self.call_function(node, def, Some(class), args),
-                    // `redis_client = redis.Redis` as a class attribute, called as a factory.
-                    None => match self.class.clone().and_then(|c| self.class_attr(&c, method)) {
-                        Some(Val::Ext(Py::RedisName(q))) => clients::constructor(&q)
-                            .map_or(Val::Unknown, |kind| Val::Client(self.client(kind))),
-                        _ => Val::opaque(self.name_of(node)),
-                    },
+            Val::Ext(Py::SelfRef | Py::Instance(_)) => {
+                let class = match recv {
+                    Val::Ext(Py::Instance(c)) => Some(c),
+                    _ => self.class.clone(),
+                };
+                let Some(class) = class else {
+                    return Val::opaque(self.name_of(node));
+                };
+                if let Some((owner, def)) = self.method(&class, method) {
+                    let module = owner.module;
+                    return self.call_function(node, module, def, Some(owner), args);
                 }
+                // An attribute holding something callable: `redis_client =
+                // redis.Redis` called as a factory, a `register_script` object.
+                let attr = self.class_attr(&class, method);
+                attr.and_then(|v| self.call_value(node, v, args))
+                    .unwrap_or_else(|| Val::opaque(self.name_of(node)))
+            }
+            Val::Ext(Py::Module(m)) => {
+                let member = self.member(m, method);
+                member
+                    .and_then(|v| self.call_value(node, v, args))
+                    .unwrap_or_else(|| Val::opaque(self.name_of(node)))
             }
             Val::Ext(Py::RedisName(q)) => {
                 let q = format!("{q}.{method}");
@@ -148,10 +159,11 @@ impl<'a> Cx<'a> {
                     || commands::lookup(method, None)
                         .is_some_and(|s| !s.key_specs().is_empty() && s.container().is_none());
                 let receiver = self.name_of(obj);
-                let redisish = clients::is_redisish_name(&receiver, self.imports_redis);
+                let imports_redis = self.md().imports_redis;
+                let redisish = clients::is_redisish_name(&receiver, imports_redis);
                 if known
                     && !method.starts_with('_')
-                    && (redisish || (self.imports_redis && !clients::is_generic_name(method)))
+                    && (redisish || (imports_redis && !clients::is_generic_name(method)))
                 {
                     let c = self.named_client(clients::UNKNOWN, Some(&receiver));
                     return self.redis_method(Some(c), None, method, node, args);
@@ -185,24 +197,51 @@ impl<'a> Cx<'a> {
         Val::Opaque(o)
     }
 
+    /// Calls a value: a function or class of the project, a constructor
+    /// imported from redis, a `register_script` object. `None` for anything else.
+    pub(super) fn call_value(&mut self, node: Node<'a>, f: Val, args: &Args<'a>) -> Option<Val> {
+        match f {
+            Val::Ext(Py::Script(lit, span)) => {
+                Some(self.script_object_call(node, lit.as_deref(), span, args))
+            }
+            Val::Ext(Py::Func(module, name)) => {
+                let def = self.mods[module].funcs.get(&name).copied()?;
+                Some(self.call_function(node, module, def, None, args))
+            }
+            Val::Ext(Py::Class(c)) => Some(Val::Ext(Py::Instance(c))),
+            Val::Ext(Py::RedisName(q)) => Some(
+                clients::constructor(&q)
+                    .map_or(Val::Unknown, |kind| Val::Client(self.client(kind))),
+            ),
+            _ => None,
+        }
+    }
+
     fn name_call(&mut self, node: Node<'a>, func: Node<'a>, args: &Args<'a>) -> Val {
         let name = self.text(func);
-        if let Some(Val::Ext(Py::Script(lit, span))) = self
+        if let Some(v @ Val::Ext(Py::Script(..))) = self
             .env
             .get(name)
-            .or_else(|| self.module_env.get(name))
+            .or_else(|| self.md().env.get(name))
             .cloned()
         {
-            return self.script_object_call(node, lit.as_deref(), span, args);
+            return self.call_value(node, v, args).unwrap_or(Val::Unknown);
         }
-        if let Some(q) = self.imports.get(name).cloned() {
-            return match clients::constructor(&q) {
-                Some(kind) => Val::Client(self.client(kind)),
-                None => Val::Unknown,
-            };
+        if let Some(import) = self.md().imports.get(name).cloned() {
+            let v = self.imported(import);
+            return v
+                .and_then(|v| self.call_value(node, v, args))
+                .unwrap_or_else(|| Val::opaque(self.name_of(node)));
         }
-        if let Some(def) = self.funcs.get(name).copied() {
-            return self.call_function(node, def, None, args);
+        if let Some(def) = self.md().funcs.get(name).copied() {
+            let module = self.cur;
+            return self.call_function(node, module, def, None, args);
+        }
+        if self.md().classes.contains_key(name) {
+            return Val::Ext(Py::Instance(super::ClassRef {
+                module: self.cur,
+                name: name.to_string(),
+            }));
         }
         let first = args.pos.first().cloned().unwrap_or(Val::Unknown);
         let text = self.name_of(node);
@@ -246,8 +285,9 @@ impl<'a> Cx<'a> {
     pub(super) fn call_function(
         &mut self,
         node: Node<'a>,
+        module: usize,
         def: Node<'a>,
-        class: Option<String>,
+        class: Option<super::ClassRef>,
         args: &Args<'a>,
     ) -> Val {
         if self.call_depth >= MAX_CALL_DEPTH {
@@ -258,8 +298,15 @@ impl<'a> Cx<'a> {
             .iter()
             .chain(args.kw.iter().map(|(_, v)| v))
             .any(|v| matches!(v, Val::Client(_) | Val::Pipeline(_)));
-        let outer = self.module_env.clone();
-        let (env, faithful) = self.function_env(def, class.clone(), &outer, Some(args));
+        // Code of another module: what it makes is placed at this call.
+        let saved_site = self.site;
+        if self.cur == 0 {
+            self.site = Some(self.span(node));
+        }
+        let saved_cur = std::mem::replace(&mut self.cur, module);
+        self.ready(module);
+        let outer = self.md().env.clone();
+        let (env, faithful) = self.function_env(def, class.as_ref(), &outer, Some(args));
         let saved_env = std::mem::replace(&mut self.env, env);
         let saved_class = std::mem::replace(&mut self.class, class);
         let saved_returns = std::mem::take(&mut self.returns);
@@ -271,6 +318,8 @@ impl<'a> Cx<'a> {
             self.exec_block(body);
         }
         self.call_depth -= 1;
+        self.cur = saved_cur;
+        self.site = saved_site;
         let returns = std::mem::replace(&mut self.returns, saved_returns);
         self.env = saved_env;
         self.class = saved_class;
@@ -380,7 +429,7 @@ impl<'a> Cx<'a> {
                 let span = args
                     .pos_nodes
                     .first()
-                    .map_or(Self::span(node), |n| Self::span(*n));
+                    .map_or(self.span(node), |n| self.span(*n));
                 return Val::Ext(Py::Script(lit, span));
             }
             "transaction" => return self.transaction(client, node, args),
@@ -481,7 +530,7 @@ impl<'a> Cx<'a> {
             ) {
                 keys.push(Key {
                     pattern: v.key_pattern(&self.name_of(n)),
-                    span: Self::span(n),
+                    span: self.span(n),
                 });
             }
         }
@@ -494,7 +543,7 @@ impl<'a> Cx<'a> {
             return Vec::new();
         };
         let text = self.name_of(*node);
-        let span = Self::span(*node);
+        let span = self.span(*node);
         let star = args.star.get(i).copied().unwrap_or(false);
         match v {
             Val::List(items) if flatten || star => {
@@ -511,7 +560,7 @@ impl<'a> Cx<'a> {
                         let (span, t) = elems
                             .get(j)
                             .filter(|_| elems.len() == items.len())
-                            .map_or((span, text.clone()), |e| (Self::span(*e), self.name_of(*e)));
+                            .map_or((span, text.clone()), |e| (self.span(*e), self.name_of(*e)));
                         Key {
                             pattern: item.val.key_pattern(&t),
                             span,
@@ -559,10 +608,10 @@ impl<'a> Cx<'a> {
             .filter(|(i, _)| !used.contains(i))
             .map(|(_, (v, n))| Arg {
                 value: v.literal_bytes(),
-                span: Self::span(*n),
+                span: self.span(*n),
             })
             .collect();
-        self.m.op(command, Self::span(node), keys, extra, client)
+        self.m.op(command, self.span(node), keys, extra, client)
     }
 
     /// `execute_command("CMD", *args)`: keys found as Redis finds them.
@@ -632,7 +681,7 @@ impl<'a> Cx<'a> {
             let span = args
                 .pos_nodes
                 .get(1)
-                .map_or(Self::span(node), |n| Self::span(*n));
+                .map_or(self.span(node), |n| self.span(*n));
             self.script_group(op, node, lit, span, u32::try_from(n).ok(), client);
             return;
         }

@@ -150,7 +150,7 @@ impl<'a> Cx<'a> {
                     };
                     let kv = self.eval(k);
                     let vv = self.eval(v);
-                    out.push((kv, vv, Self::span(k)));
+                    out.push((kv, vv, self.span(k)));
                 }
                 Val::Map(out)
             }
@@ -183,7 +183,7 @@ impl<'a> Cx<'a> {
     pub(super) fn elem(&self, val: Val, node: Node<'_>) -> Elem {
         Elem {
             val,
-            span: Self::span(node),
+            span: self.span(node),
             text: self.name_of(node),
         }
     }
@@ -205,11 +205,23 @@ impl<'a> Cx<'a> {
         if let Some(v) = self.env.get(name) {
             return v.clone();
         }
-        if let Some(v) = self.module_env.get(name) {
+        if let Some(v) = self.md().env.get(name) {
             return v.clone();
         }
-        if let Some(q) = self.imports.get(name) {
-            return Val::Ext(Py::RedisName(q.clone()));
+        if let Some(import) = self.md().imports.get(name).cloned() {
+            if let Some(v) = self.imported(import) {
+                return v;
+            }
+        }
+        let module = self.cur;
+        if self.md().funcs.contains_key(name) {
+            return Val::Ext(Py::Func(module, name.to_string()));
+        }
+        if self.md().classes.contains_key(name) {
+            return Val::Ext(Py::Class(super::ClassRef {
+                module,
+                name: name.to_string(),
+            }));
         }
         Val::opaque(name)
     }
@@ -227,11 +239,16 @@ impl<'a> Cx<'a> {
         };
         let attr = self.text(attr);
         match self.eval(obj) {
-            Val::Ext(Py::SelfRef) => self
-                .class
-                .clone()
-                .and_then(|c| self.class_attr(&c, attr))
-                .unwrap_or_else(|| Val::opaque(full)),
+            recv @ Val::Ext(Py::SelfRef | Py::Instance(_) | Py::Class(_)) => {
+                let class = match recv {
+                    Val::Ext(Py::Instance(c) | Py::Class(c)) => Some(c),
+                    _ => self.class.clone(),
+                };
+                class
+                    .and_then(|c| self.attr_of(node, &c, attr))
+                    .unwrap_or_else(|| Val::opaque(full))
+            }
+            Val::Ext(Py::Module(m)) => self.member(m, attr).unwrap_or_else(|| Val::opaque(full)),
             Val::Ext(Py::RedisName(q)) => Val::Ext(Py::RedisName(format!("{q}.{attr}"))),
             _ => {
                 let domain = match attr {
@@ -248,6 +265,26 @@ impl<'a> Cx<'a> {
                 })
             }
         }
+    }
+
+    /// An attribute of an instance of `class`: a class or instance
+    /// attribute, or what a `@property` of that name returns.
+    fn attr_of(&mut self, node: Node<'a>, class: &super::ClassRef, attr: &str) -> Option<Val> {
+        if let Some(v) = self.class_attr(class, attr) {
+            return Some(v);
+        }
+        if !self.is_property(class, attr) {
+            return None;
+        }
+        let (owner, def) = self.method(class, attr)?;
+        let module = owner.module;
+        Some(self.call_function(
+            node,
+            module,
+            def,
+            Some(owner),
+            &super::calls::Args::default(),
+        ))
     }
 
     /// The operator of a binary node and its two operands, evaluated.

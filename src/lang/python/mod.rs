@@ -13,6 +13,7 @@
 mod calls;
 mod clients;
 mod exprs;
+mod modules;
 mod pipes;
 mod scripts;
 mod stmts;
@@ -22,13 +23,15 @@ mod tests;
 mod value;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use tree_sitter::{Node, Parser};
 
 use crate::lang::builder::Builder;
 use crate::lang::Output;
 use crate::model::Span;
+use crate::project::Project;
 pub(crate) use value::Py;
 use value::{Opaque, Val};
 
@@ -41,7 +44,7 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     fences: &["python"],
     comments: super::CommentSyntax::Code(&["#"]),
     prefilter,
-    parse: |file| Ok(parse(&file.text)),
+    parse: |file, project| Ok(parse_in(&file.text, file.location.as_deref(), project)),
 };
 
 /// redis-py imports and clients (`redis`, `RedisCluster`, `aioredis`,
@@ -69,32 +72,92 @@ fn has_short_receiver(text: &[u8]) -> bool {
 
 /// Nesting deeper than this (statements or expressions) is not followed.
 const MAX_DEPTH: usize = 96;
-/// Same-file helper calls followed inside each other.
+/// Helper calls followed inside each other.
 const MAX_CALL_DEPTH: usize = 3;
 
 type Env = HashMap<String, Val>;
 
-/// A class defined in the file.
-struct Class<'a> {
-    bases: Vec<String>,
-    attrs: Env,
-    node: Node<'a>,
+/// A class: the module it is defined in and its name there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ClassRef {
+    pub(crate) module: usize,
+    pub(crate) name: String,
 }
 
-/// The interpreter state for one file.
-struct Cx<'a> {
+/// A class defined in a module.
+struct Class<'a> {
+    /// The base classes as written (`Base`, `mod.Base`).
+    bases: Vec<Node<'a>>,
+    node: Node<'a>,
+    /// Class attributes and every `self.x` the methods assign, once computed.
+    attrs: Option<Env>,
+    /// Methods decorated with `@property`.
+    properties: Vec<String>,
+}
+
+/// What an import binds a name to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Import {
+    /// A name from redis (`redis.cluster.RedisCluster`).
+    Redis(String),
+    /// A module of the project (`import pkg.keys as k`).
+    Module(PathBuf),
+    /// A name in a module of the project (`from .keys import job_key`).
+    Name(PathBuf, String),
+}
+
+/// Whether a module's top level has been run for its bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Fresh,
+    Running,
+    Ready,
+}
+
+/// A module the analysis reads: the linted file (index 0) or one it imports.
+struct Module<'a> {
+    /// Where it is on disk.
+    path: Option<PathBuf>,
     src: &'a [u8],
-    /// The model being built.
-    m: Builder<clients::ClientKind>,
-    /// Import alias → qualified name (`rc` → `redis.cluster.RedisCluster`).
-    imports: HashMap<String, String>,
+    root: Node<'a>,
+    /// Import alias → what it names.
+    imports: HashMap<String, Import>,
+    /// Whether the module imports a Redis client library.
     imports_redis: bool,
     /// Module functions by name, methods by `Class.name`.
     funcs: HashMap<String, Node<'a>>,
     classes: HashMap<String, Class<'a>>,
-    module_env: Env,
+    /// The module's top-level bindings.
     env: Env,
-    class: Option<String>,
+    state: State,
+}
+
+/// A module parsed once per run and shared through the project.
+struct Parsed {
+    text: Arc<[u8]>,
+    tree: tree_sitter::Tree,
+}
+
+/// The interpreter state for one file.
+struct Cx<'a> {
+    /// The linted file's module, then the modules its imports led to.
+    mods: Vec<Module<'a>>,
+    /// The module whose code is being run.
+    cur: usize,
+    /// Modules by path (`None`: not a Python module of the project).
+    loaded: HashMap<PathBuf, Option<usize>>,
+    project: &'a Project,
+    /// Keeps the imported modules' trees alive while their nodes are used.
+    arena: &'a typed_arena::Arena<Arc<Parsed>>,
+    /// While code of another module runs: the call in the linted file that
+    /// led there, which every op and key made there is placed at.
+    site: Option<Span>,
+    /// Modules being loaded inside each other.
+    loading: usize,
+    /// The model being built.
+    m: Builder<clients::ClientKind>,
+    env: Env,
+    class: Option<ClassRef>,
     depth: usize,
     call_depth: usize,
     returns: Vec<Val>,
@@ -104,24 +167,40 @@ struct Cx<'a> {
     fn_level: usize,
 }
 
-/// Reads a Python file. Never panics, whatever the bytes.
+/// Reads a Python file on its own. Never panics, whatever the bytes.
 pub fn parse(source: &[u8]) -> Output {
+    parse_in(source, None, &Project::new())
+}
+
+/// Reads a Python file found at `path`, following its imports into the
+/// modules of `project`. Never panics, whatever the bytes.
+pub fn parse_in(source: &[u8], path: Option<&std::path::Path>, project: &Project) -> Output {
     if !mentions_redis(source) {
         return Output::default();
     }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        return Output::default();
-    }
-    let Some(tree) = parser.parse(source, None) else {
+    let Some(tree) = parse_tree(source) else {
         return Output::default();
     };
-    let mut cx = Cx::new(source);
-    cx.run(tree.root_node());
-    cx.m.out
+    let arena = typed_arena::Arena::new();
+    let mut cx = Cx::new(project, &arena);
+    cx.add_module(path.map(crate::project::normal), source, tree.root_node());
+    cx.run();
+    let mut out = cx.m.out;
+    out.deps = cx
+        .loaded
+        .into_iter()
+        .filter_map(|(p, i)| i.filter(|&i| i > 0).map(|_| p))
+        .collect();
+    out.deps.sort();
+    out
+}
+
+fn parse_tree(source: &[u8]) -> Option<tree_sitter::Tree> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .ok()?;
+    parser.parse(source, None)
 }
 
 /// The cheap prefilter: a file that never mentions Redis-ish tokens has no
@@ -139,15 +218,16 @@ fn mentions_redis(source: &[u8]) -> bool {
 }
 
 impl<'a> Cx<'a> {
-    fn new(src: &'a [u8]) -> Self {
+    fn new(project: &'a Project, arena: &'a typed_arena::Arena<Arc<Parsed>>) -> Self {
         Cx {
-            src,
+            mods: Vec::new(),
+            cur: 0,
+            loaded: HashMap::new(),
+            project,
+            arena,
+            site: None,
+            loading: 0,
             m: Builder::default(),
-            imports: HashMap::new(),
-            imports_redis: false,
-            funcs: HashMap::new(),
-            classes: HashMap::new(),
-            module_env: Env::new(),
             env: Env::new(),
             class: None,
             depth: 0,
@@ -158,202 +238,49 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The module whose code is running.
+    fn md(&self) -> &Module<'a> {
+        &self.mods[self.cur]
+    }
+
     fn text(&self, node: Node<'_>) -> &'a str {
-        std::str::from_utf8(&self.src[node.byte_range()]).unwrap_or("")
+        let src: &'a [u8] = self.mods[self.cur].src;
+        std::str::from_utf8(src.get(node.byte_range()).unwrap_or(&[])).unwrap_or("")
     }
 
-    fn span(node: Node<'_>) -> Span {
-        Span::new(node.start_byte(), node.end_byte())
-    }
-
-    /// Two passes: collect imports, functions, classes and module constants
-    /// without recording; then run the module body and every function.
-    fn run(&mut self, root: Node<'a>) {
-        self.collect(root, None, 0);
-        self.exec_block(root);
-        self.module_env = std::mem::take(&mut self.env);
-        let class_names: Vec<String> = self.classes.keys().cloned().collect();
-        for name in class_names {
-            let Some(node) = self.classes.get(&name).map(|c| c.node) else {
-                continue;
-            };
-            self.class_attrs(&name, node);
+    /// Where `node` is in the linted file: itself there, else the call that
+    /// led to the module it is in.
+    fn span(&self, node: Node<'_>) -> Span {
+        match self.site {
+            Some(site) if self.cur != 0 => site,
+            _ => Span::new(node.start_byte(), node.end_byte()),
         }
+    }
+
+    /// Runs the module body without recording (its bindings), then again
+    /// recording, then every function and method on its own.
+    fn run(&mut self) {
+        self.ready(0);
         self.m.recording = true;
-        self.env = self.module_env.clone();
+        self.env = self.md().env.clone();
+        let root = self.md().root;
         self.exec_block(root);
         self.flush_pipes();
-        let mut defs: Vec<(String, Node<'a>)> =
-            self.funcs.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut defs: Vec<(String, Node<'a>)> = self
+            .md()
+            .funcs
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         defs.sort_by_key(|(_, n)| n.start_byte());
         for (name, def) in defs {
-            let class = name.split_once('.').map(|(c, _)| c.to_string());
-            let outer = self.module_env.clone();
+            let class = name.split_once('.').map(|(c, _)| ClassRef {
+                module: 0,
+                name: c.to_string(),
+            });
+            let outer = self.md().env.clone();
             self.run_function(def, class, &outer);
         }
-    }
-
-    /// Records functions, classes and imports, through nested blocks.
-    fn collect(&mut self, node: Node<'a>, class: Option<&str>, depth: usize) {
-        if depth > MAX_DEPTH {
-            return;
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "import_statement" | "import_from_statement" => self.import(child),
-                "decorated_definition" => {
-                    if let Some(def) = child.child_by_field_name("definition") {
-                        self.collect_def(def, class, depth);
-                    }
-                }
-                "function_definition" | "class_definition" => {
-                    self.collect_def(child, class, depth);
-                }
-                // Each child once: following a field as well would double the
-                // work at every nesting level.
-                "if_statement" | "try_statement" | "block" | "else_clause" | "except_clause"
-                | "finally_clause" | "elif_clause" | "with_statement" => {
-                    self.collect(child, class, depth + 1);
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn collect_def(&mut self, def: Node<'a>, class: Option<&str>, depth: usize) {
-        let Some(name) = def.child_by_field_name("name").map(|n| self.text(n)) else {
-            return;
-        };
-        if def.kind() == "class_definition" {
-            let bases = def
-                .child_by_field_name("superclasses")
-                .map(|s| {
-                    let mut c = s.walk();
-                    s.named_children(&mut c)
-                        .map(|b| self.text(b).rsplit('.').next().unwrap_or("").to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            self.classes.insert(
-                name.to_string(),
-                Class {
-                    bases,
-                    attrs: Env::new(),
-                    node: def,
-                },
-            );
-            if let Some(body) = def.child_by_field_name("body") {
-                self.collect(body, Some(name), depth + 1);
-            }
-        } else if depth == 0 || class.is_some() {
-            let key = class.map_or_else(|| name.to_string(), |c| format!("{c}.{name}"));
-            self.funcs.entry(key).or_insert(def);
-        }
-    }
-
-    fn import(&mut self, node: Node<'a>) {
-        let text = self.text(node);
-        let module = node
-            .child_by_field_name("module_name")
-            .map(|m| self.text(m).to_string());
-        let mut cursor = node.walk();
-        for name in node.children_by_field_name("name", &mut cursor) {
-            let (full, alias) = if name.kind() == "aliased_import" {
-                let n = name
-                    .child_by_field_name("name")
-                    .map_or("", |n| self.text(n));
-                let a = name
-                    .child_by_field_name("alias")
-                    .map_or(n, |a| self.text(a));
-                (n, a)
-            } else {
-                let n = self.text(name);
-                (n, n.split('.').next().unwrap_or(n))
-            };
-            let qualified = match &module {
-                Some(m) => format!("{m}.{full}"),
-                None if name.kind() == "aliased_import" => full.to_string(),
-                None => alias.to_string(),
-            };
-            if qualified.starts_with("redis")
-                || qualified.starts_with("rediscluster")
-                || qualified.starts_with("aioredis")
-            {
-                self.imports_redis = true;
-                self.imports.insert(alias.to_string(), qualified);
-            }
-        }
-        if text.contains("redis") {
-            self.imports_redis = true;
-        }
-    }
-
-    /// Class-level assignments, then `self.x = …` in `__init__`.
-    fn class_attrs(&mut self, name: &str, node: Node<'a>) {
-        let Some(body) = node.child_by_field_name("body") else {
-            return;
-        };
-        let saved = std::mem::replace(&mut self.env, self.module_env.clone());
-        let saved_class = self.class.replace(name.to_string());
-        let mut cursor = body.walk();
-        for stmt in body.named_children(&mut cursor) {
-            if stmt.kind() == "expression_statement" {
-                self.exec_stmt(stmt);
-            }
-        }
-        let mut attrs: Env = std::mem::take(&mut self.env)
-            .into_iter()
-            .filter(|(k, _)| !self.module_env.contains_key(k))
-            .collect();
-        if let Some(c) = self.classes.get_mut(name) {
-            c.attrs.clone_from(&attrs);
-        }
-        if let Some(init) = self.funcs.get(&format!("{name}.__init__")).copied() {
-            let outer = self.module_env.clone();
-            let recording = std::mem::replace(&mut self.m.recording, false);
-            let (env, _) = self.function_env(init, Some(name.to_string()), &outer, None);
-            self.env = env;
-            if let Some(b) = init.child_by_field_name("body") {
-                self.exec_block(b);
-            }
-            self.m.recording = recording;
-            for (k, v) in std::mem::take(&mut self.env) {
-                if let Some(attr) = k.strip_prefix("self.") {
-                    attrs.insert(attr.to_string(), v);
-                }
-            }
-        }
-        if let Some(c) = self.classes.get_mut(name) {
-            c.attrs = attrs;
-        }
-        self.env = saved;
-        self.class = saved_class;
-    }
-
-    /// A class attribute, looked up through same-file base classes.
-    fn class_attr(&self, class: &str, attr: &str) -> Option<Val> {
-        let mut current = class.to_string();
-        for _ in 0..8 {
-            let c = self.classes.get(&current)?;
-            if let Some(v) = c.attrs.get(attr) {
-                return Some(v.clone());
-            }
-            current = c.bases.first()?.clone();
-        }
-        None
-    }
-
-    /// A method, looked up through same-file base classes.
-    fn method(&self, class: &str, name: &str) -> Option<(String, Node<'a>)> {
-        let mut current = class.to_string();
-        for _ in 0..8 {
-            if let Some(f) = self.funcs.get(&format!("{current}.{name}")) {
-                return Some((current, *f));
-            }
-            current.clone_from(self.classes.get(&current)?.bases.first()?);
-        }
-        None
     }
 
     /// The environment a function body starts with: parameters bound to the
@@ -363,7 +290,7 @@ impl<'a> Cx<'a> {
     fn function_env(
         &mut self,
         def: Node<'a>,
-        class: Option<String>,
+        class: Option<&ClassRef>,
         outer: &Env,
         args: Option<&calls::Args<'a>>,
     ) -> (Env, bool) {
@@ -437,8 +364,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Runs a function body on its own (recording), then flushes its pipelines.
-    fn run_function(&mut self, def: Node<'a>, class: Option<String>, outer: &Env) {
-        let (env, _) = self.function_env(def, class.clone(), outer, None);
+    fn run_function(&mut self, def: Node<'a>, class: Option<ClassRef>, outer: &Env) {
+        let (env, _) = self.function_env(def, class.as_ref(), outer, None);
         self.fn_level += 1;
         let saved_env = std::mem::replace(&mut self.env, env);
         let saved_class = std::mem::replace(&mut self.class, class);

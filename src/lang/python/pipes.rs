@@ -45,7 +45,7 @@ impl<'a> Cx<'a> {
         } else {
             GroupKind::Pipeline
         };
-        self.m.new_pipe(client, Self::span(node), kind)
+        self.m.new_pipe(client, self.span(node), kind)
     }
 
     pub(super) fn queue(&mut self, pipe: Option<usize>, op: Option<usize>, command: &str) {
@@ -73,24 +73,29 @@ impl<'a> Cx<'a> {
         }
         if let Some(f) = args.pos_nodes.first().copied() {
             let def = match f.kind() {
-                "identifier" => self.funcs.get(self.text(f)).copied().map(|d| (d, None)),
+                "identifier" => self
+                    .md()
+                    .funcs
+                    .get(self.text(f))
+                    .copied()
+                    .map(|d| (self.cur, d, None)),
                 "attribute" if self.text(f).starts_with("self.") => {
                     let m = &self.text(f)[5..];
                     self.class
                         .clone()
                         .and_then(|c| self.method(&c, m))
-                        .map(|(c, d)| (d, Some(c)))
+                        .map(|(c, d)| (c.module, d, Some(c)))
                 }
                 _ => None,
             };
-            if let Some((def, class)) = def {
+            if let Some((module, def, class)) = def {
                 let fargs = Args {
                     pos: vec![Val::Pipeline(p)],
                     pos_nodes: vec![f],
                     star: vec![false],
                     ..Args::default()
                 };
-                self.call_function(node, def, class, &fargs);
+                self.call_function(node, module, def, class, &fargs);
             }
         }
         self.m.multi(p);

@@ -64,7 +64,7 @@ impl<'a> Cx<'a> {
         let span = args
             .pos_nodes
             .first()
-            .map_or(Self::span(node), |n| Self::span(*n));
+            .map_or(self.span(node), |n| self.span(*n));
         self.script_group(op, node, lit, span, count, client);
     }
 
@@ -80,7 +80,7 @@ impl<'a> Cx<'a> {
         client: Option<usize>,
     ) {
         let script = self.m.script(lit, span, numkeys);
-        self.m.script_group(op, Self::span(node), script, client);
+        self.m.script_group(op, self.span(node), script, client);
     }
 
     /// `script(keys=[…], args=[…], client=pipe)` on a `register_script` object.

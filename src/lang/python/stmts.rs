@@ -233,8 +233,8 @@ impl<'a> Cx<'a> {
             self.m.out.model.families.push(Family {
                 name: format!("{name}[{i}]"),
                 pattern,
-                span: Self::span(e),
-                pattern_span: Self::span(e),
+                span: self.span(e),
+                pattern_span: self.span(e),
                 cardinality: None,
                 qps: None,
             });

@@ -59,20 +59,27 @@ impl<'a> Cx<'a> {
                             ..Hole::named(name)
                         })])
                     };
-                    let field = BraceField {
+                    // A field of another module's string cannot be edited here.
+                    let field = (self.cur == 0).then(|| BraceField {
                         span: Span::new(part.start_byte(), part.end_byte()),
                         text: self.text(part).to_string(),
                         literal: self.text(node).to_string(),
                         at: part.start_byte() - node.start_byte(),
-                    };
-                    pattern.extend(&in_field(p, Some(field)));
+                    });
+                    pattern.extend(&in_field(p, field));
                 }
                 _ => {}
             }
         }
         let lit = lit.map(|mut l| {
-            let end = parts_end(node);
-            l.offsets.push(end);
+            l.offsets.push(parts_end(node));
+            // Another module's text: every byte is placed at the call that led there.
+            if let Some(site) = self.site.filter(|_| self.cur != 0) {
+                let last = l.offsets.len() - 1;
+                for (i, o) in l.offsets.iter_mut().enumerate() {
+                    *o = if i == last { site.end } else { site.start };
+                }
+            }
             Box::new(l)
         });
         Val::Str(pattern, lit)
@@ -85,15 +92,15 @@ impl<'a> Cx<'a> {
         let mut pos = node.start_byte();
         let mut c = node.walk();
         let escapes: Vec<Node<'_>> = node.named_children(&mut c).collect();
+        let src = self.md().src;
         let push_raw = |from: usize, to: usize, bytes: &mut Vec<u8>, offsets: &mut Vec<usize>| {
-            for i in from..to.min(self.src.len()) {
-                bytes.push(self.src[i]);
-                offsets.push(i);
-            }
+            let to = to.min(src.len());
+            bytes.extend_from_slice(src.get(from..to).unwrap_or_default());
+            offsets.extend(from..to.max(from));
         };
         for e in escapes {
             push_raw(pos, e.start_byte(), &mut bytes, &mut offsets);
-            let text = &self.src[e.byte_range()];
+            let text = &src[e.byte_range()];
             match e.kind() {
                 "escape_interpolation" if is_f => {
                     bytes.push(text.first().copied().unwrap_or(b'{'));

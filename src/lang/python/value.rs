@@ -19,6 +19,14 @@ pub(crate) enum Py {
     SelfRef,
     /// A module or class imported from redis (`redis`, `redis.cluster.RedisCluster`).
     RedisName(String),
+    /// A module of the project: index into the analysis' modules.
+    Module(usize),
+    /// A function of a module, by name.
+    Func(usize, String),
+    /// A class of the project.
+    Class(super::ClassRef),
+    /// An instance of a class of the project.
+    Instance(super::ClassRef),
 }
 
 impl Ext for Py {

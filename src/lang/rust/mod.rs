@@ -31,7 +31,7 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     fences: &["rust"],
     comments: super::CommentSyntax::Code(&["//"]),
     prefilter,
-    parse: |file| Ok(parse(&file.text)),
+    parse: |file, _| Ok(parse(&file.text)),
 };
 
 /// redis-rs and fred paths, builders and query calls.
