@@ -191,7 +191,7 @@ fn diagnostics_follow_the_buffer() {
         json!({ "textDocument": { "uri": app, "version": 4 },
                 "contentChanges": [{ "text": "MGET foo bar\n" }] }),
     );
-    assert_eq!(c.diagnostics(&app).len(), 1);
+    assert_eq!(codes(&c.diagnostics(&app)), ["SL002"]);
     c.notify(
         "textDocument/didSave",
         json!({ "textDocument": { "uri": uri(root, "slotlint.yaml") } }),
@@ -222,7 +222,7 @@ fn a_broken_config_is_shown_and_the_defaults_serve() {
         .unwrap()
         .contains("slotlint.yaml:1:17: the level of SL004 must be error, warning, info or off"));
     let app = uri(root, "a.redis");
-    assert_eq!(c.open(&app, "redis", "MGET a b\n").len(), 1);
+    assert_eq!(codes(&c.open(&app, "redis", "MGET a b\n")), ["SL002"]);
     // End of input without shutdown: exit code 1.
     drop(c.stdin);
     assert_eq!(c.child.wait().unwrap().code(), Some(1));

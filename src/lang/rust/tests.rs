@@ -90,12 +90,22 @@ fn f(con: &mut redis::Connection) {
 fn nesting_just_under_the_bound_parses() {
     for (open, close) in [("(", ")"), ("!", ""), ("{", "}"), ("|| ", "")] {
         let src = format!(
-            "fn f() {{ let y = {}x{}; }}",
+            "fn f(con: &mut redis::Connection) {{ let y = {}x{}; \
+             let _: () = redis::cmd(\"GET\").arg(\"after:deep\").query(con).unwrap(); }}",
             open.repeat(490),
             close.repeat(490)
         );
         let out = parse(src.as_bytes());
         assert!(out.problems.is_empty(), "{open}: {:?}", out.problems);
+        // Parsed and analyzed, not skipped: the call after the deep
+        // expression is found.
+        let keys: Vec<String> = out
+            .model
+            .ops
+            .iter()
+            .flat_map(|o| o.keys.iter().map(|k| k.pattern.to_string()))
+            .collect();
+        assert_eq!(keys, ["after:deep"], "{open}");
     }
 }
 
