@@ -50,6 +50,15 @@ pub enum Certainty {
 }
 
 impl Certainty {
+    /// One step less sure (a verdict that rests on an assumption).
+    #[must_use]
+    pub fn lower(self) -> Certainty {
+        match self {
+            Certainty::Proven => Certainty::Likely,
+            Certainty::Likely | Certainty::Possible => Certainty::Possible,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Certainty::Proven => "proven",

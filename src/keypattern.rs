@@ -79,6 +79,20 @@ impl std::hash::Hash for Hole {
 }
 
 impl Hole {
+    /// The name as messages show it: `?` when unknown, and without the
+    /// `#n` that tells one element of a family from another (`id#2` is `id`).
+    pub fn shown_name(&self) -> &str {
+        let name = self.name.as_deref().unwrap_or("?");
+        match name.rsplit_once('#') {
+            Some((base, n))
+                if !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                base
+            }
+            _ => name,
+        }
+    }
+
     /// A named, brace-free hole.
     pub fn named(name: impl Into<String>) -> Self {
         Hole {
@@ -395,10 +409,43 @@ impl KeyPattern {
             }
             let names = |p: &KeyPattern| {
                 p.holes()
-                    .map(|h| format!("`{}`", h.name.as_deref().unwrap_or("?")))
+                    .map(|h| format!("`{}`", h.shown_name()))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
+            let whose = if a.tagged && b.tagged {
+                "tag"
+            } else {
+                "hashed part"
+            };
+            // Two elements of one family (a loop, a comprehension): say it of the family.
+            let varying: Vec<&str> = a
+                .part
+                .holes()
+                .zip(b.part.holes())
+                .filter(|(x, y)| x.name != y.name)
+                .map(|(x, y)| (x.shown_name(), y.shown_name()))
+                .filter(|(x, y)| x == y && x != &"?")
+                .map(|(x, _)| x)
+                .collect();
+            let differing = a
+                .part
+                .holes()
+                .zip(b.part.holes())
+                .filter(|(x, y)| x.name != y.name)
+                .count();
+            if !varying.is_empty() && varying.len() == differing {
+                let mut vars: Vec<String> = varying.iter().map(|v| format!("`{v}`")).collect();
+                vars.dedup();
+                return Verdict {
+                    kind: SameSlot::LikelyDifferentVariables,
+                    reason: format!(
+                        "the {whose} `{}` differs from one {} to the next: same slot only when the values are equal",
+                        a.part,
+                        vars.join(", ")
+                    ),
+                };
+            }
             return Verdict {
                 kind: SameSlot::LikelyDifferentVariables,
                 reason: format!(
@@ -491,7 +538,7 @@ impl fmt::Display for KeyPattern {
         for s in &self.segments {
             match s {
                 Segment::Lit(b) => escape_bytes(b, f)?,
-                Segment::Hole(h) => write!(f, "<{}>", h.name.as_deref().unwrap_or("?"))?,
+                Segment::Hole(h) => write!(f, "<{}>", h.shown_name())?,
             }
         }
         Ok(())

@@ -160,6 +160,10 @@ pub struct Group {
     /// with `calculateSlot`, `CLUSTER KEYSLOT`): a plain pipeline made that
     /// way holds one slot per batch whatever the keys look like.
     pub per_slot: bool,
+    /// Set when the group is a transaction only by an assumption about a
+    /// client the code does not identify: what was assumed, for the
+    /// finding's notes. Verdicts on it are one certainty step lower.
+    pub assumption: Option<String>,
 }
 
 /// A key family declared in a schema.

@@ -35,6 +35,8 @@ pub(crate) struct Pipe {
     pub(crate) per_slot: bool,
     /// Executed once and for all (later commands are not queued on it).
     pub(crate) done: bool,
+    /// What was assumed to make it a transaction (see [`Group::assumption`]).
+    pub(crate) assumption: Option<String>,
 }
 
 /// The model of one file as a front-end builds it.
@@ -172,6 +174,7 @@ impl<K> Builder<K> {
             immediate: false,
             loop_level: self.loop_vars.len(),
             per_slot: false,
+            assumption: None,
             done: false,
         });
         self.pipes.len() - 1
@@ -252,6 +255,7 @@ impl<K> Builder<K> {
         let watch = std::mem::take(&mut pipe.watch_ops);
         pipe.immediate = false;
         let (kind, span, client, per_slot) = (pipe.kind, pipe.span, pipe.client, pipe.per_slot);
+        let assumption = pipe.assumption.clone();
         if !self.recording || ops.is_empty() {
             return;
         }
@@ -271,6 +275,7 @@ impl<K> Builder<K> {
             script: None,
             client,
             per_slot,
+            assumption: assumption.clone(),
         });
         if watched && kind == GroupKind::TxPipeline {
             self.group(Group {
@@ -280,6 +285,7 @@ impl<K> Builder<K> {
                 script: None,
                 client,
                 per_slot: false,
+                assumption,
             });
         }
     }
@@ -343,6 +349,7 @@ impl<K> Builder<K> {
             script: Some(script),
             client,
             per_slot: false,
+            assumption: None,
         });
     }
 }

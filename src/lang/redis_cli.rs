@@ -203,6 +203,7 @@ impl Parser {
             script,
             client: Some(0),
             per_slot: false,
+            assumption: None,
         });
     }
 

@@ -33,7 +33,8 @@ impl Rule for CrossSlotPipeline {
         for group in model
             .groups
             .iter()
-            .filter(|g| g.kind == GroupKind::Pipeline)
+            // Code that batches its keys per slot sends one slot per pipeline.
+            .filter(|g| g.kind == GroupKind::Pipeline && !g.per_slot)
         {
             let Some(client) = model.client(group.client).filter(|c| c.pipeline_one_slot) else {
                 continue;

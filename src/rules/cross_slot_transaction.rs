@@ -7,7 +7,7 @@ use super::util::{
 };
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
-use crate::model::GroupKind;
+use crate::model::{GroupKind, Topology};
 
 pub(crate) struct CrossSlotTransaction;
 
@@ -30,6 +30,13 @@ impl Rule for CrossSlotTransaction {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let model = cx.model;
         for group in model.groups.iter().filter(|g| g.kind.is_atomic()) {
+            // A transaction only by an assumption about the client: a config
+            // hint may settle it either way.
+            let assumption = match (&group.assumption, model.client(group.client)) {
+                (Some(_), Some(c)) if c.topology == Topology::Cluster => continue,
+                (Some(_), Some(c)) if c.topology == Topology::Standalone => None,
+                (a, _) => a.as_deref(),
+            };
             let keys = model.group_keys(group);
             // Which pairs are this rule's: a multi-key command's own keys are
             // SL002's, except in a script call, where they are the KEYS.
@@ -53,24 +60,29 @@ impl Rule for CrossSlotTransaction {
                     continue;
                 }
             }
-            let Some((severity, certainty, spans)) = cross_slot_level(verdict.kind) else {
+            let Some((severity, mut certainty, spans)) = cross_slot_level(verdict.kind) else {
                 continue;
             };
             let what = group.kind.describe();
-            let finding = Finding::new(
-                self.id(),
-                severity,
-                group.span,
-                format!("{what} {spans}: {}", verdict.reason),
-            )
-            .certainty(certainty)
-            .primary_label(format!("this {what}"))
-            .help(same_tag_help(&distinct_patterns(&keys)))
-            .note(note_for(group.kind))
-            .notes(topology_note(&slots_by_node(
-                cx.options.topology.as_deref(),
-                &distinct_patterns(&keys),
-            )));
+            let mut message = format!("{what} {spans}: {}", verdict.reason);
+            if let Some(assumed) = assumption {
+                certainty = certainty.lower();
+                message.push_str(&format!(", assuming {assumed}"));
+            }
+            let finding = Finding::new(self.id(), severity, group.span, message)
+                .certainty(certainty)
+                .primary_label(format!("this {what}"))
+                .help(same_tag_help(&distinct_patterns(&keys)))
+                .note(note_for(group.kind))
+                .notes(topology_note(&slots_by_node(
+                    cx.options.topology.as_deref(),
+                    &distinct_patterns(&keys),
+                )))
+                .notes(assumption.map(|_| {
+                    "through a cluster client the same pipeline is no transaction: it is split per \
+                 node and is not atomic (`clients:` in slotlint.yaml says which the client is)"
+                        .to_string()
+                }));
             out.push(label_keys(finding, &keys));
         }
     }

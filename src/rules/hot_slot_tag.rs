@@ -144,7 +144,7 @@ fn pick(parts: &[(usize, usize)], close: usize) -> Option<(usize, usize)> {
 /// The dynamic tag of a key used together with `pattern` (same multi-key
 /// command, transaction, pipeline or script call): the entity to co-locate with.
 fn entity_tag(model: &FileModel, pattern: &KeyPattern) -> Option<KeyPattern> {
-    let from_groups = model.groups.iter().map(|g| {
+    let from_groups = model.groups.iter().filter(|g| !g.per_slot).map(|g| {
         model
             .group_keys(g)
             .into_iter()

@@ -66,6 +66,7 @@ pub(crate) fn transaction(ops: Vec<usize>) -> Group {
         script: None,
         client: None,
         per_slot: false,
+        assumption: None,
     }
 }
 

@@ -38,7 +38,9 @@ impl Rule for UnhashedMultiKey {
         for group in model
             .groups
             .iter()
-            .filter(|g| g.kind.is_atomic() && g.kind != GroupKind::Watch)
+            // A transaction only by assumption, over keys nothing is known
+            // of, is too speculative to report.
+            .filter(|g| g.kind.is_atomic() && g.kind != GroupKind::Watch && g.assumption.is_none())
         {
             let keys = model.group_keys(group);
             self.judge(group.kind.describe(), group.span, &keys, out);

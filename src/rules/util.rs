@@ -40,7 +40,7 @@ pub(crate) fn key_label(pattern: &KeyPattern) -> String {
 fn hole_list(pattern: &KeyPattern) -> String {
     let names: Vec<String> = pattern
         .holes()
-        .map(|h| format!("`{}`", h.name.as_deref().unwrap_or("?")))
+        .map(|h| format!("`{}`", h.shown_name()))
         .collect();
     if names.is_empty() {
         "the key".into()

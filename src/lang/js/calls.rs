@@ -436,6 +436,7 @@ impl<'a> Cx<'a> {
             script: None,
             client: pipe.client,
             per_slot: false,
+            assumption: None,
         };
         self.out.model.groups.push(group);
     }

@@ -152,6 +152,7 @@ impl<'a> Cx<'a> {
             script: Some(s),
             client,
             per_slot: false,
+            assumption: None,
         });
     }
 

@@ -54,6 +54,14 @@ impl<'a> Cx<'a> {
         let Some(node) = node else {
             return out;
         };
+        // `f(x for x in xs)`: the generator is the one argument.
+        if node.kind() == "generator_expression" {
+            let v = self.eval(node);
+            out.pos.push(v);
+            out.pos_nodes.push(node);
+            out.star.push(false);
+            return out;
+        }
         let mut c = node.walk();
         let items: Vec<Node<'a>> = node.named_children(&mut c).collect();
         for item in items {
@@ -154,16 +162,21 @@ impl<'a> Cx<'a> {
                 let known = clients::special(method).is_some()
                     || matches!(
                         method,
-                        "pipeline" | "register_script" | "execute_command" | "transaction"
+                        "pipeline"
+                            | "register_script"
+                            | "execute_command"
+                            | "send_command"
+                            | "transaction"
                     )
                     || commands::lookup(method, None)
                         .is_some_and(|s| !s.key_specs().is_empty() && s.container().is_none());
                 let receiver = self.name_of(obj);
                 let imports_redis = self.md().imports_redis;
-                let redisish = clients::is_redisish_name(&receiver, imports_redis);
-                if known
-                    && !method.starts_with('_')
-                    && (redisish || (imports_redis && !clients::is_generic_name(method)))
+                // A client by its name, by this call (a method only Redis
+                // clients have), or by such a call on it elsewhere.
+                let redisish = clients::is_redisish_name(&receiver, imports_redis)
+                    || clients::is_redis_only(method);
+                if known && !method.starts_with('_') && (redisish || self.evident_client(&receiver))
                 {
                     let c = self.named_client(clients::UNKNOWN, Some(&receiver));
                     return self.redis_method(Some(c), None, method, node, args);
@@ -312,6 +325,10 @@ impl<'a> Cx<'a> {
         let saved_returns = std::mem::take(&mut self.returns);
         let saved_recording = self.m.recording;
         let saved_rename = std::mem::replace(&mut self.rename_locals, faithful);
+        // A `@contextmanager` gives what it yields.
+        let yields =
+            super::modules::decorators(def).any(|d| self.text(d).ends_with("contextmanager"));
+        let saved_yields = std::mem::replace(&mut self.yields, yields);
         self.m.recording = saved_recording && handed_redis;
         self.call_depth += 1;
         if let Some(body) = def.child_by_field_name("body") {
@@ -325,7 +342,15 @@ impl<'a> Cx<'a> {
         self.class = saved_class;
         self.m.recording = saved_recording;
         self.rename_locals = saved_rename;
+        self.yields = saved_yields;
         let name = self.name_of(node);
+        // A factory that returns a cluster client or a single-node one.
+        if returns.len() > 1
+            && returns.iter().all(|v| matches!(v, Val::Client(_)))
+            && returns.iter().any(|v| v != &returns[0])
+        {
+            return Val::Client(self.client(clients::EITHER));
+        }
         let mut iter = returns.into_iter();
         let Some(first) = iter.next() else {
             return Val::opaque(name);
@@ -415,11 +440,17 @@ impl<'a> Cx<'a> {
         let kind = self.m.kind(client);
         match method {
             "pipeline" => {
-                let transaction = match args.kw("transaction").or(args.pos.first()) {
-                    Some(Val::Bool(b)) => *b,
-                    _ => kind.is_some_and(|k| k.pipeline_is_transaction),
+                let (transaction, assumed) = match args.kw("transaction").or(args.pos.first()) {
+                    Some(Val::Bool(b)) => (*b, false),
+                    _ => kind.map_or((false, false), |k| {
+                        (k.pipeline_is_transaction, k.pipeline_assumed)
+                    }),
                 };
-                return Val::Pipeline(self.new_pipe(client, node, transaction));
+                let p = self.new_pipe(client, node, transaction);
+                if assumed {
+                    self.m.pipes[p].assumption = Some(clients::ASSUMED_PIPELINE.to_string());
+                }
+                return Val::Pipeline(p);
             }
             "register_script" => {
                 let lit = match args.pos.first() {
@@ -433,7 +464,7 @@ impl<'a> Cx<'a> {
                 return Val::Ext(Py::Script(lit, span));
             }
             "transaction" => return self.transaction(client, node, args),
-            "execute_command" => {
+            "execute_command" | "send_command" => {
                 self.execute_command(client, pipe, node, args);
                 return Val::Unknown;
             }

@@ -172,6 +172,13 @@ impl<'a> Cx<'a> {
                 })
             }
             "lambda" => Val::Unknown,
+            "yield" => {
+                let v = node.named_child(0).map_or(Val::Unknown, |e| self.eval(e));
+                if self.yields {
+                    self.returns.push(v);
+                }
+                Val::Unknown
+            }
             _ => {
                 self.eval_children(node);
                 Val::opaque(self.name_of(node))

@@ -24,7 +24,7 @@ mod value;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use tree_sitter::{Node, Parser};
 
@@ -48,11 +48,30 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
 };
 
 /// redis-py imports and clients (`redis`, `RedisCluster`, `aioredis`,
-/// `self.redis`) or the receivers the front-end takes for a client whatever
-/// the imports (`r.`, `rc.`, `rds.`; see `clients::is_redisish_name`).
+/// `self.redis`), the receivers the front-end takes for a client whatever
+/// the imports (`r.`, `rc.`, `rds.`; see `clients::is_redisish_name`), or a
+/// call of a method only Redis clients have (`.hset(`, `.pipeline(`) on a
+/// client the file got from elsewhere.
 fn prefilter(text: &[u8]) -> bool {
-    static RE: std::sync::LazyLock<regex::bytes::Regex> =
-        std::sync::LazyLock::new(|| regex::bytes::Regex::new("(?i:redis)").expect("valid regex"));
+    static RE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        let mut names: Vec<String> = crate::commands::all()
+            .map(|s| s.name().to_ascii_lowercase())
+            .chain(
+                [
+                    "pipeline",
+                    "register_script",
+                    "execute_command",
+                    "send_command",
+                ]
+                .map(String::from),
+            )
+            .filter(|m| clients::is_redis_only(m))
+            .collect();
+        names.sort();
+        names.dedup();
+        regex::bytes::Regex::new(&format!(r"(?i:redis)|\.(?:{})\s*\(", names.join("|")))
+            .expect("valid regex")
+    });
     RE.is_match(text) || has_short_receiver(text)
 }
 
@@ -130,6 +149,18 @@ struct Module<'a> {
     /// The module's top-level bindings.
     env: Env,
     state: State,
+    /// Receivers a Redis-only method is called on, once computed.
+    evidence: Option<Evidence>,
+}
+
+/// Which values of a module are evidently Redis clients: a Redis-only
+/// method (`pipeline`, `hset`, `zadd`, `evalsha`…) is called on them.
+#[derive(Debug, Default)]
+struct Evidence {
+    /// Plain names (`client`, `conn`), anywhere in the module.
+    names: std::collections::HashSet<String>,
+    /// `self.x` receivers, by the class whose methods use them.
+    attrs: std::collections::HashSet<(String, String)>,
 }
 
 /// A module parsed once per run and shared through the project.
@@ -165,6 +196,9 @@ struct Cx<'a> {
     rename_locals: bool,
     /// How many function bodies are being run inside each other.
     fn_level: usize,
+    /// The function being run is a `@contextmanager`: what it yields is what
+    /// it gives.
+    yields: bool,
 }
 
 /// Reads a Python file on its own. Never panics, whatever the bytes.
@@ -175,7 +209,7 @@ pub fn parse(source: &[u8]) -> Output {
 /// Reads a Python file found at `path`, following its imports into the
 /// modules of `project`. Never panics, whatever the bytes.
 pub fn parse_in(source: &[u8], path: Option<&std::path::Path>, project: &Project) -> Output {
-    if !mentions_redis(source) {
+    if !prefilter(source) {
         return Output::default();
     }
     let Some(tree) = parse_tree(source) else {
@@ -203,20 +237,6 @@ fn parse_tree(source: &[u8]) -> Option<tree_sitter::Tree> {
     parser.parse(source, None)
 }
 
-/// The cheap prefilter: a file that never mentions Redis-ish tokens has no
-/// Redis calls worth a parse.
-fn mentions_redis(source: &[u8]) -> bool {
-    static RE: OnceLock<Option<regex::bytes::Regex>> = OnceLock::new();
-    RE.get_or_init(|| {
-        regex::bytes::Regex::new(
-            r"(?i)redis|pipeline\(|execute_command|register_script|\.eval(sha)?\(|\.mget\(|\.hset\(",
-        )
-        .ok()
-    })
-    .as_ref()
-    .is_none_or(|re| re.is_match(source))
-}
-
 impl<'a> Cx<'a> {
     fn new(project: &'a Project, arena: &'a typed_arena::Arena<Arc<Parsed>>) -> Self {
         Cx {
@@ -235,6 +255,7 @@ impl<'a> Cx<'a> {
             returns: Vec::new(),
             rename_locals: true,
             fn_level: 0,
+            yields: false,
         }
     }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tree_sitter::Node;
 
 use super::value::{Py, Val};
-use super::{Class, ClassRef, Cx, Env, Import, Module, Parsed, State, MAX_DEPTH};
+use super::{Class, ClassRef, Cx, Env, Evidence, Import, Module, Parsed, State, MAX_DEPTH};
 
 /// Most modules one analysis reads.
 const MAX_MODULES: usize = 64;
@@ -38,6 +38,7 @@ impl<'a> Cx<'a> {
             classes: std::collections::HashMap::new(),
             env: Env::new(),
             state: State::Fresh,
+            evidence: None,
         });
         let index = self.mods.len() - 1;
         if let Some(path) = path {
@@ -341,7 +342,11 @@ impl<'a> Cx<'a> {
                         name: name.to_string(),
                     })))
                 } else {
-                    self.md().imports.get(name).cloned().and_then(|i| self.imported(i))
+                    self.md()
+                        .imports
+                        .get(name)
+                        .cloned()
+                        .and_then(|i| self.imported(i))
                 }
             } else {
                 let saved_rec = std::mem::replace(&mut self.m.recording, false);
@@ -487,6 +492,93 @@ impl<'a> Cx<'a> {
         self.class = saved_class;
         self.m.recording = saved_recording;
         self.returns = saved_returns;
+    }
+}
+
+impl<'a> Cx<'a> {
+    /// Whether the receiver `text` (as written, `client`, `self.conn`) has a
+    /// Redis-only method called on it: in this module for a plain name, in
+    /// the class or a base class for `self.x`.
+    pub(super) fn evident_client(&mut self, text: &str) -> bool {
+        if let Some(attr) = text.strip_prefix("self.") {
+            let Some(class) = self.class.clone() else {
+                return false;
+            };
+            return self.lineage(&class).iter().any(|c| {
+                self.evidence(c.module)
+                    .attrs
+                    .contains(&(c.name.clone(), attr.to_string()))
+            });
+        }
+        let cur = self.cur;
+        self.evidence(cur).names.contains(text)
+    }
+
+    /// The evidence of a module, computed once.
+    fn evidence(&mut self, module: usize) -> &Evidence {
+        if self.mods[module].evidence.is_none() {
+            let found = self.collect_evidence(module);
+            self.mods[module].evidence = Some(found);
+        }
+        self.mods[module]
+            .evidence
+            .get_or_insert_with(Evidence::default)
+    }
+
+    fn collect_evidence(&self, module: usize) -> Evidence {
+        let m = &self.mods[module];
+        let text = |n: Node<'_>| std::str::from_utf8(&m.src[n.byte_range()]).unwrap_or("");
+        let mut out = Evidence::default();
+        let mut cursor = m.root.walk();
+        // Every node once, in order, with the class each is in.
+        let mut classes: Vec<(usize, String)> = Vec::new();
+        'walk: loop {
+            let node = cursor.node();
+            while classes
+                .last()
+                .is_some_and(|(end, _)| node.start_byte() >= *end)
+            {
+                classes.pop();
+            }
+            if node.kind() == "class_definition" {
+                if let Some(name) = node.child_by_field_name("name") {
+                    classes.push((node.end_byte(), text(name).to_string()));
+                }
+            }
+            if node.kind() == "call" {
+                let f = node.child_by_field_name("function");
+                let parts = f.filter(|f| f.kind() == "attribute").and_then(|f| {
+                    Some((
+                        f.child_by_field_name("object")?,
+                        f.child_by_field_name("attribute")?,
+                    ))
+                });
+                if let Some((obj, method)) = parts {
+                    let receiver = text(obj);
+                    if super::clients::is_redis_only(text(method)) {
+                        if let Some(attr) = receiver.strip_prefix("self.") {
+                            if let Some((_, class)) = classes.last() {
+                                out.attrs.insert((class.clone(), attr.to_string()));
+                            }
+                        } else if obj.kind() == "identifier" {
+                            out.names.insert(receiver.to_string());
+                        }
+                    }
+                }
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    continue 'walk;
+                }
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        out
     }
 }
 

@@ -189,6 +189,7 @@ impl<'a> Cx<'a> {
                 script: None,
                 client,
                 per_slot: false,
+                assumption: None,
             });
         }
         Val::Unknown
@@ -498,6 +499,7 @@ impl<'a> Cx<'a> {
             script: None,
             client,
             per_slot: false,
+            assumption: None,
         };
         if !self.out.model.groups.contains(&group) {
             self.out.model.groups.push(group);
@@ -583,6 +585,7 @@ impl<'a> Cx<'a> {
             script,
             client,
             per_slot: false,
+            assumption: None,
         });
     }
 

@@ -71,6 +71,7 @@ impl Reader<'_> {
                 script: None,
                 client: None,
                 per_slot: false,
+                assumption: None,
             });
         }
         Ok(())

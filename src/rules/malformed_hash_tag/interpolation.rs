@@ -88,10 +88,11 @@ impl<'m> SlotSet<'m> {
 fn slot_sets(model: &FileModel) -> Vec<SlotSet<'_>> {
     let mut sets = Vec::new();
     for group in &model.groups {
-        let one_slot = group.kind.is_atomic()
-            || model
-                .client(group.client)
-                .is_some_and(|c| c.pipeline_one_slot);
+        let one_slot = (group.kind.is_atomic() && group.assumption.is_none())
+            || (!group.per_slot
+                && model
+                    .client(group.client)
+                    .is_some_and(|c| c.pipeline_one_slot));
         if one_slot {
             let keys = model.group_keys(group).into_iter().map(|(_, k)| k);
             sets.push(SlotSet::new(
