@@ -407,56 +407,7 @@ impl KeyPattern {
                     ),
                 };
             }
-            let names = |p: &KeyPattern| {
-                p.holes()
-                    .map(|h| format!("`{}`", h.shown_name()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let whose = if a.tagged && b.tagged {
-                "tag"
-            } else {
-                "hashed part"
-            };
-            // Two elements of one family (a loop, a comprehension): say it of the family.
-            let varying: Vec<&str> = a
-                .part
-                .holes()
-                .zip(b.part.holes())
-                .filter(|(x, y)| x.name != y.name)
-                .map(|(x, y)| (x.shown_name(), y.shown_name()))
-                .filter(|(x, y)| x == y && x != &"?")
-                .map(|(x, _)| x)
-                .collect();
-            let differing = a
-                .part
-                .holes()
-                .zip(b.part.holes())
-                .filter(|(x, y)| x.name != y.name)
-                .count();
-            if !varying.is_empty() && varying.len() == differing {
-                let mut vars: Vec<String> = varying.iter().map(|v| format!("`{v}`")).collect();
-                vars.dedup();
-                return Verdict {
-                    kind: SameSlot::LikelyDifferentVariables,
-                    reason: format!(
-                        "the {whose} `{}` differs from one {} to the next: same slot only when the values are equal",
-                        a.part,
-                        vars.join(", ")
-                    ),
-                };
-            }
-            return Verdict {
-                kind: SameSlot::LikelyDifferentVariables,
-                reason: format!(
-                    "{} `{}` and `{}` differ only in their variables ({} vs {}): same slot only when the values are equal",
-                    if a.tagged && b.tagged { "tags" } else { "hashed parts" },
-                    a.part,
-                    b.part,
-                    names(&a.part),
-                    names(&b.part)
-                ),
-            };
+            return variables_verdict(&a, &b);
         }
         let reason = if a.tagged == b.tagged {
             let kinds = if a.tagged { "tags" } else { "untagged keys" };
@@ -543,6 +494,60 @@ impl fmt::Display for KeyPattern {
         }
         Ok(())
     }
+}
+
+/// The verdict for two hashed parts of one shape built from different
+/// variables: equal only when the values are.
+fn variables_verdict(a: &Hashed, b: &Hashed) -> Verdict {
+    let names = |p: &KeyPattern| {
+        p.holes()
+            .map(|h| format!("`{}`", h.shown_name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let whose = if a.tagged && b.tagged {
+        "tag"
+    } else {
+        "hashed part"
+    };
+    if let Some(vars) = family_variables(&a.part, &b.part) {
+        return Verdict {
+            kind: SameSlot::LikelyDifferentVariables,
+            reason: format!(
+                "the {whose} `{}` differs from one {vars} to the next: same slot only when the values are equal",
+                a.part
+            ),
+        };
+    }
+    Verdict {
+                kind: SameSlot::LikelyDifferentVariables,
+                reason: format!(
+                    "{} `{}` and `{}` differ only in their variables ({} vs {}): same slot only when the values are equal",
+                    if a.tagged && b.tagged { "tags" } else { "hashed parts" },
+                    a.part,
+                    b.part,
+                    names(&a.part),
+                    names(&b.part)
+                ),
+            }
+}
+
+/// When two patterns of one shape are two elements of one family (a loop,
+/// a comprehension: holes `u#1` and `u#2`), the variables that tell them
+/// apart, as a message lists them.
+fn family_variables(a: &KeyPattern, b: &KeyPattern) -> Option<String> {
+    let mut vars: Vec<String> = Vec::new();
+    for (x, y) in a.holes().zip(b.holes()).filter(|(x, y)| x.name != y.name) {
+        let instanced = |h: &Hole| h.name.as_deref() != Some(h.shown_name());
+        if x.shown_name() != y.shown_name() || !instanced(x) || !instanced(y) {
+            return None;
+        }
+        let v = format!("`{}`", x.shown_name());
+        if !vars.contains(&v) {
+            vars.push(v);
+        }
+    }
+    (!vars.is_empty()).then(|| vars.join(", "))
 }
 
 /// Parses the schema notation `{user:<user_id>}:cart` into a pattern whose

@@ -67,7 +67,7 @@ impl Rule for CrossSlotTransaction {
             let mut message = format!("{what} {spans}: {}", verdict.reason);
             if let Some(assumed) = assumption {
                 certainty = certainty.lower();
-                message.push_str(&format!(", assuming {assumed}"));
+                message = format!("{message}, assuming {assumed}");
             }
             let finding = Finding::new(self.id(), severity, group.span, message)
                 .certainty(certainty)

@@ -495,7 +495,7 @@ impl<'a> Cx<'a> {
     }
 }
 
-impl<'a> Cx<'a> {
+impl Cx<'_> {
     /// Whether the receiver `text` (as written, `client`, `self.conn`) has a
     /// Redis-only method called on it: in this module for a plain name, in
     /// the class or a base class for `self.x`.
