@@ -187,12 +187,17 @@ pub(crate) fn is_prefixish<X: Ext>(name: &str) -> bool {
     holes::is_prefixish(name, X::LEXICON.separators)
 }
 
-/// Merges the values a name takes on two paths: equal values stay, clients
-/// of one kind stay, anything else becomes opaque.
+/// Merges the values a name takes on two paths: equal values stay; a list
+/// that a loop fills (empty on one path, a family on the other) is the
+/// family; anything else becomes opaque.
 pub(crate) fn merge<X: Ext>(a: &Val<X>, b: &Val<X>, name: &str) -> Val<X> {
     match (a, b) {
         _ if a == b => a.clone(),
-        (Val::Client(x), Val::Client(y)) if x == y => a.clone(),
+        (Val::List(xs), f @ Val::Family(..)) | (f @ Val::Family(..), Val::List(xs))
+            if xs.is_empty() =>
+        {
+            f.clone()
+        }
         _ => Val::opaque(name),
     }
 }

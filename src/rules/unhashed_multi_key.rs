@@ -67,10 +67,14 @@ impl UnhashedMultiKey {
         // arguments): the code that builds them decides, so only a hint.
         let passed_in = distinct.iter().all(|(_, k)| k.pattern.hashed().is_none());
         if verdict.kind == SameSlot::Unknown && passed_in {
-            let names: Vec<String> = distinct
-                .iter()
-                .map(|(_, k)| format!("`{}`", k.pattern))
-                .collect();
+            // Elements of one family show the same shape: name it once.
+            let mut names: Vec<String> = Vec::new();
+            for (_, k) in &distinct {
+                let name = format!("`{}`", k.pattern);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
             let finding = Finding::new(
                 self.id(),
                 Severity::Info,

@@ -9,7 +9,7 @@ use tree_sitter::Node;
 
 use super::clients::{self, ClientKind, Shape};
 use super::strings::format_template;
-use super::value::{Literal, Opaque, Py, Val};
+use super::value::{Elem, Literal, Opaque, Py, Val};
 use super::{Cx, MAX_CALL_DEPTH};
 use crate::commands;
 use crate::keypattern::KeyPattern;
@@ -158,6 +158,7 @@ impl<'a> Cx<'a> {
             Val::Client(c) => self.redis_method(Some(c), None, method, node, args),
             Val::Pipeline(p) => self.pipeline_method(p, method, node, args),
             Val::Str(p, lit) => self.str_method(&p, lit.as_deref(), method, node, args),
+            Val::List(items) => self.list_method(obj, items, method, args),
             Val::Opaque(_) | Val::Unknown => {
                 let known = clients::special(method).is_some()
                     || matches!(
@@ -363,6 +364,52 @@ impl<'a> Cx<'a> {
             Val::Unknown => Val::opaque(name),
             v => v,
         }
+    }
+
+    /// `keys.append(k)`, `keys.extend(ks)`, `keys.add(k)` on a list bound to
+    /// a name: the binding grows, by one element per turn inside a loop.
+    fn list_method(
+        &mut self,
+        obj: Node<'a>,
+        items: Vec<Elem>,
+        method: &str,
+        args: &Args<'a>,
+    ) -> Val {
+        let added: Vec<Elem> = match (method, args.pos.first(), args.pos_nodes.first()) {
+            ("append" | "add", Some(v), Some(n)) => vec![self.elem(v.clone(), *n)],
+            ("extend" | "update", Some(Val::List(vs)), _) => vs.clone(),
+            ("extend" | "update", Some(Val::Family(e, vars)), _) => {
+                return self.grow(obj, items, Val::Family(e.clone(), vars.clone()));
+            }
+            _ => return Val::Unknown,
+        };
+        let looping = &self.m.loop_vars;
+        if looping.is_empty() {
+            let mut all = items;
+            all.extend(added);
+            let v = Val::List(all);
+            self.bind(obj, v);
+            return Val::Unknown;
+        }
+        match &added[..] {
+            [one] => {
+                let family = Val::Family(Box::new(one.val.clone()), looping.clone());
+                self.grow(obj, items, family)
+            }
+            _ => Val::Unknown,
+        }
+    }
+
+    /// A list that gets a family of elements: the family when it was empty,
+    /// else nothing certain.
+    fn grow(&mut self, obj: Node<'a>, items: Vec<Elem>, family: Val) -> Val {
+        let v = if items.is_empty() {
+            family
+        } else {
+            Val::opaque(self.name_of(obj))
+        };
+        self.bind(obj, v);
+        Val::Unknown
     }
 
     fn str_method(

@@ -52,13 +52,18 @@ impl<'a> Cx<'a> {
                 {
                     self.eval(right);
                 }
+                // The names the loop binds differ from one turn to the next.
+                let level = self.m.loop_vars.len();
                 if let Some(left) = stmt.child_by_field_name("left") {
                     self.bind_opaque(left);
+                    let names = self.names_in(left);
+                    self.m.loop_vars.extend(names);
                 }
                 let base = self.env.clone();
                 if let Some(body) = stmt.child_by_field_name("body") {
                     self.exec_block(body);
                 }
+                self.m.loop_vars.truncate(level);
                 let after = std::mem::take(&mut self.env);
                 self.env = merge_envs(vec![base, after]);
             }
@@ -243,7 +248,7 @@ impl<'a> Cx<'a> {
 
     /// Binds a target: a name or attribute gets the value (opaque values take
     /// the target's name); anything else gets opaque values.
-    fn bind(&mut self, target: Node<'a>, value: Val) {
+    pub(super) fn bind(&mut self, target: Node<'a>, value: Val) {
         match target.kind() {
             "identifier" | "attribute" => {
                 let name = self.text(target).to_string();
@@ -258,6 +263,21 @@ impl<'a> Cx<'a> {
             }
             _ => self.bind_opaque(target),
         }
+    }
+
+    /// The identifiers a target binds (`k`, `(i, k)`).
+    pub(super) fn names_in(&self, target: Node<'a>) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![target];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "identifier" {
+                out.push(self.text(n).to_string());
+            } else if stack.len() < 64 {
+                let mut c = n.walk();
+                stack.extend(n.named_children(&mut c).filter(|x| x.kind() != "attribute"));
+            }
+        }
+        out
     }
 
     pub(super) fn bind_opaque(&mut self, target: Node<'a>) {
