@@ -145,15 +145,20 @@ impl CrossSlotTransaction {
         let Some((verdict, _, _)) = worst_pair(keys, pair_ok) else {
             return;
         };
-        let Some((severity, certainty, spans)) = cross_slot_level(verdict.kind) else {
+        let Some((severity, certainty, _)) = cross_slot_level(verdict.kind) else {
             return;
+        };
+        let reaches = match certainty {
+            crate::finding::Certainty::Proven => "reaches keys in different slots",
+            _ if severity == Severity::Error => "likely reaches keys in different slots",
+            _ => "may reach keys in different slots",
         };
         let patterns = distinct_patterns(keys);
         let mut finding = Finding::new(
             self.id(),
             severity,
             at,
-            format!("{} {spans} inside: {}", called.name, verdict.reason),
+            format!("{} {reaches}: {}", called.name, verdict.reason),
         )
         .certainty(certainty)
         .primary_label(format!("{} reaches these keys", called.name))
@@ -170,14 +175,14 @@ impl CrossSlotTransaction {
     }
 }
 
-/// "function `f`" for a function's body, else "script with a shebang".
+/// "function `f`" for a function's body, else "a script with a shebang".
 fn function_name(cx: &Context<'_>, i: usize, _script: &Script) -> String {
     cx.model
         .libraries
         .iter()
         .flat_map(|l| &l.functions)
         .find(|f| f.script == i)
-        .map_or_else(|| "the script (it has a shebang)".to_string(), |f| format!("function `{}`", f.name))
+        .map_or_else(|| "a script with a shebang".to_string(), |f| format!("function `{}`", f.name))
 }
 
 fn note_for(kind: GroupKind) -> String {

@@ -16,6 +16,7 @@ mod non_atomic_split;
 mod script_flag_violation;
 mod script_undeclared_key;
 pub(crate) mod scripts;
+mod sort_patterns;
 #[cfg(test)]
 mod test_support;
 mod undeclared_key;

@@ -131,7 +131,7 @@ impl ScriptFlagViolation {
                 self.id(),
                 Severity::Error,
                 at,
-                format!("`{cmd}` runs {what}, which is flagged `no-cluster`: a cluster refuses to run it"),
+                format!("`{cmd}` runs {what} flagged `no-cluster`: a cluster refuses to run it"),
             )
             .certainty(certainty)
             .primary_label("refused on a cluster")
@@ -147,7 +147,7 @@ impl ScriptFlagViolation {
                 self.id(),
                 Severity::Error,
                 at,
-                format!("`{cmd}` runs {what}, which is not flagged `no-writes`: the server refuses it"),
+                format!("`{cmd}` runs {what} not flagged `no-writes`: the server refuses it"),
             )
             .primary_label("a script that may write, called read-only")
             .help(format!("flag it `no-writes` (it may then not write), or call it with `{}`", cmd.trim_end_matches("_RO")))
@@ -159,7 +159,7 @@ impl ScriptFlagViolation {
                     self.id(),
                     Severity::Error,
                     at,
-                    format!("`{cmd}` runs {what}, which writes (`{command}`): the write fails"),
+                    format!("`{cmd}` runs {what} that writes (`{command}`): the write fails"),
                 )
                 .certainty(Certainty::Likely)
                 .primary_label("a writing script, called read-only")

@@ -85,9 +85,9 @@ pub(crate) fn call_sites<'m>(
             let called = if script.analyzed {
                 Some(Called {
                     name: if script.flags.declared {
-                        "the script (it has a shebang)".into()
+                        "a script with a shebang".into()
                     } else {
-                        "the script".into()
+                        "a script".into()
                     },
                     flags: script.flags.clone(),
                     key_uses: script.key_uses.clone(),
