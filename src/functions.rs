@@ -67,9 +67,9 @@ impl FunctionTable {
             for f in &lib.functions {
                 let (line, _) = file.line_col(f.span.start);
                 let location = format!("{}:{line}", file.path);
-                self.by_name
-                    .entry(f.name.clone())
-                    .or_insert_with(|| FunctionSummary::of(model, lib.name.as_deref(), f, location));
+                self.by_name.entry(f.name.clone()).or_insert_with(|| {
+                    FunctionSummary::of(model, lib.name.as_deref(), f, location)
+                });
             }
         }
     }

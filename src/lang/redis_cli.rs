@@ -378,9 +378,7 @@ impl Parser {
         let script = match (name, tokens.get(1)) {
             ("EVAL" | "EVAL_RO", Some(source)) => Some(self.script_source(source, numkeys)),
             (_, Some(target)) => {
-                let function = name
-                    .starts_with("FCALL")
-                    .then(|| lossy(&target.bytes));
+                let function = name.starts_with("FCALL").then(|| lossy(&target.bytes));
                 self.out.model.scripts.push(Script {
                     span: target.span,
                     numkeys,

@@ -2,12 +2,12 @@
 //! set or script call whose keys span hash slots, and a script with flags
 //! (a shebang, or a function) whose body reaches keys of more than one slot.
 
+use super::scripts::{call_sites, reached_keys, Called};
 use super::util::{
     cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
     worst_pair,
 };
 use super::{Context, Rule};
-use super::scripts::{call_sites, reached_keys, Called};
 use crate::finding::{Finding, Severity};
 use crate::model::{GroupKind, Key, Script, Span};
 
@@ -101,13 +101,15 @@ impl CrossSlotTransaction {
                     *flag = true;
                 }
             }
-            let span_of = |u: &crate::model::ScriptKeyUse| if called.in_file { u.span } else { group.span };
+            let span_of =
+                |u: &crate::model::ScriptKeyUse| if called.in_file { u.span } else { group.span };
             let body = reached_keys(&called.key_uses, None, span_of);
             let mut keys: Vec<(usize, &Key)> = op.keys.iter().map(|k| (0, k)).collect();
             keys.extend(body.iter().enumerate().map(|(i, k)| (i + 1, k)));
             // Call keys among themselves are the group's CROSSSLOT (above); a
             // function's own keys among themselves are judged where it is defined.
-            let pair_ok = |a: usize, b: usize| (a == 0) != (b == 0) || (own && a != b && a > 0 && b > 0);
+            let pair_ok =
+                |a: usize, b: usize| (a == 0) != (b == 0) || (own && a != b && a > 0 && b > 0);
             self.report(cx, &called, group.span, &keys, pair_ok, out);
         }
         for (i, script) in model.scripts.iter().enumerate() {
@@ -167,9 +169,15 @@ impl CrossSlotTransaction {
             same_tag_help(&patterns)
         ))
         .note(FLAGGED_NOTE)
-        .notes(topology_note(&slots_by_node(cx.options.topology.as_deref(), &patterns)));
+        .notes(topology_note(&slots_by_node(
+            cx.options.topology.as_deref(),
+            &patterns,
+        )));
         if !called.location.is_empty() {
-            finding = finding.note(format!("{} is registered at {}", called.name, called.location));
+            finding = finding.note(format!(
+                "{} is registered at {}",
+                called.name, called.location
+            ));
         }
         out.push(label_keys(finding, keys));
     }
@@ -182,7 +190,10 @@ fn function_name(cx: &Context<'_>, i: usize, _script: &Script) -> String {
         .iter()
         .flat_map(|l| &l.functions)
         .find(|f| f.script == i)
-        .map_or_else(|| "a script with a shebang".to_string(), |f| format!("function `{}`", f.name))
+        .map_or_else(
+            || "a script with a shebang".to_string(),
+            |f| format!("function `{}`", f.name),
+        )
 }
 
 fn note_for(kind: GroupKind) -> String {

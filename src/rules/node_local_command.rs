@@ -220,7 +220,8 @@ fn copy_db(op: &Op) -> Vec<Refused> {
             false,
         ),
         None => db_refused(
-            "`COPY … DB` with a database chosen at run time fails on a cluster unless it is 0".into(),
+            "`COPY … DB` with a database chosen at run time fails on a cluster unless it is 0"
+                .into(),
             reply,
             true,
         ),

@@ -64,7 +64,10 @@ fn describe(cx: &Context<'_>, i: usize) -> String {
         .iter()
         .flat_map(|l| &l.functions)
         .find(|f| f.script == i)
-        .map_or_else(|| "the script".to_string(), |f| format!("function `{}`", f.name))
+        .map_or_else(
+            || "the script".to_string(),
+            |f| format!("function `{}`", f.name),
+        )
 }
 
 const READ_ONLY_WRITE: &str = "Write commands are not allowed from read-only scripts";
@@ -82,7 +85,9 @@ impl ScriptFlagViolation {
                     format!("the server refuses {what}: `{message}`"),
                 )
                 .primary_label("refused by the server")
-                .help(format!("script flags are {known}; EVAL's shebang takes `#!lua flags=…` only")),
+                .help(format!(
+                    "script flags are {known}; EVAL's shebang takes `#!lua flags=…` only"
+                )),
             );
         }
         if !(script.flags.declared && script.flags.has("no-writes")) {
@@ -163,8 +168,13 @@ impl ScriptFlagViolation {
                 )
                 .certainty(Certainty::Likely)
                 .primary_label("a writing script, called read-only")
-                .help(format!("call it with `{}`, or drop the write", cmd.trim_end_matches("_RO")))
-                .note(format!("a read-only call refuses every write the script makes: `{READ_ONLY_WRITE}`"));
+                .help(format!(
+                    "call it with `{}`, or drop the write",
+                    cmd.trim_end_matches("_RO")
+                ))
+                .note(format!(
+                    "a read-only call refuses every write the script makes: `{READ_ONLY_WRITE}`"
+                ));
                 if let (Some(span), true) = (span, called.in_file) {
                     f = f.label(*span, format!("`{command}` writes"));
                 }

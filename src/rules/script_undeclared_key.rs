@@ -163,7 +163,9 @@ impl ScriptUndeclaredKey {
             let what = if has_literal {
                 format!("script builds key `{p}` for `{cmd}` from `{start}` instead of taking it from {from}")
             } else {
-                format!("script uses `{start}` as a key for `{cmd}` instead of taking it from {from}")
+                format!(
+                    "script uses `{start}` as a key for `{cmd}` instead of taking it from {from}"
+                )
             };
             Finding::new(self.id(), Severity::Warning, used.span, what)
                 .certainty(Certainty::Possible)

@@ -176,3 +176,25 @@ impl OffsetMap<'_> {
         Span::new(s.min(e), s.max(e))
     }
 }
+
+/// For front-ends: a library that code loads (`function_load(code)`,
+/// `FUNCTION LOAD code`) with the code's decoded bytes and their file offsets.
+pub fn load_library(
+    model: &mut FileModel,
+    problems: &mut Vec<Problem>,
+    bytes: &[u8],
+    offsets: &[usize],
+) {
+    analyze_library(bytes, offsets).add_to(model, problems);
+}
+
+/// For front-ends, right after pushing an FCALL/FCALL_RO call's script:
+/// names the function it calls when the name is a literal.
+pub fn name_fcall(model: &mut FileModel, command: &str, name: Option<&[u8]>) {
+    if !command.starts_with("FCALL") {
+        return;
+    }
+    if let (Some(script), Some(name)) = (model.scripts.last_mut(), name) {
+        script.function = Some(String::from_utf8_lossy(name).into_owned());
+    }
+}

@@ -122,7 +122,10 @@ pub(super) fn library_meta(
     if let Some(engine) = words.next() {
         let span = map.span(engine.start, engine.start + engine.text.len());
         if !engine.text.eq_ignore_ascii_case(b"#!lua") {
-            invalid.push((format!("Engine '{}' not found", lossy(&engine.text[2..])), span));
+            invalid.push((
+                format!("Engine '{}' not found", lossy(&engine.text[2..])),
+                span,
+            ));
         }
     }
     for w in words {

@@ -144,7 +144,11 @@ impl<'a> Cx<'a> {
                 let known = clients::special(method).is_some()
                     || matches!(
                         method,
-                        "pipeline" | "register_script" | "execute_command" | "transaction"
+                        "pipeline"
+                            | "register_script"
+                            | "execute_command"
+                            | "transaction"
+                            | "function_load"
                     )
                     || commands::lookup(method, None)
                         .is_some_and(|s| !s.key_specs().is_empty() && s.container().is_none());
@@ -385,6 +389,10 @@ impl<'a> Cx<'a> {
                 return Val::Script(lit, span);
             }
             "transaction" => return self.transaction(client, node, args),
+            "function_load" => {
+                self.function_load(args);
+                return Val::Unknown;
+            }
             "execute_command" => {
                 self.execute_command(client, pipe, node, args);
                 return Val::Unknown;
@@ -618,6 +626,16 @@ impl<'a> Cx<'a> {
             return;
         };
         let command = spec.name().to_string();
+        if command == "FUNCTION LOAD" {
+            if let Some(Val::Str(_, Some(lit))) = args.pos.last() {
+                crate::lang::lua::load_library(
+                    &mut self.out.model,
+                    &mut self.out.problems,
+                    &lit.bytes,
+                    &lit.offsets,
+                );
+            }
+        }
         let positions = commands::key_positions(&words).unwrap_or_default();
         // argv index → positional argument index: argv[head..] are args.pos[1..].
         let mut keys = Vec::new();
@@ -653,6 +671,8 @@ impl<'a> Cx<'a> {
                 .get(1)
                 .map_or(Self::span(node), |n| Self::span(*n));
             self.script_group(op, node, lit, span, u32::try_from(n).ok(), client);
+            let name = args.pos.get(1).and_then(Val::literal_bytes);
+            crate::lang::lua::name_fcall(&mut self.out.model, &command, name);
             return;
         }
         if client

@@ -67,6 +67,20 @@ impl<'a> Cx<'a> {
             .first()
             .map_or(Self::span(node), |n| Self::span(*n));
         self.script_group(op, node, lit, span, count, client);
+        let name = args.pos.first().and_then(Val::literal_bytes);
+        lua::name_fcall(&mut self.out.model, command, name);
+    }
+
+    /// `function_load(code)`: the library, when its text is a literal.
+    pub(super) fn function_load(&mut self, args: &Args<'a>) {
+        if let Some(Val::Str(_, Some(lit))) = args.pos.first().or(args.kw("code")) {
+            lua::load_library(
+                &mut self.out.model,
+                &mut self.out.problems,
+                &lit.bytes,
+                &lit.offsets,
+            );
+        }
     }
 
     /// The group of a script call `op`: its script analyzed from the literal
