@@ -102,11 +102,8 @@ impl<'a> Cx<'a> {
         if !self.recording {
             return;
         }
-        let code = args.iter().rev().find_map(|(v, _)| match v {
-            Val::Str(_, Some(l)) => Some(l.clone()),
-            _ => None,
-        });
-        if let Some(l) = code {
+        // The code is the last argument (`REPLACE` may come before it).
+        if let Some((Val::Str(_, Some(l)), _)) = args.last() {
             lua::load_library(
                 &mut self.out.model,
                 &mut self.out.problems,
