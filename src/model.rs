@@ -254,7 +254,7 @@ pub struct Script {
     pub keys_param: Option<String>,
     /// A function body that reads the global `KEYS`, which functions do not have.
     pub global_keys: Option<Span>,
-    /// An FCALL/FCALL_RO call site: the function it calls, by name.
+    /// An `FCALL`/`FCALL_RO` call site: the function it calls, by name.
     pub function: Option<String>,
 }
 

@@ -1,7 +1,7 @@
 //! SL013 script-flag-violation: a script or function whose flags the server
 //! refuses or its body or call contradicts: `no-cluster` called on a
 //! cluster, `no-writes` with write commands inside, a script that may write
-//! called through EVAL_RO/EVALSHA_RO/FCALL_RO, a flag or shebang option the
+//! called through `EVAL_RO`/`EVALSHA_RO`/`FCALL_RO`, a flag or shebang option the
 //! server does not know.
 
 use super::scripts::{call_sites, writes, Called};

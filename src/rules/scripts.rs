@@ -30,7 +30,7 @@ pub(crate) fn writes(script: &Script) -> Vec<(String, Option<Span>)> {
     script
         .calls
         .iter()
-        .filter(|c| command_spec(&c.command).is_some_and(|s| s.is_write()))
+        .filter(|c| command_spec(&c.command).is_some_and(crate::commands::CommandSpec::is_write))
         .map(|c| (c.command.clone(), Some(c.span)))
         .collect()
 }

@@ -1,4 +1,4 @@
-//! SORT/SORT_RO `BY` and `GET` patterns on a cluster (part of SL008's table
+//! `SORT`/`SORT_RO` `BY` and `GET` patterns on a cluster (part of SL008's table
 //! of refusals). The patterns name other keys (`weight_*` → `weight_<element>`).
 //! Redis < 7.4 and Valkey < 8.0 refuse any `BY` pattern with a `*` and any
 //! `GET` in cluster mode; Redis ≥ 7.4 and Valkey ≥ 8.0 accept a pattern whose
@@ -32,7 +32,7 @@ pub(super) fn pattern_slot(p: &[u8]) -> Option<u16> {
     Some(slot::key_slot(p))
 }
 
-/// The refusals of one SORT/SORT_RO op, one per offending pattern.
+/// The refusals of one `SORT`/`SORT_RO` op, one per offending pattern.
 pub(super) fn judge(op: &Op) -> Vec<Refused> {
     let Some(key) = op.keys.first() else {
         return Vec::new();

@@ -188,7 +188,7 @@ pub fn load_library(
     analyze_library(bytes, offsets).add_to(model, problems);
 }
 
-/// For front-ends, right after pushing an FCALL/FCALL_RO call's script:
+/// For front-ends, right after pushing an `FCALL`/`FCALL_RO` call's script:
 /// names the function it calls when the name is a literal.
 pub fn name_fcall(model: &mut FileModel, command: &str, name: Option<&[u8]>) {
     if !command.starts_with("FCALL") {

@@ -39,6 +39,9 @@ fn words(code: &[u8]) -> Option<(Vec<Word<'_>>, bool)> {
     Some((out, end.is_some()))
 }
 
+/// What the server refuses, with its message and where.
+pub(super) type Invalid = Vec<(String, Span)>;
+
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -103,10 +106,7 @@ pub(super) fn eval_flags(code: &[u8], map: OffsetMap<'_>) -> ScriptFlags {
 
 /// The metadata of a function library: its `name=`, and what the server
 /// refuses in the first line.
-pub(super) fn library_meta(
-    code: &[u8],
-    map: OffsetMap<'_>,
-) -> (Option<(String, Span)>, Vec<(String, Span)>) {
+pub(super) fn library_meta(code: &[u8], map: OffsetMap<'_>) -> (Option<(String, Span)>, Invalid) {
     let mut invalid = Vec::new();
     let first = map.span(0, memchr::memchr(b'\n', code).unwrap_or(code.len()));
     let Some((words, terminated)) = words(code) else {

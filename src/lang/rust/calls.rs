@@ -609,8 +609,9 @@ impl<'a> Cx<'a> {
             }
             return;
         }
-        let Some(op) = op.filter(|_| commands::lookup(&w0, None).is_some_and(|s| s.is_script()))
-        else {
+        let Some(op) = op.filter(|_| {
+            commands::lookup(&w0, None).is_some_and(crate::commands::CommandSpec::is_script)
+        }) else {
             return;
         };
         let numkeys = full.get(2).and_then(|e| match &e.val {
