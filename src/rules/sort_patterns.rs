@@ -19,17 +19,19 @@ const NEW: &str = "Redis ≥ 7.4 / Valkey ≥ 8.0";
 /// (`patternHashSlot`): `None` when a `*`, `?`, `[` or `\` comes before a
 /// complete hash tag, so the keys may be in any slot.
 pub(super) fn pattern_slot(p: &[u8]) -> Option<u16> {
+    // Where the first `{` is; after an empty `{}` no tag can follow.
     let mut open = None;
+    let mut untagged = false;
     for (i, &c) in p.iter().enumerate() {
         match (c, open) {
             (b'*' | b'?' | b'[' | b'\\', _) => return None,
-            (b'{', None) => open = Some(i),
-            (b'}', Some(o)) if i == o + 1 => return Some(slot::key_slot(p)),
-            (b'}', Some(o)) => return Some(slot::key_slot(&p[o + 1..i])),
+            (b'{', None) if !untagged => open = Some(i),
+            (b'}', Some(o)) if !untagged && i == o + 1 => untagged = true,
+            (b'}', Some(o)) if !untagged => return Some(slot::slot_of_hashed(&p[o + 1..i])),
             _ => {}
         }
     }
-    Some(slot::key_slot(p))
+    Some(slot::slot_of_hashed(p))
 }
 
 /// The refusals of one `SORT`/`SORT_RO` op, one per offending pattern.
@@ -135,4 +137,25 @@ fn tag_help(key: &KeyPattern) -> String {
         _ => "the sorted key's hash tag".into(),
     };
     format!("start the pattern with {tag} so its keys share the sorted key's slot ({NEW} accept that; older servers refuse BY/GET patterns in cluster mode), or sort in the client")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pattern_slot;
+    use crate::slot::key_slot;
+
+    #[test]
+    fn pattern_slots_as_the_server_computes_them() {
+        assert_eq!(
+            pattern_slot(b"{user:1}:weight_*"),
+            Some(key_slot(b"user:1"))
+        );
+        assert_eq!(pattern_slot(b"weight_*"), None);
+        assert_eq!(pattern_slot(b"w_*{user:1}"), None);
+        assert_eq!(pattern_slot(b"{}x_*"), None);
+        assert_eq!(pattern_slot(b"{}x"), Some(key_slot(b"{}x")));
+        assert_eq!(pattern_slot(b"{}{a}"), Some(key_slot(b"{}{a}")));
+        assert_eq!(pattern_slot(b"const"), Some(key_slot(b"const")));
+        assert_eq!(pattern_slot(b"{a\\}b}*"), None);
+    }
 }

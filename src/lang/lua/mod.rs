@@ -128,6 +128,7 @@ pub fn analyze_library(code: &[u8], offsets: &[usize]) -> LibraryAnalysis {
     for reg in registrations {
         // A name held in a variable: the function cannot be matched to calls.
         let Some((fname, fspan)) = reg.name else {
+            invalid.extend(reg.flags.invalid);
             continue;
         };
         if let Some(message) = library::name_problem(&fname) {
