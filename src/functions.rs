@@ -29,6 +29,8 @@ pub struct FunctionSummary {
     pub key_uses: Vec<ScriptKeyUse>,
     /// The write commands its body calls, in order, deduplicated.
     pub writes: Vec<String>,
+    /// The highest `keys[i]` its body reads.
+    pub max_key_index: Option<u32>,
 }
 
 impl FunctionSummary {
@@ -50,6 +52,7 @@ impl FunctionSummary {
             flags: script.map(|s| s.flags.clone()).unwrap_or_default(),
             key_uses: script.map(|s| s.key_uses.clone()).unwrap_or_default(),
             writes,
+            max_key_index: script.and_then(|s| s.max_key_index).map(|(n, _)| n),
         }
     }
 }

@@ -129,6 +129,7 @@ impl CrossSlotTransaction {
                 local: None,
                 location: String::new(),
                 in_file: true,
+                max_key_index: None,
             };
             let at = body.get(1).map_or(script.span, |k| k.span);
             self.report(cx, &called, at, &keys, |a, b| a != b, out);

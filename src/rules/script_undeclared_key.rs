@@ -26,6 +26,11 @@ impl Rule for ScriptUndeclaredKey {
         include_str!("../../rules/SL007.md")
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for (group, _, script, called) in super::scripts::call_sites(cx) {
+            if let (Some(called), Some(name)) = (called, &script.function) {
+                self.check_function_numkeys(group.span, script, name, &called, out);
+            }
+        }
         for script in &cx.model.scripts {
             self.check_numkeys(script, out);
             self.check_global_keys(script, out);
@@ -84,6 +89,45 @@ impl ScriptUndeclaredKey {
             .help(format!("read `{param}[n]` instead of `KEYS[n]`"))
             .note("the server fails the call with `Script attempted to access nonexistent global variable 'KEYS'`"),
         );
+    }
+
+    /// An FCALL passing fewer keys than its function reads.
+    fn check_function_numkeys(
+        &self,
+        at: crate::model::Span,
+        script: &Script,
+        name: &str,
+        called: &super::scripts::Called,
+        out: &mut Vec<Finding>,
+    ) {
+        let (Some(numkeys), Some(max)) = (script.numkeys, called.max_key_index) else {
+            return;
+        };
+        if max <= numkeys {
+            return;
+        }
+        let mut f = Finding::new(
+            self.id(),
+            Severity::Error,
+            at,
+            format!(
+                "function `{name}` reads `keys[{max}]` but the call passes {}",
+                plural(u64::from(numkeys), "key", "keys")
+            ),
+        )
+        .primary_label(format!("called with numkeys {numkeys}"))
+        .help(format!(
+            "pass {max} keys (numkeys {max}) or read the value from the arguments"
+        ));
+        f = match (called.local, called.location.is_empty()) {
+            (Some(span), _) => f.label(span, format!("function `{name}` is registered here")),
+            (None, false) => f.note(format!(
+                "function `{name}` is registered at {}",
+                called.location
+            )),
+            (None, true) => f,
+        };
+        out.push(f);
     }
 
     fn check_numkeys(&self, script: &Script, out: &mut Vec<Finding>) {

@@ -23,6 +23,8 @@ pub(crate) struct Called {
     pub(crate) location: String,
     /// Whether the spans of `key_uses` are in this file.
     pub(crate) in_file: bool,
+    /// The highest `KEYS[i]` (a function's `keys[i]`) it reads.
+    pub(crate) max_key_index: Option<u32>,
 }
 
 /// The write commands of a script body, with their spans.
@@ -44,6 +46,7 @@ fn from_summary(s: &FunctionSummary, local: Option<Span>) -> Called {
         local,
         location: s.location.clone(),
         in_file: false,
+        max_key_index: s.max_key_index,
     }
 }
 
@@ -95,6 +98,7 @@ pub(crate) fn call_sites<'m>(
                     local: None,
                     location: String::new(),
                     in_file: true,
+                    max_key_index: script.max_key_index.map(|(n, _)| n),
                 })
             } else if let Some(name) = &script.function {
                 function(model, table, name)
