@@ -34,9 +34,17 @@ pub fn parse(source: &[u8]) -> Output {
         return out;
     }
     if is_function_library(source) {
-        let lib = lua::analyze_library(source, &lua::identity_offsets(source.len()));
-        lib.add_to(&mut out.model, &mut out.problems);
-        return out;
+        let mut lib = lua::analyze_library(source, &lua::identity_offsets(source.len()));
+        // Without a first line `#!lua name=…` the loading code may well add
+        // one; and a file that only mentions `register_function` is a script.
+        let shebang = source.starts_with(b"#!");
+        if shebang || !lib.functions.is_empty() {
+            if !shebang {
+                lib.invalid.retain(|(m, _)| m != "Missing library metadata");
+            }
+            lib.add_to(&mut out.model, &mut out.problems);
+            return out;
+        }
     }
     let analysis = lua::analyze_full(source, &lua::identity_offsets(source.len()));
     if !analysis.calls_redis {
@@ -99,6 +107,19 @@ mod tests {
         assert_eq!(s.keys_param.as_deref(), Some("keys"));
         assert!(s.key_uses[0].from_keys);
         assert_eq!(s.max_key_index.map(|(n, _)| n), Some(1));
+    }
+
+    #[test]
+    fn a_library_without_its_first_line_is_still_a_library() {
+        let lib =
+            b"redis.register_function('f', function(keys) return redis.call('GET', keys[1]) end)\n";
+        let out = parse(lib);
+        assert!(out.model.libraries[0].invalid.is_empty());
+        let script =
+            b"-- unlike register_function, this is EVAL'd\nreturn redis.call('GET', KEYS[1])\n";
+        let out = parse(script);
+        assert!(out.model.libraries.is_empty());
+        assert_eq!(out.model.scripts.len(), 1);
     }
 
     #[test]
