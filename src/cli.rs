@@ -247,8 +247,13 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     } else {
         Vec::new()
     };
-    let options = &config.run_options(&args.schema);
+    let mut options = config.run_options(&args.schema);
     let project = &Project::new();
+    let functions = crate::functions::collect(&targets.files, threads, &stdin_text, project);
+    if !functions.is_empty() {
+        options.functions = Some(std::sync::Arc::new(functions));
+    }
+    let options = &options;
     let results = discover::parallel_map(&targets.files, threads, |t: &Target| {
         let bytes = if t.stdin {
             Ok(stdin_text.clone())

@@ -301,9 +301,13 @@ fn server_agrees_with_the_verdicts() {
             } else {
                 &["SL001", "SL002"]
             };
-            let flagged = findings
-                .iter()
-                .any(|f| rules.contains(&f.rule) && unit.spans.contains(&f.span));
+            // What a script's body reaches (its flags' one-slot rule) is judged
+            // by tests/oracle_scripts.rs, which runs the script itself.
+            let flagged = findings.iter().any(|f| {
+                rules.contains(&f.rule)
+                    && unit.spans.contains(&f.span)
+                    && !f.message.contains("keys in different slots")
+            });
             if cross == trials && !flagged {
                 disagreements.push(format!(
                     "{at}: the server always answers CROSSSLOT but no {} finding",

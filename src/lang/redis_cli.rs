@@ -279,6 +279,13 @@ impl Parser {
                         self.script_source(t, None);
                     }
                 }
+                if name == "FUNCTION LOAD" {
+                    // `FUNCTION LOAD [REPLACE] code`: the code is the last argument.
+                    if let Some(t) = tokens.get(2..).and_then(<[Token]>::last) {
+                        let lib = lua::analyze_library(&t.bytes, &t.offsets);
+                        lib.add_to(&mut self.out.model, &mut self.out.problems);
+                    }
+                }
                 let keys = self.keys(spec, tokens, span);
                 let op = self.op(tokens, span, name, &keys, consumed);
                 self.queue(op);
@@ -373,9 +380,11 @@ impl Parser {
         let script = match (name, tokens.get(1)) {
             ("EVAL" | "EVAL_RO", Some(source)) => Some(self.script_source(source, numkeys)),
             (_, Some(target)) => {
+                let function = name.starts_with("FCALL").then(|| lossy(&target.bytes));
                 self.out.model.scripts.push(Script {
                     span: target.span,
                     numkeys,
+                    function,
                     ..Script::default()
                 });
                 Some(self.out.model.scripts.len() - 1)

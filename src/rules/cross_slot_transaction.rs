@@ -1,13 +1,15 @@
 //! SL001 cross-slot-transaction: a MULTI/EXEC, transactional pipeline, WATCH
-//! set or script call whose keys span hash slots.
+//! set or script call whose keys span hash slots, and a script with flags
+//! (a shebang, or a function) whose body reaches keys of more than one slot.
 
+use super::scripts::{call_sites, reached_keys, Called};
 use super::util::{
     cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
     worst_pair,
 };
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
-use crate::model::{GroupKind, Topology};
+use crate::model::{GroupKind, Key, Script, Span, Topology};
 
 pub(crate) struct CrossSlotTransaction;
 
@@ -85,7 +87,126 @@ impl Rule for CrossSlotTransaction {
                 }));
             out.push(label_keys(finding, &keys));
         }
+        self.check_script_bodies(cx, out);
     }
+}
+
+/// Whether a script runs under the one-slot check of scripts with flags.
+fn one_slot_only(flags: &crate::model::ScriptFlags) -> bool {
+    flags.declared && flags.known && !flags.has("allow-cross-slot-keys")
+}
+
+const FLAGGED_NOTE: &str = "a script with a shebang (`#!lua`) and every function may reach the keys of one slot only unless flagged `allow-cross-slot-keys`: the server answers `Script attempted to access keys that do not hash to the same slot`, even on a single node";
+
+impl CrossSlotTransaction {
+    /// Scripts with flags whose body (with the call's KEYS) reaches two slots.
+    fn check_script_bodies(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let model = cx.model;
+        let mut inline = vec![false; model.scripts.len()];
+        for (group, op, script, called) in call_sites(cx) {
+            let Some(called) = called.filter(|c| one_slot_only(&c.flags)) else {
+                continue;
+            };
+            let own = script.analyzed;
+            if own {
+                if let Some(flag) = group.script.and_then(|i| inline.get_mut(i)) {
+                    *flag = true;
+                }
+            }
+            let span_of =
+                |u: &crate::model::ScriptKeyUse| if called.in_file { u.span } else { group.span };
+            let body = reached_keys(&called.key_uses, None, span_of);
+            let mut keys: Vec<(usize, &Key)> = op.keys.iter().map(|k| (0, k)).collect();
+            keys.extend(body.iter().enumerate().map(|(i, k)| (i + 1, k)));
+            // Call keys among themselves are the group's CROSSSLOT (above); a
+            // function's own keys among themselves are judged where it is defined.
+            let pair_ok =
+                |a: usize, b: usize| (a == 0) != (b == 0) || (own && a != b && a > 0 && b > 0);
+            self.report(cx, &called, group.span, &keys, pair_ok, out);
+        }
+        for (i, script) in model.scripts.iter().enumerate() {
+            if !script.analyzed || inline.get(i) == Some(&true) || !one_slot_only(&script.flags) {
+                continue;
+            }
+            if model.groups.iter().any(|g| g.script == Some(i)) {
+                continue;
+            }
+            let body = reached_keys(&script.key_uses, None, |u| u.span);
+            let keys: Vec<(usize, &Key)> = body.iter().enumerate().collect();
+            let called = Called {
+                name: function_name(cx, i, script),
+                flags: script.flags.clone(),
+                key_uses: Vec::new(),
+                writes: Vec::new(),
+                local: None,
+                location: String::new(),
+                in_file: true,
+                max_key_index: None,
+            };
+            let at = body.get(1).map_or(script.span, |k| k.span);
+            self.report(cx, &called, at, &keys, |a, b| a != b, out);
+        }
+    }
+
+    fn report(
+        &self,
+        cx: &Context<'_>,
+        called: &Called,
+        at: Span,
+        keys: &[(usize, &Key)],
+        pair_ok: impl Fn(usize, usize) -> bool,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some((verdict, _, _)) = worst_pair(keys, pair_ok) else {
+            return;
+        };
+        let Some((severity, certainty, _)) = cross_slot_level(verdict.kind) else {
+            return;
+        };
+        let reaches = match certainty {
+            crate::finding::Certainty::Proven => "reaches keys in different slots",
+            _ if severity == Severity::Error => "likely reaches keys in different slots",
+            _ => "may reach keys in different slots",
+        };
+        let patterns = distinct_patterns(keys);
+        let mut finding = Finding::new(
+            self.id(),
+            severity,
+            at,
+            format!("{} {reaches}: {}", called.name, verdict.reason),
+        )
+        .certainty(certainty)
+        .primary_label(format!("{} reaches these keys", called.name))
+        .help(format!(
+            "{}, or flag it `allow-cross-slot-keys` (its keys must then still be on one node)",
+            same_tag_help(&patterns)
+        ))
+        .note(FLAGGED_NOTE)
+        .notes(topology_note(&slots_by_node(
+            cx.options.topology.as_deref(),
+            &patterns,
+        )));
+        if !called.location.is_empty() {
+            finding = finding.note(format!(
+                "{} is registered at {}",
+                called.name, called.location
+            ));
+        }
+        out.push(label_keys(finding, keys));
+    }
+}
+
+/// "function `f`" for a function's body, else "a script with a shebang".
+fn function_name(cx: &Context<'_>, i: usize, _script: &Script) -> String {
+    cx.model
+        .libraries
+        .iter()
+        .flat_map(|l| &l.functions)
+        .find(|f| f.script == i)
+        .map_or_else(
+            || "a script with a shebang".to_string(),
+            |f| format!("function `{}`", f.name),
+        )
 }
 
 fn note_for(kind: GroupKind) -> String {

@@ -13,7 +13,10 @@ mod low_cardinality_tag;
 mod malformed_hash_tag;
 mod node_local_command;
 mod non_atomic_split;
+mod script_flag_violation;
 mod script_undeclared_key;
+pub(crate) mod scripts;
+mod sort_patterns;
 #[cfg(test)]
 mod test_support;
 mod undeclared_key;
@@ -37,6 +40,9 @@ pub struct Options {
     /// The key families of the schemas named for the run (config `schema:`,
     /// `--schema`): name, pattern, schema file (SL011).
     pub schema_families: Vec<(String, crate::keypattern::KeyPattern, String)>,
+    /// The Redis Functions every file of the run registers, for FCALL call
+    /// sites in other files (built by [`crate::functions::collect`]).
+    pub functions: Option<std::sync::Arc<crate::functions::FunctionTable>>,
 }
 
 /// One naming rule: keys (written with holes as `<name>`) must match `regex`.
@@ -55,6 +61,7 @@ impl Default for Options {
             topology: None,
             clients: Vec::new(),
             schema_families: Vec::new(),
+            functions: None,
         }
     }
 }
@@ -95,6 +102,7 @@ pub static RULES: &[&dyn Rule] = &[
     &non_atomic_split::NonAtomicSplit,
     &undeclared_key::UndeclaredKey,
     &key_naming::KeyNaming,
+    &script_flag_violation::ScriptFlagViolation,
     &unused_suppression::UnusedSuppression,
 ];
 

@@ -1,9 +1,10 @@
 //! SL008 node-local-command: commands that on a cluster see one node only,
-//! or need databases a cluster does not have.
+//! and what cluster mode refuses outright (one table, [`REFUSALS`]: other
+//! databases, SORT's BY/GET patterns).
 
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
-use crate::model::{Op, Topology};
+use crate::model::{Op, Span, Topology};
 
 pub(crate) struct NodeLocalCommand;
 
@@ -18,7 +19,7 @@ impl Rule for NodeLocalCommand {
         Severity::Warning
     }
     fn summary(&self) -> &'static str {
-        "SELECT n≠0, KEYS, SCAN, FLUSHALL/FLUSHDB, RANDOMKEY, DBSIZE, MOVE, SWAPDB through a cluster client"
+        "KEYS, SCAN, FLUSHALL/FLUSHDB, RANDOMKEY, DBSIZE through a cluster client; what cluster mode refuses: SELECT n≠0, MOVE, COPY … DB n, SWAPDB, SORT BY/GET patterns"
     }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL008.md")
@@ -30,17 +31,36 @@ impl Rule for NodeLocalCommand {
             if topology == Topology::Standalone {
                 continue;
             }
-            let Some((message, help)) = explain(op) else {
-                continue;
-            };
-            let mut certainty = if topology == Topology::Cluster {
+            let certainty = if topology == Topology::Cluster {
                 Certainty::Proven
             } else {
                 Certainty::Likely
             };
-            if op.command == "SELECT" && select_db(op).is_none() {
-                certainty = Certainty::Possible;
+            let refusals = REFUSALS
+                .iter()
+                .filter(|r| r.commands.contains(&op.command.as_str()));
+            for refusal in refusals {
+                for r in (refusal.judge)(op) {
+                    let certainty = if r.unsure {
+                        Certainty::Possible
+                    } else {
+                        certainty
+                    };
+                    let span = r.span.unwrap_or(op.span);
+                    let mut f = Finding::new(self.id(), r.severity, span, r.message)
+                        .certainty(certainty)
+                        .primary_label(format!("`{}`", op.command))
+                        .help(r.help)
+                        .note(format!("the server answers `{}`", r.reply));
+                    if let Some(c) = client.filter(|c| !c.label.is_empty()) {
+                        f = f.note(format!("through {}", c.label));
+                    }
+                    out.push(f);
+                }
             }
+            let Some((message, help)) = explain(op) else {
+                continue;
+            };
             let mut f = Finding::new(self.id(), Severity::Warning, op.span, message)
                 .certainty(certainty)
                 .primary_label(format!("`{}`", op.command))
@@ -51,7 +71,7 @@ impl Rule for NodeLocalCommand {
             if let Some(t) = cx.options.topology.as_deref() {
                 let mut nodes: Vec<String> = t.nodes().iter().map(|n| format!("`{n}`")).collect();
                 nodes.sort();
-                if nodes.len() > 1 && op.command != "SELECT" {
+                if nodes.len() > 1 {
                     f = f.note(format!(
                         "the configured topology has {} nodes ({}); one call reaches one of them",
                         nodes.len(),
@@ -87,25 +107,123 @@ fn explain(op: &Op) -> Option<(String, &'static str)> {
             format!("`{}` on a cluster flushes one node only", op.command),
             "send it to every primary, or delete the key families you own",
         ),
-        "SELECT" => match select_db(op) {
-            Some(0) => return None,
-            Some(n) => (
-                format!("`SELECT {n}` fails on a cluster: cluster mode has database 0 only"),
-                "use key prefixes or hash tags instead of databases",
-            ),
-            None => (
-                "`SELECT` with a database chosen at run time fails on a cluster unless it is 0"
-                    .to_string(),
-                "use key prefixes or hash tags instead of databases",
-            ),
-        },
-        "MOVE" | "SWAPDB" => (
-            format!(
-                "`{}` needs a second database, which cluster mode does not have",
-                op.command
-            ),
-            "use key prefixes or hash tags instead of databases",
-        ),
         _ => return None,
     })
+}
+
+const DB_HELP: &str = "use key prefixes or hash tags instead of databases";
+
+/// One thing cluster mode refuses, as the server source lists it.
+struct Refusal {
+    commands: &'static [&'static str],
+    /// What the command's op is refused for (none when it is not).
+    judge: fn(&Op) -> Vec<Refused>,
+}
+
+/// One refusal of one op.
+pub(super) struct Refused {
+    pub(super) severity: Severity,
+    pub(super) message: String,
+    pub(super) help: String,
+    /// The server's reply in cluster mode.
+    pub(super) reply: &'static str,
+    /// Where, when not the whole op (a SORT pattern).
+    pub(super) span: Option<Span>,
+    /// The verdict depends on what the analyzer cannot see (a pattern or a
+    /// database known only at run time).
+    pub(super) unsure: bool,
+}
+
+/// What cluster mode refuses (Redis 7.0, Valkey 8): `SELECT` of another
+/// database, `MOVE`, `COPY … DB n`, `SWAPDB`, and SORT's BY/GET patterns that
+/// may name keys of other slots.
+const REFUSALS: &[Refusal] = &[
+    Refusal {
+        commands: &["SELECT"],
+        judge: select,
+    },
+    Refusal {
+        commands: &["MOVE", "SWAPDB"],
+        judge: other_db,
+    },
+    Refusal {
+        commands: &["COPY"],
+        judge: copy_db,
+    },
+    Refusal {
+        commands: &["SORT", "SORT_RO"],
+        judge: super::sort_patterns::judge,
+    },
+];
+
+fn db_refused(message: String, reply: &'static str, unsure: bool) -> Vec<Refused> {
+    vec![Refused {
+        severity: Severity::Warning,
+        message,
+        help: DB_HELP.into(),
+        reply,
+        span: None,
+        unsure,
+    }]
+}
+
+fn select(op: &Op) -> Vec<Refused> {
+    const REPLY: &str = "ERR SELECT is not allowed in cluster mode";
+    match select_db(op) {
+        Some(0) => Vec::new(),
+        Some(n) => db_refused(
+            format!("`SELECT {n}` fails on a cluster: cluster mode has database 0 only"),
+            REPLY,
+            false,
+        ),
+        None => db_refused(
+            "`SELECT` with a database chosen at run time fails on a cluster unless it is 0".into(),
+            REPLY,
+            true,
+        ),
+    }
+}
+
+fn other_db(op: &Op) -> Vec<Refused> {
+    let reply = if op.command == "MOVE" {
+        "ERR MOVE is not allowed in cluster mode"
+    } else {
+        "ERR SWAPDB is not allowed in cluster mode"
+    };
+    db_refused(
+        format!(
+            "`{}` needs a second database, which cluster mode does not have",
+            op.command
+        ),
+        reply,
+        false,
+    )
+}
+
+/// `COPY src dst DB n`: another database than 0 is refused.
+fn copy_db(op: &Op) -> Vec<Refused> {
+    let Some(i) = op.args.iter().position(|a| {
+        a.value
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case(b"DB"))
+    }) else {
+        return Vec::new();
+    };
+    let db = op.args.get(i + 1).and_then(|a| a.value.as_deref());
+    let n: Option<i64> = db.and_then(|v| std::str::from_utf8(v).ok()?.trim().parse().ok());
+    let reply = "ERR Copying to another database is not allowed in cluster mode";
+    match n {
+        Some(0) => Vec::new(),
+        Some(n) => db_refused(
+            format!("`COPY … DB {n}` fails on a cluster: cluster mode has database 0 only"),
+            reply,
+            false,
+        ),
+        None => db_refused(
+            "`COPY … DB` with a database chosen at run time fails on a cluster unless it is 0"
+                .into(),
+            reply,
+            true,
+        ),
+    }
 }

@@ -26,10 +26,20 @@ impl Rule for ScriptUndeclaredKey {
         include_str!("../../rules/SL007.md")
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for (group, _, script, called) in super::scripts::call_sites(cx) {
+            if let (Some(called), Some(name)) = (called, &script.function) {
+                self.check_function_numkeys(group.span, script, name, &called, out);
+            }
+        }
         for script in &cx.model.scripts {
             self.check_numkeys(script, out);
+            self.check_global_keys(script, out);
+            let from = keys_source(script);
             for used in &script.key_uses {
-                if let Some(mut f) = self.judge_use(used) {
+                if let Some(mut f) = self.judge_use(used, &from) {
+                    if let Some(note) = flags_note(script) {
+                        f = f.note(note);
+                    }
                     // A script inside a call (EVAL) is labelled with what the call passes;
                     // a script file is the whole file, which needs no label.
                     if let Some(n) = script.numkeys {
@@ -42,7 +52,84 @@ impl Rule for ScriptUndeclaredKey {
     }
 }
 
+/// How messages name where a script's keys come from.
+fn keys_source(script: &Script) -> String {
+    match &script.keys_param {
+        Some(p) => format!("its `{p}` parameter"),
+        None => "KEYS".into(),
+    }
+}
+
+/// What the script's flags change about a key it was not given.
+fn flags_note(script: &Script) -> Option<&'static str> {
+    if !script.flags.declared {
+        return None;
+    }
+    Some(if script.flags.has("allow-cross-slot-keys") {
+        "its `allow-cross-slot-keys` flag lets it reach keys of other slots, but only on the node that runs it"
+    } else {
+        "it has flags (a shebang, or a function): a key in another slot than the rest is refused even on the same node"
+    })
+}
+
 impl ScriptUndeclaredKey {
+    /// A function body reading the global `KEYS`, which functions do not have.
+    fn check_global_keys(&self, script: &Script, out: &mut Vec<Finding>) {
+        let (Some(param), Some(span)) = (&script.keys_param, script.global_keys) else {
+            return;
+        };
+        out.push(
+            Finding::new(
+                self.id(),
+                Severity::Error,
+                span,
+                format!("a function reads the global `KEYS`, which functions do not have: its keys are its `{param}` parameter"),
+            )
+            .primary_label("`KEYS` is not defined in a function")
+            .help(format!("read `{param}[n]` instead of `KEYS[n]`"))
+            .note("the server fails the call with `Script attempted to access nonexistent global variable 'KEYS'`"),
+        );
+    }
+
+    /// An FCALL passing fewer keys than its function reads.
+    fn check_function_numkeys(
+        &self,
+        at: crate::model::Span,
+        script: &Script,
+        name: &str,
+        called: &super::scripts::Called,
+        out: &mut Vec<Finding>,
+    ) {
+        let (Some(numkeys), Some(max)) = (script.numkeys, called.max_key_index) else {
+            return;
+        };
+        if max <= numkeys {
+            return;
+        }
+        let mut f = Finding::new(
+            self.id(),
+            Severity::Error,
+            at,
+            format!(
+                "function `{name}` reads `keys[{max}]` but the call passes {}",
+                plural(u64::from(numkeys), "key", "keys")
+            ),
+        )
+        .primary_label(format!("called with numkeys {numkeys}"))
+        .help(format!(
+            "pass {max} keys (numkeys {max}) or read the value from the arguments"
+        ));
+        f = match (called.local, called.location.is_empty()) {
+            (Some(span), _) => f.label(span, format!("function `{name}` is registered here")),
+            (None, false) => f.note(format!(
+                "function `{name}` is registered at {}",
+                called.location
+            )),
+            (None, true) => f,
+        };
+        out.push(f);
+    }
+
     fn check_numkeys(&self, script: &Script, out: &mut Vec<Finding>) {
         let (Some(numkeys), Some((max, span))) = (script.numkeys, script.max_key_index) else {
             return;
@@ -68,7 +155,7 @@ impl ScriptUndeclaredKey {
         );
     }
 
-    fn judge_use(&self, used: &ScriptKeyUse) -> Option<Finding> {
+    fn judge_use(&self, used: &ScriptKeyUse, from: &str) -> Option<Finding> {
         if used.from_keys {
             return None;
         }
@@ -81,10 +168,14 @@ impl ScriptUndeclaredKey {
                     self.id(),
                     Severity::Error,
                     used.span,
-                    format!("script hard-codes key `{key}` for `{cmd}` instead of taking it from KEYS"),
+                    format!("script hard-codes key `{key}` for `{cmd}` instead of taking it from {from}"),
                 )
                 .primary_label("undeclared key")
-                .help(format!("pass `{key}` in KEYS and read it as `KEYS[n]`"))
+                .help(if from == "KEYS" {
+                    format!("pass `{key}` in KEYS and read it as `KEYS[n]`")
+                } else {
+                    format!("pass `{key}` in the call's keys and read it from {from}")
+                })
                 .note("a cluster routes a script by its KEYS; a key it was not given fails when it lives on another node"),
             );
         }
@@ -114,9 +205,11 @@ impl ScriptUndeclaredKey {
         };
         let finding = if let (Some(start), false) = (&outside_start, from_keys_part) {
             let what = if has_literal {
-                format!("script builds key `{p}` for `{cmd}` from `{start}` instead of taking it from KEYS")
+                format!("script builds key `{p}` for `{cmd}` from `{start}` instead of taking it from {from}")
             } else {
-                format!("script uses `{start}` as a key for `{cmd}` instead of taking it from KEYS")
+                format!(
+                    "script uses `{start}` as a key for `{cmd}` instead of taking it from {from}"
+                )
             };
             Finding::new(self.id(), Severity::Warning, used.span, what)
                 .certainty(Certainty::Possible)
@@ -128,7 +221,7 @@ impl ScriptUndeclaredKey {
                 self.id(),
                 Severity::Warning,
                 used.span,
-                format!("script builds key `{p}` for `{cmd}` from a KEYS value instead of taking it from KEYS"),
+                format!("script builds key `{p}` for `{cmd}` from a KEYS value instead of taking it from {from}"),
             )
             .certainty(Certainty::Possible)
             .note("it stays in the declared key's slot only when that key carries a hash tag the suffix keeps")
@@ -138,10 +231,10 @@ impl ScriptUndeclaredKey {
                 Severity::Error,
                 used.span,
                 if has_literal {
-                    format!("script builds key `{p}` for `{cmd}` instead of taking it from KEYS")
+                    format!("script builds key `{p}` for `{cmd}` instead of taking it from {from}")
                 } else {
                     let name = p.holes().find_map(|h| h.name.as_deref()).unwrap_or("ARGV");
-                    format!("script uses `{name}` as a key for `{cmd}` instead of taking it from KEYS")
+                    format!("script uses `{name}` as a key for `{cmd}` instead of taking it from {from}")
                 },
             )
             .certainty(Certainty::Likely)

@@ -513,8 +513,21 @@ impl<'a> Cx<'a> {
                 return;
             }
             "eval" | "evalsha" | "evalSha" | "evalRo" | "evalshaRo" | "evalShaRo" | "fcall"
-            | "fCall" | "fCallRo" => {
+            | "fCall" | "fCallRo" | "fcall_ro" | "eval_ro" | "evalsha_ro" => {
                 self.eval_call(client, pipe, method, node, args);
+                return;
+            }
+            "functionLoad" => {
+                self.function_load(args);
+                return;
+            }
+            "function"
+                if args
+                    .first()
+                    .and_then(|(v, _)| v.literal_bytes())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"LOAD")) =>
+            {
+                self.function_load(&args[1..]);
                 return;
             }
             _ => {}
@@ -565,6 +578,12 @@ impl<'a> Cx<'a> {
             return;
         };
         let word = String::from_utf8_lossy(&word).to_ascii_lowercase();
+        let sub = argv.get(1).and_then(Val::literal_bytes);
+        if word == "function" && sub.is_some_and(|s| s.eq_ignore_ascii_case(b"LOAD")) {
+            let rest: Vec<Flat<'a>> = argv[2..].iter().map(|v| (v.clone(), at)).collect();
+            self.function_load(&rest);
+            return;
+        }
         let Some(spec) = commands::lookup(&word, None) else {
             return;
         };
@@ -595,6 +614,8 @@ impl<'a> Cx<'a> {
                 &tail,
                 None,
             );
+            let target = rest.first().and_then(|(v, _)| v.literal_bytes());
+            crate::lang::lua::name_fcall(&mut self.out.model, &name, target.as_deref());
             return;
         }
         self.emit(client, pipe, &name, node, &flat);

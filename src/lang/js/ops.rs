@@ -23,10 +23,10 @@ impl<'a> Cx<'a> {
     ) {
         let command = match method.to_ascii_lowercase().as_str() {
             "eval" => "EVAL",
-            "evalro" => "EVAL_RO",
-            "evalsharo" => "EVALSHA_RO",
+            "evalro" | "eval_ro" => "EVAL_RO",
+            "evalsharo" | "evalsha_ro" => "EVALSHA_RO",
             "fcall" => "FCALL",
-            "fcallro" => "FCALL_RO",
+            "fcallro" | "fcall_ro" => "FCALL_RO",
             _ => "EVALSHA",
         };
         let Some((first, first_node)) = args.first() else {
@@ -88,6 +88,28 @@ impl<'a> Cx<'a> {
                     None,
                 );
             }
+        }
+        lua::name_fcall(
+            &mut self.out.model,
+            command,
+            first.literal_bytes().as_deref(),
+        );
+    }
+
+    /// `functionLoad(code)` (node-redis), `function('LOAD', [REPLACE,] code)`
+    /// (ioredis): the library, when its text is a literal.
+    pub(super) fn function_load(&mut self, args: &[Flat<'a>]) {
+        if !self.recording {
+            return;
+        }
+        // The code is the last argument (`REPLACE` may come before it).
+        if let Some((Val::Str(_, Some(l)), _)) = args.last() {
+            lua::load_library(
+                &mut self.out.model,
+                &mut self.out.problems,
+                &l.bytes,
+                &l.offsets,
+            );
         }
     }
 

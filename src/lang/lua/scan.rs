@@ -9,14 +9,25 @@ use super::lex::{self, Kind, Token};
 use super::OffsetMap;
 use crate::commands;
 use crate::keypattern::Hole;
-use crate::model::{Script, ScriptKeyUse, Span};
+use crate::model::{Script, ScriptCall, ScriptKeyUse, Span};
 
 /// Scans `toks` of `code`: the script's KEYS reads and key uses, and whether it
 /// calls Redis at all.
 pub(crate) fn scan(code: &[u8], toks: Vec<Token>, map: OffsetMap<'_>) -> (Script, bool) {
     let mut scanner = Scanner::new(code, toks, map);
     scanner.run();
-    (scanner.script, scanner.calls_redis)
+    let script = scanner.script_of(0, usize::MAX, None);
+    (script, scanner.calls_redis)
+}
+
+/// A read of a KEYS table: the global `KEYS`, or a function's keys parameter.
+pub(super) struct KeysRef {
+    pub(super) tok: usize,
+    /// `KEYS[<integer>]`, or `None` for a read the analyzer cannot index.
+    pub(super) index: Option<u32>,
+    pub(super) span: Span,
+    /// The global `KEYS` (not a parameter bound to the keys).
+    pub(super) global: bool,
 }
 
 /// One binding of a name; `val: None` shadows (the name stays a hole).
@@ -142,8 +153,15 @@ pub(super) struct Scanner<'a> {
     scopes: Scopes,
     pending: Vec<Pending>,
     loop_vars: Vec<Vec<u8>>,
-    script: Script,
-    calls_redis: bool,
+    /// Key uses, each with the token of its call.
+    pub(super) uses: Vec<(usize, ScriptKeyUse)>,
+    /// Commands called, each with the token of its call.
+    pub(super) calls: Vec<(usize, ScriptCall)>,
+    pub(super) keys_refs: Vec<KeysRef>,
+    /// `function` keywords that start a registered function's callback: their
+    /// first parameter holds the keys, the second the arguments.
+    pub(super) callbacks: HashSet<usize>,
+    pub(super) calls_redis: bool,
 }
 
 fn is_keyword(name: &[u8]) -> bool {
@@ -174,7 +192,7 @@ fn is_keyword(name: &[u8]) -> bool {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(code: &'a [u8], toks: Vec<Token>, map: OffsetMap<'a>) -> Self {
+    pub(super) fn new(code: &'a [u8], toks: Vec<Token>, map: OffsetMap<'a>) -> Self {
         let matching = lex::match_pairs(&toks, code);
         Scanner {
             code,
@@ -184,9 +202,55 @@ impl<'a> Scanner<'a> {
             scopes: Scopes::default(),
             pending: Vec::new(),
             loop_vars: Vec::new(),
-            script: Script::default(),
+            uses: Vec::new(),
+            calls: Vec::new(),
+            keys_refs: Vec::new(),
+            callbacks: HashSet::new(),
             calls_redis: false,
         }
+    }
+
+    /// The script made of what tokens `start..=end` do. `keys_param` names a
+    /// function's keys parameter: then its reads count, and a read of the
+    /// global `KEYS` is recorded as such; otherwise only the global counts.
+    pub(super) fn script_of(&self, start: usize, end: usize, keys_param: Option<&str>) -> Script {
+        let inside = |tok: usize| (start..=end).contains(&tok);
+        let mut script = Script {
+            analyzed: true,
+            keys_param: keys_param.map(str::to_string),
+            ..Script::default()
+        };
+        for r in self.keys_refs.iter().filter(|r| inside(r.tok)) {
+            if r.global && keys_param.is_some() {
+                script.global_keys.get_or_insert(r.span);
+                continue;
+            }
+            if r.global != keys_param.is_none() {
+                continue;
+            }
+            match r.index {
+                Some(0) => {}
+                Some(n) => {
+                    if !matches!(script.max_key_index, Some((m, _)) if m >= n) {
+                        script.max_key_index = Some((n, r.span));
+                    }
+                }
+                None => script.dynamic_keys = true,
+            }
+        }
+        script.key_uses = self
+            .uses
+            .iter()
+            .filter(|(t, _)| inside(*t))
+            .map(|(_, u)| u.clone())
+            .collect();
+        script.calls = self
+            .calls
+            .iter()
+            .filter(|(t, _)| inside(*t))
+            .map(|(_, c)| c.clone())
+            .collect();
+        script
     }
 
     pub(super) fn text(&self, i: usize) -> &'a [u8] {
@@ -216,7 +280,7 @@ impl<'a> Scanner<'a> {
         self.scopes.depth()
     }
 
-    fn token_span(&self, start: usize, end: usize) -> Span {
+    pub(super) fn token_span(&self, start: usize, end: usize) -> Span {
         let s = self.toks.get(start).map_or(self.code.len(), |t| t.start);
         let e = end
             .checked_sub(1)
@@ -250,7 +314,7 @@ impl<'a> Scanner<'a> {
         self.scopes.declare(name, val, depth);
     }
 
-    fn run(&mut self) {
+    pub(super) fn run(&mut self) {
         let mut i = 0;
         while i < self.toks.len() {
             self.apply_pending(i);
@@ -320,8 +384,11 @@ impl<'a> Scanner<'a> {
                 if i > 0 && (self.is_sym(i - 1, ".") || self.is_sym(i - 1, ":")) {
                     return;
                 }
-                if text == b"KEYS" && self.scopes.lookup(b"KEYS").is_none() {
-                    self.keys_ref(i);
+                let global = text == b"KEYS" && self.scopes.lookup(b"KEYS").is_none();
+                let param = !global
+                    && matches!(self.scopes.lookup(text), Some(Binding { val: Some(Val::Path(p)), .. }) if p == "KEYS");
+                if global || param {
+                    self.keys_ref(i, global);
                 }
                 self.maybe_redis_call(i);
                 self.maybe_assignment(i);
@@ -351,8 +418,15 @@ impl<'a> Scanner<'a> {
             return;
         }
         j += 1;
+        // A registered callback's parameters are the KEYS and ARGV tables.
+        let mut tables = if self.callbacks.contains(&i) {
+            vec!["ARGV", "KEYS"]
+        } else {
+            Vec::new()
+        };
         while let Some(n) = self.name_at(j) {
-            self.declare(n.to_vec(), None, depth);
+            let val = tables.pop().map(|t| Val::Path(t.to_string()));
+            self.declare(n.to_vec(), val, depth);
             j += 1;
             if !self.is_sym(j, ",") {
                 break;
@@ -429,24 +503,25 @@ impl<'a> Scanner<'a> {
         });
     }
 
-    /// `KEYS` as a global: `KEYS[<integer>]` is indexed, anything else is dynamic.
-    fn keys_ref(&mut self, i: usize) {
+    /// `KEYS` (or a keys parameter): `KEYS[<integer>]` is indexed, anything else is dynamic.
+    fn keys_ref(&mut self, i: usize, global: bool) {
         let index = (self.is_sym(i + 1, "[")
             && self.toks.get(i + 2).is_some_and(|t| t.kind == Kind::Num)
             && self.is_sym(i + 3, "]"))
         .then(|| lua_integer(self.text(i + 2)))
         .flatten()
         .and_then(|n| u32::try_from(n).ok());
-        match index {
-            Some(0) => {}
-            Some(n) => {
-                let span = self.token_span(i, i + 4);
-                if !matches!(self.script.max_key_index, Some((m, _)) if m >= n) {
-                    self.script.max_key_index = Some((n, span));
-                }
-            }
-            None => self.script.dynamic_keys = true,
-        }
+        let span = if index.is_some() {
+            self.token_span(i, i + 4)
+        } else {
+            self.token_span(i, i + 1)
+        };
+        self.keys_refs.push(KeysRef {
+            tok: i,
+            index,
+            span,
+            global,
+        });
     }
 
     /// `redis.call(...)`, `redis.pcall(...)`, or an alias of them, called at `i`.
@@ -470,10 +545,17 @@ impl<'a> Scanner<'a> {
         }
         let (args, end) = self.explist(j + 1);
         let closed = self.is_sym(end, ")");
-        self.redis_call_keys(&args, closed);
+        let call_end = if closed { end + 1 } else { end };
+        self.redis_call_keys(i, call_end, &args, closed);
     }
 
-    fn redis_call_keys(&mut self, args: &[(Val, usize, usize)], closed: bool) {
+    fn redis_call_keys(
+        &mut self,
+        at: usize,
+        call_end: usize,
+        args: &[(Val, usize, usize)],
+        closed: bool,
+    ) {
         let Some(((cmd, _, _), rest)) = args.split_first() else {
             return;
         };
@@ -498,6 +580,11 @@ impl<'a> Scanner<'a> {
         let Some(spec) = commands::lookup(&cmd_str, sub.as_deref()) else {
             return;
         };
+        let call = ScriptCall {
+            command: spec.name().to_string(),
+            span: self.token_span(at, call_end),
+        };
+        self.calls.push((at, call));
         // A vararg may stand for any number of arguments: try a few so that the
         // call has an arity Redis accepts, then keep the positions before it.
         let tries = if trusted <= rest.len() { 4 } else { 1 };
@@ -520,12 +607,16 @@ impl<'a> Scanner<'a> {
                 continue;
             }
             let (pattern, from_keys) = val.pattern();
-            self.script.key_uses.push(ScriptKeyUse {
-                command: spec.name().to_string(),
-                pattern,
-                from_keys,
-                span: self.token_span(*start, *end),
-            });
+            let span = self.token_span(*start, *end);
+            self.uses.push((
+                at,
+                ScriptKeyUse {
+                    command: spec.name().to_string(),
+                    pattern,
+                    from_keys,
+                    span,
+                },
+            ));
         }
     }
 }

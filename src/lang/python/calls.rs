@@ -168,6 +168,7 @@ impl<'a> Cx<'a> {
                             | "execute_command"
                             | "send_command"
                             | "transaction"
+                            | "function_load"
                     )
                     || commands::lookup(method, None)
                         .is_some_and(|s| !s.key_specs().is_empty() && s.container().is_none());
@@ -511,6 +512,10 @@ impl<'a> Cx<'a> {
                 return Val::Ext(Py::Script(lit, span));
             }
             "transaction" => return self.transaction(client, node, args),
+            "function_load" => {
+                self.function_load(args);
+                return Val::Unknown;
+            }
             "execute_command" | "send_command" => {
                 self.execute_command(client, pipe, node, args);
                 return Val::Unknown;
@@ -726,6 +731,16 @@ impl<'a> Cx<'a> {
             return;
         };
         let command = spec.name().to_string();
+        if command == "FUNCTION LOAD" {
+            if let Some(Val::Str(_, Some(lit))) = args.pos.last() {
+                crate::lang::lua::load_library(
+                    &mut self.m.out.model,
+                    &mut self.m.out.problems,
+                    &lit.bytes,
+                    &lit.offsets,
+                );
+            }
+        }
         let positions = commands::key_positions(&words).unwrap_or_default();
         // argv index → positional argument index: argv[head..] are args.pos[1..].
         let mut keys = Vec::new();
@@ -761,6 +776,8 @@ impl<'a> Cx<'a> {
                 .get(1)
                 .map_or(self.span(node), |n| self.span(*n));
             self.script_group(op, node, lit, span, u32::try_from(n).ok(), client);
+            let name = args.pos.get(1).and_then(Val::literal_bytes);
+            crate::lang::lua::name_fcall(&mut self.m.out.model, &command, name.as_deref());
             return;
         }
         if client

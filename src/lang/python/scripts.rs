@@ -7,6 +7,7 @@ use tree_sitter::Node;
 use super::calls::Args;
 use super::value::{Literal, Val};
 use super::Cx;
+use crate::lang::lua;
 use crate::model::Span;
 
 impl<'a> Cx<'a> {
@@ -66,6 +67,20 @@ impl<'a> Cx<'a> {
             .first()
             .map_or(self.span(node), |n| self.span(*n));
         self.script_group(op, node, lit, span, count, client);
+        let name = args.pos.first().and_then(Val::literal_bytes);
+        lua::name_fcall(&mut self.m.out.model, command, name.as_deref());
+    }
+
+    /// `function_load(code)`: the library, when its text is a literal.
+    pub(super) fn function_load(&mut self, args: &Args<'a>) {
+        if let Some(Val::Str(_, Some(lit))) = args.pos.first().or(args.kw("code")) {
+            lua::load_library(
+                &mut self.m.out.model,
+                &mut self.m.out.problems,
+                &lit.bytes,
+                &lit.offsets,
+            );
+        }
     }
 
     /// The group of a script call `op`: its script analyzed from the literal

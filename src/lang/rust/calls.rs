@@ -410,7 +410,9 @@ impl<'a> Cx<'a> {
                 };
                 let full: Vec<Elem> = cmd.argv.iter().flat_map(flatten).collect();
                 let at = if chained { cmd.span.cover(span) } else { span };
-                self.emit_op(&full, at, Self::client_arg(args));
+                let client = Self::client_arg(args);
+                let op = self.emit_op(&full, at, client);
+                self.script_cmd(&full, op, at, client);
                 Val::Unknown
             }
             _ => Val::Cmd(i),
@@ -587,6 +589,80 @@ impl<'a> Cx<'a> {
             per_slot: false,
             assumption: None,
         });
+    }
+
+    /// `cmd("EVAL")…`, `cmd("FCALL")…`: the script call's group (its text
+    /// analyzed when literal, the function named); `cmd("FUNCTION").arg("LOAD")…`:
+    /// the library, when its text is literal.
+    fn script_cmd(&mut self, full: &[Elem], op: Option<usize>, span: Span, client: Option<usize>) {
+        if !self.recording {
+            return;
+        }
+        let word = |i: usize| {
+            full.get(i)
+                .and_then(|e| e.val.literal_bytes())
+                .map(|w| String::from_utf8_lossy(&w).to_ascii_uppercase())
+        };
+        let Some(w0) = word(0) else { return };
+        if w0 == "FUNCTION" && word(1).as_deref() == Some("LOAD") {
+            if let Some(Val::Str(_, Some(l))) = full.last().map(|e| &e.val) {
+                lua::load_library(
+                    &mut self.out.model,
+                    &mut self.out.problems,
+                    &l.bytes,
+                    &l.offsets,
+                );
+            }
+            return;
+        }
+        let Some(op) = op.filter(|_| {
+            commands::lookup(&w0, None).is_some_and(crate::commands::CommandSpec::is_script)
+        }) else {
+            return;
+        };
+        let numkeys = full.get(2).and_then(|e| match &e.val {
+            Val::Int(n) => u32::try_from(*n).ok(),
+            v => std::str::from_utf8(&v.literal_bytes()?).ok()?.parse().ok(),
+        });
+        let target = full.get(1);
+        let script = match (w0.as_str(), target.map(|e| &e.val)) {
+            ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(l)))) => {
+                let analysis = lua::analyze_full(&l.bytes, &l.offsets);
+                self.out.problems.extend(analysis.problems);
+                Script {
+                    numkeys,
+                    ..analysis.script
+                }
+            }
+            _ => Script {
+                span: target.map_or(span, |e| e.span),
+                numkeys,
+                ..Script::default()
+            },
+        };
+        self.out.model.scripts.push(script);
+        let name = target.and_then(|e| e.val.literal_bytes());
+        lua::name_fcall(&mut self.out.model, &w0, name.as_deref());
+        let group = Group {
+            kind: GroupKind::Script,
+            span,
+            ops: vec![op],
+            script: Some(self.out.model.scripts.len() - 1),
+            client,
+            per_slot: false,
+            assumption: None,
+        };
+        if self
+            .out
+            .model
+            .groups
+            .iter()
+            .any(|g| g.ops == group.ops && g.kind == group.kind)
+        {
+            self.out.model.scripts.pop();
+            return;
+        }
+        self.out.model.groups.push(group);
     }
 
     /// Adds the op of a command argv (once per call site and command).
