@@ -1,5 +1,12 @@
 //! A source file as read once from disk: its bytes and a line index for
 //! turning byte offsets into 1-based line and column numbers.
+//!
+//! Positions cost the same wherever they are: a column is counted with a
+//! character index built once per file (nothing for ASCII text), never by
+//! re-reading the line from its start, so a file of one long line with many
+//! findings takes time linear in its size.
+
+use std::sync::OnceLock;
 
 /// One analyzed file.
 #[derive(Debug, Clone)]
@@ -11,18 +18,21 @@ pub struct SourceFile {
     /// directory), when it is one: imports are resolved from there.
     pub location: Option<std::path::PathBuf>,
     line_starts: Vec<usize>,
+    /// Where characters start, for columns; built on the first column asked of non-ASCII text.
+    chars: OnceLock<CharIndex>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, text: Vec<u8>) -> Self {
         let line_starts = std::iter::once(0)
-            .chain(memchr_all(b'\n', &text).map(|i| i + 1))
+            .chain(memchr::memchr_iter(b'\n', &text).map(|i| i + 1))
             .collect();
         SourceFile {
             path: path.into(),
             text,
             location: None,
             line_starts,
+            chars: OnceLock::new(),
         }
     }
 
@@ -63,10 +73,7 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_starts[line];
-        let units: usize = String::from_utf8_lossy(&self.text[start..offset])
-            .chars()
-            .map(char::len_utf16)
-            .sum();
+        let units = self.char_index().utf16_units(start, offset);
         (
             u32::try_from(line).unwrap_or(u32::MAX),
             u32::try_from(units).unwrap_or(u32::MAX),
@@ -78,23 +85,97 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_starts[line];
-        let col = String::from_utf8_lossy(&self.text[start..offset])
-            .chars()
-            .count()
-            + 1;
-        (line + 1, col)
+        (line + 1, self.char_index().chars(start, offset) + 1)
     }
 
     /// The text as UTF-8, with invalid bytes replaced (for renderers).
     pub fn lossy(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.text)
     }
+
+    fn char_index(&self) -> &CharIndex {
+        self.chars.get_or_init(|| CharIndex::new(&self.text))
+    }
 }
 
-fn memchr_all(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    hay.iter()
-        .enumerate()
-        .filter_map(move |(i, &b)| (b == needle).then_some(i))
+/// Where the characters of a text start, as [`String::from_utf8_lossy`]
+/// counts them (each invalid sequence is one replacement character), so that
+/// the characters between two offsets are counted in constant time.
+#[derive(Debug, Clone, Default)]
+struct CharIndex {
+    /// Bit `i % 64` of word `i / 64` is set when byte `i` starts a character;
+    /// empty for ASCII text, where every byte does.
+    starts: Vec<u64>,
+    /// Characters starting before each word of `starts`.
+    before: Vec<usize>,
+    /// Byte offsets of the characters outside the Basic Multilingual Plane
+    /// (two UTF-16 code units each), in order.
+    astral: Vec<usize>,
+}
+
+impl CharIndex {
+    fn new(text: &[u8]) -> CharIndex {
+        if text.is_ascii() {
+            return CharIndex::default();
+        }
+        let mut starts = vec![0u64; text.len().div_ceil(64)];
+        let mut astral = Vec::new();
+        let mut set = |i: usize| starts[i / 64] |= 1 << (i % 64);
+        let mut at = 0;
+        for chunk in text.utf8_chunks() {
+            for (i, c) in chunk.valid().char_indices() {
+                set(at + i);
+                if c.len_utf16() == 2 {
+                    astral.push(at + i);
+                }
+            }
+            at += chunk.valid().len();
+            if !chunk.invalid().is_empty() {
+                set(at);
+                at += chunk.invalid().len();
+            }
+        }
+        let mut before = Vec::with_capacity(starts.len());
+        let mut count = 0;
+        for word in &starts {
+            before.push(count);
+            count += word.count_ones() as usize;
+        }
+        CharIndex {
+            starts,
+            before,
+            astral,
+        }
+    }
+
+    /// Characters starting before byte `offset`.
+    fn rank(&self, offset: usize) -> usize {
+        if self.starts.is_empty() {
+            return offset;
+        }
+        let (word, bit) = (offset / 64, offset % 64);
+        match self.starts.get(word) {
+            Some(w) => self.before[word] + (w & ((1u64 << bit) - 1)).count_ones() as usize,
+            None => {
+                self.before.last().copied().unwrap_or(0)
+                    + self.starts.last().map_or(0, |w| w.count_ones() as usize)
+            }
+        }
+    }
+
+    /// Characters in `start..end` (a character cut by `end` counts, as the
+    /// replacement character lossy decoding gives it).
+    fn chars(&self, start: usize, end: usize) -> usize {
+        self.rank(end).saturating_sub(self.rank(start))
+    }
+
+    /// UTF-16 code units of `start..end`: characters outside the Basic
+    /// Multilingual Plane count twice when `end` does not cut them.
+    fn utf16_units(&self, start: usize, end: usize) -> usize {
+        let whole = |limit: usize| self.astral.partition_point(|&a| a < limit);
+        let astral = whole(end.saturating_sub(3)).saturating_sub(whole(start));
+        self.chars(start, end) + astral
+    }
 }
 
 #[cfg(test)]
@@ -111,5 +192,52 @@ mod tests {
         assert_eq!(f.line_range(0), 0..2);
         assert_eq!(f.line_range(2), 8..12);
         assert_eq!(f.line_col(999), (3, 5));
+    }
+
+    /// Columns as the lossy text counts them: characters from the line start.
+    fn slow_line_col(text: &[u8], offset: usize) -> (usize, usize, usize) {
+        let offset = offset.min(text.len());
+        let start = text[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = text[..start].iter().filter(|&&b| b == b'\n').count();
+        let piece = String::from_utf8_lossy(&text[start..offset]);
+        (
+            line + 1,
+            piece.chars().count() + 1,
+            piece.encode_utf16().count(),
+        )
+    }
+
+    #[test]
+    fn columns_of_astral_and_invalid_text() {
+        let text = "a😀b\n\u{e9}😀".as_bytes().to_vec();
+        let f = SourceFile::new("x", text.clone());
+        assert_eq!(f.line_col(5), (1, 3));
+        assert_eq!(f.position_utf16(5), (0, 3));
+        assert_eq!(f.position_utf16(text.len()), (1, 3));
+        let f = SourceFile::new("x", b"\xff\x80\xe2\x82x".to_vec());
+        assert_eq!(f.line_col(5), (1, 5));
+    }
+
+    proptest::proptest! {
+        /// The index gives the columns lossy decoding of the line gives, for
+        /// any bytes and any offset (in a character or not).
+        #[test]
+        fn columns_match_the_lossy_line(
+            text in proptest::collection::vec(proptest::sample::select(
+                vec![b'a', b'\n', 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80, 0xe2, 0x82, 0xac, 0xff, 0x80]
+            ), 0..200),
+            offsets in proptest::collection::vec(0usize..210, 1..10),
+        ) {
+            let f = SourceFile::new("x", text.clone());
+            for offset in offsets {
+                let (line, col, units) = slow_line_col(&text, offset);
+                proptest::prop_assert_eq!(f.line_col(offset), (line, col));
+                let (l16, c16) = f.position_utf16(offset);
+                proptest::prop_assert_eq!((l16 as usize, c16 as usize), (line - 1, units));
+            }
+        }
     }
 }

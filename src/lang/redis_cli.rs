@@ -447,11 +447,18 @@ impl Parser {
                 span: t.span,
             })
             .collect();
+        // A command line may hold a million keys: mark them once, not a search per argument.
+        let mut is_key = vec![false; tokens.len()];
+        for &i in key_indices {
+            if let Some(k) = is_key.get_mut(i) {
+                *k = true;
+            }
+        }
         let args = tokens
             .iter()
             .enumerate()
             .skip(consumed)
-            .filter(|(i, _)| !key_indices.contains(i))
+            .filter(|(i, _)| !is_key[*i])
             .map(|(_, t)| Arg {
                 value: Some(t.bytes.clone()),
                 span: t.span,

@@ -68,6 +68,9 @@ impl Val {
     }
 }
 
+/// Expression nesting followed (brackets, calls, operators); deeper
+/// expressions are skipped to their closing bracket, so a parse costs at most
+/// this many levels however deep the script nests.
 pub(super) const MAX_DEPTH: usize = 200;
 
 /// A Lua numeral that denotes an integer, as Lua would print it.
@@ -108,10 +111,15 @@ impl Scanner<'_> {
     /// A comma-separated expression list starting at `i`: each value with its
     /// token range, and the index just past the list.
     pub(super) fn explist(&self, i: usize) -> (Vec<(Val, usize, usize)>, usize) {
+        self.explist_at(i, 0)
+    }
+
+    /// [`Self::explist`] nested `depth` levels deep (call arguments).
+    fn explist_at(&self, i: usize, depth: usize) -> (Vec<(Val, usize, usize)>, usize) {
         let mut out = Vec::new();
         let mut j = i;
         loop {
-            let (v, end) = self.exp(j, 0, 0);
+            let (v, end) = self.exp(j, 0, depth);
             if end == j {
                 break;
             }
@@ -197,18 +205,29 @@ impl Scanner<'_> {
             .map_or(i + 1, |m| m + 1)
     }
 
+    /// Where the bracketed part opened at `open` ends, its inner part read up
+    /// to `end`: past `closer` when it is there, else past the matching
+    /// closer, else at `end` (an opener never closed). Never back inside the
+    /// part just read, so unclosed brackets are not read again: one pass, not
+    /// one per way of splitting them.
+    fn past_closer(&self, open: usize, end: usize, closer: &str) -> usize {
+        if self.is_sym(end, closer) {
+            return end + 1;
+        }
+        self.matching
+            .get(open)
+            .copied()
+            .flatten()
+            .map_or(end.max(open + 1), |m| m + 1)
+    }
+
     /// A primary expression and its suffixes (`.f`, `[e]`, `:m(...)`, calls).
     fn suffixed(&self, i: usize, depth: usize) -> (Val, usize) {
         let (mut val, mut j) = if let Some(name) = self.name_at(i) {
             (self.name_val(name), i + 1)
         } else if self.is_sym(i, "(") {
             let (v, end) = self.exp(i + 1, 0, depth + 1);
-            let end = if self.is_sym(end, ")") {
-                end + 1
-            } else {
-                self.after_match(i)
-            };
-            (v.single(), end)
+            (v.single(), self.past_closer(i, end, ")"))
         } else {
             return (Val::Unknown, i);
         };
@@ -221,24 +240,30 @@ impl Scanner<'_> {
                 j += 2;
             } else if self.is_sym(j, "[") {
                 let (_, end) = self.exp(j + 1, 0, depth + 1);
+                // The index is the tokens before the closer, or all that was
+                // read when the bracket is never closed.
                 let close = if self.is_sym(end, "]") {
-                    end
+                    Some(end)
                 } else {
-                    self.after_match(j).saturating_sub(1)
+                    self.matching.get(j).copied().flatten()
                 };
-                val = self.index_val(&val, j + 1, close);
-                j = close + 1;
+                val = self.index_val(&val, j + 1, close.unwrap_or(end));
+                j = close.map_or(end.max(j + 1), |c| c + 1);
             } else if self.is_sym(j, ":") {
                 // A method call: its value is not followed.
                 j = self.after_args(j + 2);
                 val = Val::Unknown;
             } else if self.is_sym(j, "(") {
-                let (args, end) = self.explist(j + 1);
-                j = if self.is_sym(end, ")") {
-                    end + 1
-                } else {
-                    self.after_match(j)
-                };
+                if val == Val::RedisCall && self.matching.get(j).copied().flatten().is_some() {
+                    // Its value is unknown whatever the arguments, and the
+                    // scanner reads its keys when it reaches it: nested
+                    // `redis.call(` are each read once, not once per level.
+                    j = self.after_match(j);
+                    val = Val::Unknown;
+                    continue;
+                }
+                let (args, end) = self.explist_at(j + 1, depth + 1);
+                j = self.past_closer(j, end, ")");
                 val = call_val(&val, &args);
             } else if let Some(Kind::Str(s)) = self.toks.get(j).map(|t| &t.kind) {
                 val = call_val(&val, &[(Val::lit(s.clone()), j, j + 1)]);

@@ -73,9 +73,13 @@ pub(crate) fn match_pairs(toks: &[Token], code: &[u8]) -> Vec<Option<usize>> {
             (Kind::Name, b"function" | b"do" | b"if") => b"end",
             (Kind::Name, b"repeat") => b"until",
             (Kind::Sym, b")" | b"]" | b"}") | (Kind::Name, b"end" | b"until") => {
-                if let Some(pos) = stack.iter().rposition(|(_, c)| *c == text) {
-                    out[stack[pos].0] = Some(i);
-                    stack.truncate(pos);
+                // Unclosed openers in between are dropped, as far back as the
+                // scanner looks (a closer with no opener costs that much, not
+                // the whole stack).
+                let floor = stack.len().saturating_sub(super::scan::BRACKET_SEARCH);
+                if let Some(pos) = stack[floor..].iter().rposition(|(_, c)| *c == text) {
+                    out[stack[floor + pos].0] = Some(i);
+                    stack.truncate(floor + pos);
                 }
                 continue;
             }

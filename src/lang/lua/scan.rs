@@ -2,7 +2,8 @@
 //! evaluates the few expressions that matter (key arguments, local values) to
 //! key patterns.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use super::expr::{field_val, informative, lua_integer, Val};
 use super::lex::{self, Kind, Token};
@@ -49,7 +50,9 @@ struct Scopes {
 }
 
 /// How far back an unmatched closing bracket looks for its opener.
-const BRACKET_SEARCH: usize = 64;
+pub(super) const BRACKET_SEARCH: usize = 64;
+/// The longest source text kept as a hole's name.
+const MAX_NAME: usize = 200;
 
 impl Scopes {
     fn depth(&self) -> usize {
@@ -151,7 +154,10 @@ pub(super) struct Scanner<'a> {
     pub(super) matching: Vec<Option<usize>>,
     map: OffsetMap<'a>,
     scopes: Scopes,
-    pending: Vec<Pending>,
+    /// Deferred bindings by the order they were made ...
+    pending: Vec<Option<Pending>>,
+    /// ... and when each is due, soonest first: `(at, index into pending)`.
+    due: BinaryHeap<Reverse<(usize, usize)>>,
     loop_vars: Vec<Vec<u8>>,
     /// Key uses, each with the token of its call.
     pub(super) uses: Vec<(usize, ScriptKeyUse)>,
@@ -201,6 +207,7 @@ impl<'a> Scanner<'a> {
             map,
             scopes: Scopes::default(),
             pending: Vec::new(),
+            due: BinaryHeap::new(),
             loop_vars: Vec::new(),
             uses: Vec::new(),
             calls: Vec::new(),
@@ -301,10 +308,16 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Source text of tokens `start..end`, for hole names.
+    /// Source text of tokens `start..end`, for hole names: at most
+    /// [`MAX_NAME`] bytes (an index nested a million deep is named once each
+    /// level, never copied whole at every level).
     pub(super) fn source_text(&self, start: usize, end: usize) -> String {
         let mut out = String::new();
         for i in start..end.min(self.toks.len()) {
+            if out.len() >= MAX_NAME {
+                out.push('…');
+                break;
+            }
             out.push_str(&String::from_utf8_lossy(self.text(i)));
         }
         out
@@ -328,9 +341,21 @@ impl<'a> Scanner<'a> {
         self.apply_pending(usize::MAX);
     }
 
+    fn defer(&mut self, pending: Pending) {
+        self.due.push(Reverse((pending.at, self.pending.len())));
+        self.pending.push(Some(pending));
+    }
+
+    /// Makes the bindings due at token `i`, in the order they were deferred.
     fn apply_pending(&mut self, i: usize) {
-        while let Some(pos) = self.pending.iter().position(|p| p.at <= i) {
-            let p = self.pending.remove(pos);
+        while let Some(&Reverse((at, index))) = self.due.peek() {
+            if at > i {
+                break;
+            }
+            self.due.pop();
+            let Some(p) = self.pending.get_mut(index).and_then(Option::take) else {
+                continue;
+            };
             for (k, name) in p.names.into_iter().enumerate() {
                 let val = p.vals.get(k).cloned().and_then(informative);
                 if p.local {
@@ -457,7 +482,7 @@ impl<'a> Scanner<'a> {
         if self.is_sym(j, "=") {
             let (vals, end) = self.explist(j + 1);
             let vals = vals.into_iter().map(|(v, _, _)| v).collect();
-            self.pending.push(Pending {
+            self.defer(Pending {
                 at: end,
                 depth,
                 local: true,
@@ -494,7 +519,7 @@ impl<'a> Scanner<'a> {
         }
         let (vals, end) = self.explist(j + 1);
         let vals = vals.into_iter().map(|(v, _, _)| v).collect();
-        self.pending.push(Pending {
+        self.defer(Pending {
             at: end,
             depth: self.depth(),
             local: false,

@@ -359,7 +359,7 @@ impl Cx<'_> {
     pub(super) fn eval_macro(
         &mut self,
         mac: &syn::Macro,
-        whole: &impl syn::spanned::Spanned,
+        whole: &(impl syn::spanned::Spanned + 'static),
     ) -> Val {
         let name = mac
             .path

@@ -52,6 +52,8 @@ const PARSE_STACK: usize = 128 << 20;
 const MAX_DEPTH: usize = 200;
 /// Same-file helper calls followed inside each other.
 const MAX_CALL_DEPTH: usize = 3;
+/// The longest source text kept as the name of a value.
+const MAX_TEXT: usize = 200;
 
 /// A function or method defined in the file.
 #[derive(Clone, Copy)]
@@ -150,6 +152,25 @@ pub fn parse(source: &[u8]) -> Output {
         message: "internal error while reading this Rust file; skipped".into(),
     });
     out
+}
+
+/// Where an expression starts: down its receivers, callees and left operands
+/// to the first token (syn's `Spanned` would print the whole expression).
+fn expr_start(mut e: &syn::Expr, span: &dyn Fn(proc_macro2::Span) -> Span) -> usize {
+    use syn::Expr;
+    loop {
+        e = match e {
+            Expr::MethodCall(m) if m.attrs.is_empty() => &m.receiver,
+            Expr::Call(c) if c.attrs.is_empty() => &c.func,
+            Expr::Index(i) if i.attrs.is_empty() => &i.expr,
+            Expr::Field(f) if f.attrs.is_empty() => &f.base,
+            Expr::Try(t) if t.attrs.is_empty() => &t.expr,
+            Expr::Await(a) if a.attrs.is_empty() => &a.base,
+            Expr::Binary(b) if b.attrs.is_empty() => &b.left,
+            Expr::Paren(p) if p.attrs.is_empty() => return span(p.paren_token.span.open()).start,
+            e => return span(e.span()).start,
+        };
+    }
 }
 
 fn analyze_text(text: &str) -> Output {
@@ -329,19 +350,51 @@ impl<'a> Cx<'a> {
         Span::new(r.start.min(end), end)
     }
 
-    fn span_of(&self, node: &impl Spanned) -> Span {
-        self.span(node.span())
+    fn span_of<T: Spanned + 'static>(&self, node: &T) -> Span {
+        let any: &dyn std::any::Any = node;
+        let expr = any
+            .downcast_ref::<syn::Expr>()
+            .or_else(|| any.downcast_ref::<Box<syn::Expr>>().map(|b| &**b));
+        match expr {
+            Some(e) => Span::new(expr_start(e, &|s| self.span(s)), self.expr_end(e)),
+            None => self.span(node.span()),
+        }
     }
 
-    /// The source text of a node, whitespace removed.
-    fn text(&self, node: &impl Spanned) -> String {
+    /// Where an expression ends. syn's `Spanned` prints the whole expression
+    /// to find its last token, so asking it at every link of a chain of n
+    /// calls costs n²; the closing token of a call, index or field is at hand.
+    fn expr_end(&self, e: &syn::Expr) -> usize {
+        use syn::Expr;
+        let last = match e {
+            Expr::MethodCall(m) => m.paren_token.span.close(),
+            Expr::Call(c) => c.paren_token.span.close(),
+            Expr::Index(i) => i.bracket_token.span.close(),
+            Expr::Field(f) => f.member.span(),
+            Expr::Try(t) => t.question_token.span,
+            Expr::Await(a) => a.await_token.span,
+            Expr::Paren(p) => p.paren_token.span.close(),
+            Expr::Binary(b) => return self.expr_end(&b.right),
+            e => e.span(),
+        };
+        self.span(last).end
+    }
+
+    /// The source text of a node, whitespace removed, cut after
+    /// [`MAX_TEXT`] bytes (it names a value; it is not a copy of the code).
+    fn text<T: Spanned + 'static>(&self, node: &T) -> String {
         let s = self.span_of(node);
-        self.src
-            .get(s.start..s.end)
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect()
+        let mut out = String::new();
+        for c in self.src.get(s.start..s.end).unwrap_or("").chars() {
+            if out.len() >= MAX_TEXT {
+                out.push('…');
+                break;
+            }
+            if !c.is_whitespace() {
+                out.push(c);
+            }
+        }
+        out
     }
 
     /// Collects items, then runs every function body twice: once to learn the

@@ -169,3 +169,49 @@ fn f(con: &mut redis::Connection, uid: u64) {
         ]
     );
 }
+
+/// The spans computed without printing an expression are syn's own.
+#[test]
+fn expression_spans_match_syn() {
+    use syn::spanned::Spanned;
+    let sources = [
+        r#"redis::cmd("DEL").arg("k").arg(x[1]).query(c)?.field.0"#,
+        "a + b * c.d().await",
+        "(a.b)(c)[d]",
+        "(x)",
+        r#"format!("{}", a).len()"#,
+        "&mut *a.b",
+        "#[allow(unused)] a.b()",
+        "x as u64 + y",
+        "|a| a.b()",
+        "S { a: 1 }.a",
+    ];
+    for src in sources {
+        let src = src.to_string();
+        // A thread of its own: proc-macro2 numbers bytes per thread.
+        std::thread::spawn(move || {
+            let e: syn::Expr = syn::parse_str(&src).unwrap();
+            let cx = super::Cx::new(&src);
+            assert_eq!(cx.span_of(&e), cx.span(e.span()), "{src}");
+            assert_eq!(cx.text(&e), src.replace(' ', ""), "{src}");
+        })
+        .join()
+        .unwrap();
+    }
+}
+
+/// A chain of thirty thousand calls is read in time linear in its length
+/// (each link once, never the whole chain per link); the interpreter follows
+/// the first [`super::MAX_DEPTH`] links, so a shorter chain gives its op.
+#[test]
+fn long_call_chains_are_read() {
+    let chain = |n: usize| {
+        format!(
+            "fn f(c: &mut redis::cluster::ClusterConnection) {{ let _: () = redis::cmd(\"MGET\").arg(\"a\").arg(\"b\"){}.query(c).unwrap(); }}",
+            ".arg(\"k\")".repeat(n)
+        )
+    };
+    assert_eq!(parse(chain(150).as_bytes()).model.ops.len(), 1);
+    let out = parse(chain(30_000).as_bytes());
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+}
