@@ -356,6 +356,22 @@ impl KeyPattern {
     pub fn same_slot(&self, other: &KeyPattern) -> Verdict {
         let (Some(a), Some(b)) = (self.hashed(), other.hashed()) else {
             let which = if self.hashed().is_none() { self } else { other };
+            // A literal key with no tag hashes whole: another key joins its
+            // slot only by being built to hash the very same text.
+            let known = if std::ptr::eq(which, self) {
+                other
+            } else {
+                self
+            };
+            if let (Some(text), HashTag::Untagged) = (known.as_literal(), known.hash_tag()) {
+                return Verdict {
+                    kind: SameSlot::LikelyDifferentLiterals,
+                    reason: format!(
+                        "untagged key `{known}` hashes to slot {}, and `{which}` shares it only if it hashes exactly `{known}`",
+                        slot::slot_of_hashed(text)
+                    ),
+                };
+            }
             return Verdict {
                 kind: SameSlot::Unknown,
                 reason: format!(
@@ -630,7 +646,12 @@ mod tests {
         }
         assert_eq!(pat("{user:<id>}:a").same_slot(&with_domain).kind, Same);
         let unknown = KeyPattern::new([Segment::Hole(Hole::opaque(Some("key".into())))]);
-        assert_eq!(pat("a").same_slot(&unknown).kind, Unknown);
+        // A literal untagged key beside a key passed in whole: the other key
+        // would have to hash exactly `a`; beside a tagged one it may well
+        // carry the tag.
+        assert_eq!(pat("a").same_slot(&unknown).kind, LikelyDifferentLiterals);
+        assert_eq!(unknown.same_slot(&pat("a")).kind, LikelyDifferentLiterals);
+        assert_eq!(pat("{a}:x").same_slot(&unknown).kind, Unknown);
         let unnamed = KeyPattern::new([Segment::Hole(Hole::default())]);
         assert_eq!(unnamed.same_slot(&unnamed).kind, Unknown);
     }

@@ -315,12 +315,27 @@ impl<K> Builder<K> {
         span: Span,
         numkeys: Option<u32>,
     ) -> usize {
+        self.script_text(lit, span, numkeys, false)
+    }
+
+    /// [`Self::script`], for text that may be a file of its own (`external`:
+    /// a `.lua` file the code reads, whose lexical problems are its own).
+    pub(crate) fn script_text(
+        &mut self,
+        lit: Option<&Literal>,
+        span: Span,
+        numkeys: Option<u32>,
+        external: bool,
+    ) -> usize {
         let script = match lit {
             Some(lit) => {
                 let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);
-                self.out.problems.extend(analysis.problems);
+                if !external {
+                    self.out.problems.extend(analysis.problems);
+                }
                 Script {
                     numkeys,
+                    external,
                     ..analysis.script
                 }
             }

@@ -1,8 +1,8 @@
 //! SL002 cross-slot-command: one multi-key command over keys in different slots.
 
 use super::util::{
-    command_spec, cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node,
-    topology_note, worst_pair,
+    command_spec, cross_slot, distinct_patterns, label_keys, same_tag_help, slots_by_node,
+    topology_note,
 };
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
@@ -38,21 +38,18 @@ impl Rule for CrossSlotCommand {
                 continue; // the client splits it per slot: SL010's business
             }
             let keys: Vec<_> = op.keys.iter().map(|k| (i, k)).collect();
-            let Some((verdict, _, _)) = worst_pair(&keys, |_, _| true) else {
-                continue;
-            };
-            let Some((severity, certainty, spans)) = cross_slot_level(verdict.kind) else {
+            let Some(x) = cross_slot(&keys, |_, _| true) else {
                 continue;
             };
             let finding = Finding::new(
                 self.id(),
-                severity,
+                x.severity,
                 op.span,
-                format!("`{}` {spans}: {}", op.command, verdict.reason),
+                format!("`{}` {}: {}", op.command, x.spans, x.verdict.reason),
             )
-            .certainty(certainty)
+            .certainty(x.certainty)
             .primary_label(format!("one `{}` over {} keys", op.command, keys.len()))
-            .help(same_tag_help(&distinct_patterns(&keys)))
+            .help(same_tag_help(&x.patterns.iter().collect::<Vec<_>>()))
             .note("a cluster rejects a command whose keys hash to different slots with CROSSSLOT")
             .notes(topology_note(&slots_by_node(
                 cx.options.topology.as_deref(),

@@ -3,8 +3,7 @@
 //! node-redis cluster sends the whole pipeline to the node of its first key).
 
 use super::util::{
-    cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
-    worst_pair,
+    cross_slot, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
 };
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
@@ -41,12 +40,11 @@ impl Rule for CrossSlotPipeline {
             };
             let keys = model.group_keys(group);
             // A multi-key command's own keys are SL002's.
-            let Some((verdict, _, _)) = worst_pair(&keys, |a, b| a != b) else {
+            let Some(x) = cross_slot(&keys, |a, b| a != b) else {
                 continue;
             };
-            let Some((mut severity, certainty, spans)) = cross_slot_level(verdict.kind) else {
-                continue;
-            };
+            let (mut severity, certainty, spans, verdict) =
+                (x.severity, x.certainty, x.spans, &x.verdict);
             let who = if client.label.is_empty() {
                 "the client"
             } else {
@@ -68,7 +66,7 @@ impl Rule for CrossSlotPipeline {
             let finding = Finding::new(self.id(), severity, group.span, message)
                 .certainty(certainty)
                 .primary_label("this pipeline")
-                .help(same_tag_help(&patterns))
+                .help(same_tag_help(&x.patterns.iter().collect::<Vec<_>>()))
                 .note(format!(
                     "{who} sends a pipeline to one node: keys of slots served elsewhere fail (ioredis: `All keys in the pipeline should belong to the same slots allocation group`)"
                 ))

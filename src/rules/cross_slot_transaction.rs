@@ -4,8 +4,8 @@
 
 use super::scripts::{call_sites, reached_keys, Called};
 use super::util::{
-    cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
-    worst_pair,
+    cross_slot, cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node,
+    topology_note, worst_pair,
 };
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
@@ -48,7 +48,7 @@ impl Rule for CrossSlotTransaction {
                 GroupKind::Watch => (op_cmd(a) == "WATCH") != (op_cmd(b) == "WATCH"),
                 _ => a != b,
             };
-            let Some((verdict, _, _)) = worst_pair(&keys, pair_ok) else {
+            let Some(x) = cross_slot(&keys, pair_ok) else {
                 continue;
             };
             // When the transaction's own keys already span slots, its finding
@@ -56,17 +56,13 @@ impl Rule for CrossSlotTransaction {
             if group.kind == GroupKind::Watch {
                 let queued =
                     |a: usize, b: usize| a != b && op_cmd(a) != "WATCH" && op_cmd(b) != "WATCH";
-                if worst_pair(&keys, queued)
-                    .is_some_and(|(v, _, _)| cross_slot_level(v.kind).is_some())
-                {
+                if cross_slot(&keys, queued).is_some() {
                     continue;
                 }
             }
-            let Some((severity, mut certainty, spans)) = cross_slot_level(verdict.kind) else {
-                continue;
-            };
+            let (severity, mut certainty) = (x.severity, x.certainty);
             let what = group.kind.describe();
-            let mut message = format!("{what} {spans}: {}", verdict.reason);
+            let mut message = format!("{what} {}: {}", x.spans, x.verdict.reason);
             if let Some(assumed) = assumption {
                 certainty = certainty.lower();
                 message = format!("{message}, assuming {assumed}");
@@ -74,7 +70,7 @@ impl Rule for CrossSlotTransaction {
             let finding = Finding::new(self.id(), severity, group.span, message)
                 .certainty(certainty)
                 .primary_label(format!("this {what}"))
-                .help(same_tag_help(&distinct_patterns(&keys)))
+                .help(same_tag_help(&x.patterns.iter().collect::<Vec<_>>()))
                 .note(note_for(group.kind))
                 .notes(topology_note(&slots_by_node(
                     cx.options.topology.as_deref(),

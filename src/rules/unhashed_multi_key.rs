@@ -3,7 +3,9 @@
 //! tag ties them together.
 
 use super::cross_slot_command::is_checked_multi_key;
-use super::util::{distinct_keys, distinct_patterns, label_keys, same_tag_help, worst_pair};
+use super::util::{
+    cross_slot, distinct_keys, distinct_patterns, label_keys, same_tag_help, worst_pair,
+};
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{HashTag, SameSlot};
@@ -57,6 +59,13 @@ impl UnhashedMultiKey {
         let Some((verdict, a, b)) = worst_pair(&distinct, |_, _| true) else {
             return;
         };
+        // Open only because of holes the code gives defaults: under them the
+        // keys span slots, which the cross-slot rules report.
+        if verdict.kind == SameSlot::Unknown
+            && cross_slot(&distinct, |_, _| true).is_some_and(|x| x.under_defaults)
+        {
+            return;
+        }
         let shared_tag = distinct.iter().all(|(_, k)| {
             matches!(
                 k.pattern.hash_tag(),

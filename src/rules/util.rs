@@ -165,6 +165,103 @@ fn worst_pair_by<'k>(
     })
 }
 
+/// The cross-slot verdict of a set of keys: the worst pair's, or, when that
+/// leaves the question open (a hole may hold a hash tag, or nothing is
+/// known of it), the verdict under the defaults the code gives its holes
+/// (`opts.prefix || 'jobs'`, `def __init__(self, namespace="jobs")`).
+pub(crate) struct CrossSlot {
+    pub(crate) verdict: Verdict,
+    pub(crate) severity: Severity,
+    pub(crate) certainty: Certainty,
+    /// `spans hash slots`, `may span hash slots`.
+    pub(crate) spans: &'static str,
+    /// The keys as the help should rewrite them (the defaults filled in
+    /// when the verdict rests on them).
+    pub(crate) patterns: Vec<KeyPattern>,
+    /// Whether the verdict holds only under the defaults.
+    pub(crate) under_defaults: bool,
+}
+
+/// The cross-slot verdict of `keys` (see [`CrossSlot`]), or `None` when they
+/// share a slot or nothing can be said.
+pub(crate) fn cross_slot(
+    keys: &[(usize, &Key)],
+    pair_ok: impl Fn(usize, usize) -> bool,
+) -> Option<CrossSlot> {
+    let owned = |ks: &[(usize, &Key)]| {
+        distinct_patterns(ks)
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    if let Some((verdict, _, _)) = worst_pair(keys, &pair_ok) {
+        if let Some((severity, certainty, spans)) = cross_slot_level(verdict.kind) {
+            return Some(CrossSlot {
+                verdict,
+                severity,
+                certainty,
+                spans,
+                patterns: owned(keys),
+                under_defaults: false,
+            });
+        }
+    }
+    // Under the defaults.
+    let defaulted: Vec<(usize, Key)> = keys
+        .iter()
+        .map(|(i, k)| {
+            let pattern = k
+                .pattern
+                .with_defaults()
+                .unwrap_or_else(|| k.pattern.clone());
+            (
+                *i,
+                Key {
+                    pattern,
+                    span: k.span,
+                },
+            )
+        })
+        .collect();
+    if defaulted
+        .iter()
+        .zip(keys)
+        .all(|((_, d), (_, k))| d.pattern == k.pattern)
+    {
+        return None;
+    }
+    let refs: Vec<(usize, &Key)> = defaulted.iter().map(|(i, k)| (*i, k)).collect();
+    let (verdict, a, b) = worst_pair(&refs, &pair_ok)?;
+    let (severity, certainty, spans) = cross_slot_level(verdict.kind)?;
+    let original = |d: &Key| {
+        defaulted
+            .iter()
+            .position(|(_, k)| std::ptr::eq(k, d))
+            .map(|i| &keys[i].1.pattern)
+    };
+    let mut holes: Vec<KeyPattern> = Vec::new();
+    for p in [original(a), original(b)].into_iter().flatten() {
+        if p.with_defaults().is_some() && !holes.contains(p) {
+            holes.push(p.clone());
+        }
+    }
+    let mut joined = KeyPattern::default();
+    for p in &holes {
+        joined.extend(p);
+    }
+    // The verdict's reason names the keys as the defaults make them.
+    let reason = format!("{}, {}", defaults_note(&joined), verdict.reason);
+    Some(CrossSlot {
+        verdict: Verdict { reason, ..verdict },
+        severity,
+        // A user may configure a value with its own tag.
+        certainty: certainty.max(Certainty::Likely),
+        spans,
+        patterns: owned(&refs),
+        under_defaults: true,
+    })
+}
+
 /// Severity and certainty of a cross-slot verdict, or `None` when it is not
 /// a cross-slot finding (same slot or unknown).
 pub(crate) fn cross_slot_level(kind: SameSlot) -> Option<(Severity, Certainty, &'static str)> {
@@ -403,14 +500,20 @@ pub(crate) fn tag_bounds(toks: &[Tok<'_>]) -> Option<(usize, Option<usize>)> {
 
 /// The note naming the defaults a finding assumed: ``with the default `<prefix>` = `bull` ``.
 pub(crate) fn defaults_note(pattern: &KeyPattern) -> String {
-    let defaults: Vec<String> = pattern
-        .holes()
-        .filter_map(|h| {
-            let d = h.default.as_ref()?;
-            let name = h.name.as_deref().unwrap_or("?");
-            Some(format!("`<{name}>` = `{}`", KeyPattern::literal(d.clone())))
-        })
-        .collect();
+    let mut defaults: Vec<String> = Vec::new();
+    for h in pattern.holes() {
+        let Some(d) = h.default.as_ref() else {
+            continue;
+        };
+        let text = format!(
+            "`<{}>` = `{}`",
+            h.shown_name(),
+            KeyPattern::literal(d.clone())
+        );
+        if !defaults.contains(&text) {
+            defaults.push(text);
+        }
+    }
     let s = if defaults.len() == 1 { "" } else { "s" };
     format!("with the default{s} {}", defaults.join(", "))
 }

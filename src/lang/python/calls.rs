@@ -159,7 +159,13 @@ impl<'a> Cx<'a> {
             Val::Pipeline(p) => self.pipeline_method(p, method, node, args),
             Val::Str(p, lit) => self.str_method(&p, lit.as_deref(), method, node, args),
             Val::List(items) => self.list_method(obj, items, method, args),
+            recv @ Val::Ext(Py::Path(_) | Py::Open(_)) => self
+                .path_method(&recv, method, node, args)
+                .unwrap_or_else(|| Val::opaque(self.name_of(node))),
             Val::Opaque(_) | Val::Unknown => {
+                if let Some(v) = self.path_function(&self.name_of(obj), method, node, args) {
+                    return v;
+                }
                 let known = clients::special(method).is_some()
                     || matches!(
                         method,
@@ -169,6 +175,7 @@ impl<'a> Cx<'a> {
                             | "send_command"
                             | "transaction"
                             | "function_load"
+                            | "script_load"
                     )
                     || commands::lookup(method, None)
                         .is_some_and(|s| !s.key_specs().is_empty() && s.container().is_none());
@@ -216,8 +223,8 @@ impl<'a> Cx<'a> {
     /// imported from redis, a `register_script` object. `None` for anything else.
     pub(super) fn call_value(&mut self, node: Node<'a>, f: Val, args: &Args<'a>) -> Option<Val> {
         match f {
-            Val::Ext(Py::Script(lit, span)) => {
-                Some(self.script_object_call(node, lit.as_deref(), span, args))
+            Val::Ext(Py::Script(lit, span, file)) => {
+                Some(self.script_object_call(node, (lit.as_deref(), file), span, args))
             }
             Val::Ext(Py::Func(module, name)) => {
                 let def = self.mods[module].funcs.get(&name).copied()?;
@@ -260,6 +267,15 @@ impl<'a> Cx<'a> {
         }
         let first = args.pos.first().cloned().unwrap_or(Val::Unknown);
         let text = self.name_of(node);
+        match (name, &first) {
+            ("open", Val::Ext(Py::Path(p))) => return Val::Ext(Py::Open(p.clone())),
+            ("Path" | "PurePath", _) => {
+                if let Some(v) = self.path_function("pathlib", name, node, args) {
+                    return v;
+                }
+            }
+            _ => {}
+        }
         match name {
             "str" | "bytes" => match first {
                 Val::Int(n) => Val::lit(n.to_string().into_bytes()),
@@ -313,6 +329,19 @@ impl<'a> Cx<'a> {
             .iter()
             .chain(args.kw.iter().map(|(_, v)| v))
             .any(|v| matches!(v, Val::Client(_) | Val::Pipeline(_)));
+        // `*args` parameters get the positional arguments as written here.
+        let varargs = def.child_by_field_name("parameters").is_some_and(|ps| {
+            crate::lang::walk::children(ps)
+                .iter()
+                .any(|p| p.kind() == "list_splat_pattern")
+        });
+        let elems = (varargs && !args.star.iter().any(|&s| s)).then(|| {
+            args.pos
+                .iter()
+                .zip(&args.pos_nodes)
+                .map(|(v, n)| self.elem(v.clone(), *n))
+                .collect::<Vec<_>>()
+        });
         // Code of another module: what it makes is placed at this call.
         let saved_site = self.site;
         if self.cur == 0 {
@@ -321,7 +350,8 @@ impl<'a> Cx<'a> {
         let saved_cur = std::mem::replace(&mut self.cur, module);
         self.ready(module);
         let outer = self.md().env.clone();
-        let (env, faithful) = self.function_env(def, class.as_ref(), &outer, Some(args));
+        let (env, faithful) =
+            self.function_env_with(def, class.as_ref(), &outer, Some(args), elems);
         let saved_env = std::mem::replace(&mut self.env, env);
         let saved_class = std::mem::replace(&mut self.class, class);
         let saved_returns = std::mem::take(&mut self.returns);
@@ -500,16 +530,21 @@ impl<'a> Cx<'a> {
                 }
                 return Val::Pipeline(p);
             }
-            "register_script" => {
-                let lit = match args.pos.first() {
-                    Some(Val::Str(_, l)) => l.clone(),
-                    _ => None,
+            "register_script" | "script_load" => {
+                let (lit, file) = match args.pos.first() {
+                    Some(Val::Str(_, l)) => (l.clone(), false),
+                    Some(Val::Ext(Py::FileText(l))) => (Some(l.clone()), true),
+                    _ => (None, false),
                 };
                 let span = args
                     .pos_nodes
                     .first()
                     .map_or(self.span(node), |n| self.span(*n));
-                return Val::Ext(Py::Script(lit, span));
+                return Val::Ext(if method == "script_load" {
+                    Py::Sha(lit, span, file)
+                } else {
+                    Py::Script(lit, span, file)
+                });
             }
             "transaction" => return self.transaction(client, node, args),
             "function_load" => {
@@ -763,19 +798,12 @@ impl<'a> Cx<'a> {
             let Some(op) = op else {
                 return;
             };
-            let lit = match src {
-                Val::Str(_, Some(lit))
-                    if command.starts_with("EVAL") && !command.contains("SHA") =>
-                {
-                    Some(&**lit)
-                }
-                _ => None,
-            };
+            let text = super::scripts::script_text(&command, src);
             let span = args
                 .pos_nodes
                 .get(1)
                 .map_or(self.span(node), |n| self.span(*n));
-            self.script_group(op, node, lit, span, u32::try_from(n).ok(), client);
+            self.script_group(op, node, text, span, u32::try_from(n).ok(), client);
             let name = args.pos.get(1).and_then(Val::literal_bytes);
             crate::lang::lua::name_fcall(&mut self.m.out.model, &command, name.as_deref());
             return;

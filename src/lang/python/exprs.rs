@@ -209,6 +209,11 @@ impl<'a> Cx<'a> {
 
     fn lookup(&mut self, node: Node<'a>) -> Val {
         let name = self.text(node);
+        if name == "__file__" {
+            if let Some(v) = self.this_file() {
+                return v;
+            }
+        }
         if let Some(v) = self.env.get(name) {
             return v.clone();
         }
@@ -256,6 +261,10 @@ impl<'a> Cx<'a> {
                     .unwrap_or_else(|| Val::opaque(full))
             }
             Val::Ext(Py::Module(m)) => self.member(m, attr).unwrap_or_else(|| Val::opaque(full)),
+            Val::Ext(Py::Path(p)) if attr == "parent" => p.parent().map_or_else(
+                || Val::opaque(full),
+                |d| Val::Ext(Py::Path(d.to_path_buf())),
+            ),
             Val::Ext(Py::RedisName(q)) => Val::Ext(Py::RedisName(format!("{q}.{attr}"))),
             _ => {
                 let domain = match attr {
@@ -330,6 +339,10 @@ impl<'a> Cx<'a> {
                 Val::Str(p, None)
             }
             ("+", Val::List(a), Val::List(b)) => Val::List(a.iter().chain(b).cloned().collect()),
+            ("/", Val::Ext(Py::Path(p)), Val::Str(..)) => match rv.literal_bytes() {
+                Some(rel) => Val::Ext(Py::Path(p.join(String::from_utf8_lossy(&rel).as_ref()))),
+                None => Val::opaque(self.name_of(node)),
+            },
             ("%", Val::Str(t, _), _) => {
                 let args = match (&rv, r.kind()) {
                     (Val::List(vs), "tuple" | "parenthesized_expression") => {

@@ -13,6 +13,7 @@
 mod calls;
 mod clients;
 mod exprs;
+mod files;
 mod modules;
 mod pipes;
 mod scripts;
@@ -185,6 +186,8 @@ struct Cx<'a> {
     site: Option<Span>,
     /// Modules being loaded inside each other.
     loading: usize,
+    /// Other files the code reads (package data).
+    read_files: Vec<PathBuf>,
     /// The model being built.
     m: Builder<clients::ClientKind>,
     env: Env,
@@ -224,7 +227,9 @@ pub fn parse_in(source: &[u8], path: Option<&std::path::Path>, project: &Project
         .loaded
         .into_iter()
         .filter_map(|(p, i)| i.filter(|&i| i > 0).map(|_| p))
+        .chain(cx.read_files)
         .collect();
+    out.deps.dedup();
     out.deps.sort();
     out
 }
@@ -247,6 +252,7 @@ impl<'a> Cx<'a> {
             arena,
             site: None,
             loading: 0,
+            read_files: Vec::new(),
             m: Builder::default(),
             env: Env::new(),
             class: None,
@@ -315,6 +321,19 @@ impl<'a> Cx<'a> {
         outer: &Env,
         args: Option<&calls::Args<'a>>,
     ) -> (Env, bool) {
+        self.function_env_with(def, class, outer, args, None)
+    }
+
+    /// [`Self::function_env`], with the call's positional arguments as
+    /// elements (made in the caller's module) for a `*args` parameter.
+    fn function_env_with(
+        &mut self,
+        def: Node<'a>,
+        class: Option<&ClassRef>,
+        outer: &Env,
+        args: Option<&calls::Args<'a>>,
+        elems: Option<Vec<value::Elem>>,
+    ) -> (Env, bool) {
         let mut env = outer.clone();
         let mut faithful = true;
         let Some(params) = def.child_by_field_name("parameters") else {
@@ -324,6 +343,18 @@ impl<'a> Cx<'a> {
         let mut positional = 0usize;
         let mut first = true;
         for p in params.named_children(&mut cursor) {
+            // `*parts`: the rest of the positional arguments, as a list.
+            if p.kind() == "list_splat_pattern" {
+                if let Some(n) = p.named_child(0).filter(|n| n.kind() == "identifier") {
+                    let name = self.text(n).to_string();
+                    let rest = elems
+                        .as_ref()
+                        .map(|e| Val::List(e.get(positional..).unwrap_or_default().to_vec()));
+                    env.insert(name.clone(), rest.unwrap_or_else(|| Val::opaque(name)));
+                }
+                first = false;
+                continue;
+            }
             let name_node = match p.kind() {
                 "identifier" => Some(p),
                 "typed_parameter" => p.named_child(0),

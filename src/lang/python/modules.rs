@@ -208,12 +208,14 @@ impl<'a> Cx<'a> {
             let import = match module {
                 // `from .keys import job_key`, `from pkg import keys`.
                 Some(m) => self
-                    .resolve(m)
+                    .resolve_module(m)
                     .map(|path| Import::Name(path, full.to_string())),
                 // `import pkg.keys as k` binds the module; `import pkg.keys`
                 // binds `pkg`.
-                None if name.kind() == "aliased_import" => self.resolve(full).map(Import::Module),
-                None => self.resolve(alias).map(Import::Module),
+                None if name.kind() == "aliased_import" => {
+                    self.resolve_module(full).map(Import::Module)
+                }
+                None => self.resolve_module(alias).map(Import::Module),
             };
             if let Some(import) = import {
                 self.mods[self.cur]
@@ -225,7 +227,7 @@ impl<'a> Cx<'a> {
 
     /// The file of a module named as an import writes it (`.keys`,
     /// `..pkg.keys`, `pkg.keys`), if it is in the project.
-    fn resolve(&self, dotted: &str) -> Option<PathBuf> {
+    pub(super) fn resolve_module(&self, dotted: &str) -> Option<PathBuf> {
         let here = self.md().path.as_ref()?;
         let dir = here.parent()?;
         let level = dotted.bytes().take_while(|&b| b == b'.').count();

@@ -5,7 +5,7 @@
 use tree_sitter::Node;
 
 use super::calls::Args;
-use super::value::{Literal, Val};
+use super::value::{Literal, Py, Val};
 use super::Cx;
 use crate::lang::lua;
 use crate::model::Span;
@@ -58,15 +58,15 @@ impl<'a> Cx<'a> {
         let Some(op) = op else {
             return;
         };
-        let lit = match (command, args.pos.first()) {
-            ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(lit)))) => Some(&**lit),
-            _ => None,
-        };
+        let (lit, external) = args
+            .pos
+            .first()
+            .map_or((None, false), |v| script_text(command, v));
         let span = args
             .pos_nodes
             .first()
             .map_or(self.span(node), |n| self.span(*n));
-        self.script_group(op, node, lit, span, count, client);
+        self.script_group(op, node, (lit, external), span, count, client);
         let name = args.pos.first().and_then(Val::literal_bytes);
         lua::name_fcall(&mut self.m.out.model, command, name.as_deref());
     }
@@ -89,12 +89,12 @@ impl<'a> Cx<'a> {
         &mut self,
         op: usize,
         node: Node<'a>,
-        lit: Option<&Literal>,
+        (lit, external): (Option<&Literal>, bool),
         span: Span,
         numkeys: Option<u32>,
         client: Option<usize>,
     ) {
-        let script = self.m.script(lit, span, numkeys);
+        let script = self.m.script_text(lit, span, numkeys, external);
         self.m.script_group(op, self.span(node), script, client);
     }
 
@@ -102,7 +102,7 @@ impl<'a> Cx<'a> {
     pub(super) fn script_object_call(
         &mut self,
         node: Node<'a>,
-        lit: Option<&Literal>,
+        text: (Option<&Literal>, bool),
         span: Span,
         args: &Args<'a>,
     ) -> Val {
@@ -133,7 +133,19 @@ impl<'a> Cx<'a> {
         let Some(op) = op else {
             return Val::Unknown;
         };
-        self.script_group(op, node, lit, span, count, client);
+        self.script_group(op, node, text, span, count, client);
         Val::Unknown
+    }
+}
+
+/// The text a script call runs, when the code holds it: an EVAL's literal
+/// or file text, the text an EVALSHA's digest was loaded from; and whether
+/// it is a file of its own.
+pub(super) fn script_text<'v>(command: &str, v: &'v Val) -> (Option<&'v Literal>, bool) {
+    match (command, v) {
+        ("EVAL" | "EVAL_RO", Val::Str(_, Some(lit))) => (Some(lit), false),
+        ("EVAL" | "EVAL_RO", Val::Ext(Py::FileText(lit))) => (Some(lit), true),
+        ("EVALSHA" | "EVALSHA_RO", Val::Ext(Py::Sha(Some(lit), _, file))) => (Some(lit), *file),
+        _ => (None, false),
     }
 }

@@ -13,8 +13,9 @@ pub(crate) type Elem = crate::lang::value::Elem<Py>;
 /// Values only Python code has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Py {
-    /// `register_script(...)` result: the script text when known, and where it is.
-    Script(Option<Box<Literal>>, Span),
+    /// `register_script(...)` result: the script text when known, where it
+    /// is, and whether it is a file of its own (linted there).
+    Script(Option<Box<Literal>>, Span, bool),
     /// `self` / `cls` inside a class.
     SelfRef,
     /// A module or class imported from redis (`redis`, `redis.cluster.RedisCluster`).
@@ -27,6 +28,15 @@ pub(crate) enum Py {
     Class(super::ClassRef),
     /// An instance of a class of the project.
     Instance(super::ClassRef),
+    /// `script_load(text)`: the digest of a script, and its text when known.
+    Sha(Option<Box<Literal>>, Span, bool),
+    /// A path on disk (`__file__`, `os.path.join(…)`, `Path(…) / "x.lua"`).
+    Path(std::path::PathBuf),
+    /// `open(path)`: a file to read.
+    Open(std::path::PathBuf),
+    /// The text of a file the code reads (a `.lua` script of the package),
+    /// placed at the call that reads it.
+    FileText(Box<Literal>),
 }
 
 impl Ext for Py {
