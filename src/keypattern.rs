@@ -27,6 +27,9 @@ pub struct Hole {
     /// The value may itself contain `{`/`}` (a whole key passed in as a
     /// parameter, a configurable prefix): the tag cannot be known.
     pub may_contain_braces: bool,
+    /// The value is the current time cut to a period (`day`, `hour`): the
+    /// same for every write of that period, a new one the next.
+    pub period: Option<&'static str>,
     /// Where the value was written as a `{…}` replacement field (a Python
     /// f-string or `str.format`, Rust `format!`): braces that are syntax and
     /// look like a hash tag but are not one.

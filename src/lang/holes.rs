@@ -37,6 +37,8 @@ pub(crate) struct Opaque {
     pub(crate) int_default: Option<i64>,
     /// Known to be a number or a bool: never holds braces.
     pub(crate) numeric: bool,
+    /// The current time: `instant` (a timestamp), or cut to a period (`day`, `hour`).
+    pub(crate) period: Option<&'static str>,
 }
 
 impl Opaque {
@@ -50,6 +52,7 @@ impl Opaque {
             domain: self.domain,
             may_contain_braces: !self.numeric
                 && (whole_key || is_prefixish(&self.name, separators)),
+            period: self.period.filter(|p| *p != "instant"),
             field: None,
         }
     }

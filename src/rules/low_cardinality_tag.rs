@@ -34,6 +34,34 @@ fn domains_note(tag: &KeyPattern) -> Option<String> {
 }
 
 impl LowCardinalityTag {
+    /// A tag made of the current time cut to a period (`{<day>}`): one slot
+    /// takes every write of the period, then the next one does.
+    fn time_bucket(tag: &KeyPattern, u: &KeyUse<'_>) -> Option<Finding> {
+        let period = tag.holes().find_map(|h| h.period)?;
+        // Another part of the tag that varies (a user id) spreads the keys.
+        if tag
+            .holes()
+            .any(|h| h.period.is_none() && h.domain.is_none())
+        {
+            return None;
+        }
+        let message = format!(
+            "hash tag `{{{tag}}}` is the current {period}: every `{}` key written in one {period} lands in one slot",
+            u.pattern
+        );
+        let mut finding = Finding::new("SL005", Severity::Warning, u.span, message)
+            .certainty(Certainty::Likely)
+            .primary_label(format!("a tag that changes once a {period}"))
+            .help("tag by an entity id (user, order, tenant) and keep the time outside the tag, e.g. `stats:{<user_id>}:<day>`")
+            .note(format!(
+                "a time bucket moves from slot to slot, but for the whole {period} one slot, and so one node, takes all the writes"
+            ));
+        if let Some(note) = u.uses_note() {
+            finding = finding.note(note);
+        }
+        Some(finding)
+    }
+
     fn judge(cx: &Context<'_>, u: &KeyUse<'_>) -> Option<Finding> {
         let max = cx.options.low_cardinality_max;
         let raw = match u.pattern.hash_tag() {
@@ -42,6 +70,9 @@ impl LowCardinalityTag {
             // Static tags are SL004's; untagged keys have no tag to judge.
             HashTag::Static { .. } | HashTag::Untagged => return None,
         };
+        if let Some(f) = raw.as_ref().and_then(|tag| Self::time_bucket(tag, u)) {
+            return Some(f);
+        }
         let mut notes = Vec::new();
         let mut certainty = Certainty::Likely;
         let declared = u.family.and_then(|f| f.cardinality);

@@ -162,7 +162,7 @@ impl<'a> Cx<'a> {
             recv @ Val::Ext(Py::Path(_) | Py::Open(_)) => self
                 .path_method(&recv, method, node, args)
                 .unwrap_or_else(|| Val::opaque(self.name_of(node))),
-            Val::Opaque(_) | Val::Unknown => {
+            ref recv @ (Val::Opaque(_) | Val::Unknown) => {
                 if let Some(v) = self.path_function(&self.name_of(obj), method, node, args) {
                     return v;
                 }
@@ -190,7 +190,16 @@ impl<'a> Cx<'a> {
                     let c = self.named_client(clients::UNKNOWN, Some(&receiver));
                     return self.redis_method(Some(c), None, method, node, args);
                 }
-                self.default_get(node, method, args)
+                let period = match recv {
+                    Val::Opaque(o) => time_method(&self.name_of(obj), o.period, method, args),
+                    _ => time_method(&self.name_of(obj), None, method, args),
+                };
+                let mut v = self.default_get(node, method, args);
+                if let (Val::Opaque(o), Some(p)) = (&mut v, period) {
+                    o.period = Some(p);
+                    o.numeric |= p == "instant";
+                }
+                v
             }
             _ => Val::opaque(self.name_of(node)),
         }
@@ -816,6 +825,62 @@ impl<'a> Cx<'a> {
         }
         let op = self.emit_op(&command, node, keys, used, args, client);
         self.queue(pipe, op, &command);
+    }
+}
+
+/// The period of the time a method gives: `date.today()` a day,
+/// `datetime.now()` an instant, `.strftime("%Y-%m-%d-%H")` an hour.
+fn time_method(
+    receiver: &str,
+    period: Option<&'static str>,
+    method: &str,
+    args: &Args<'_>,
+) -> Option<&'static str> {
+    let last = receiver.rsplit('.').next().unwrap_or(receiver);
+    match method {
+        "today" if last == "date" => Some("day"),
+        "today" | "now" | "utcnow" if matches!(last, "datetime" | "date") => Some("instant"),
+        "time" | "time_ns" if last == "time" => Some("instant"),
+        "date" if period == Some("instant") => Some("day"),
+        "isoformat" | "timestamp" => period,
+        "strftime" if period.is_some() || last == "time" => {
+            let fmt = args.pos.first().and_then(Val::literal_bytes)?;
+            strftime_period(&String::from_utf8_lossy(&fmt))
+        }
+        _ => None,
+    }
+}
+
+/// The smallest period a `strftime` format shows.
+fn strftime_period(fmt: &str) -> Option<&'static str> {
+    let has = |codes: &[&str]| codes.iter().any(|c| fmt.contains(c));
+    if has(&["%S", "%f", "%s", "%T", "%c", "%X"]) {
+        Some("instant")
+    } else if has(&["%M", "%R"]) {
+        Some("minute")
+    } else if has(&["%H", "%I"]) {
+        Some("hour")
+    } else if has(&["%d", "%j", "%a", "%A", "%w", "%F", "%D", "%x", "%e"]) {
+        Some("day")
+    } else if has(&["%U", "%W", "%V"]) {
+        Some("week")
+    } else if has(&["%m", "%b", "%B"]) {
+        Some("month")
+    } else if has(&["%Y", "%y", "%G"]) {
+        Some("year")
+    } else {
+        None
+    }
+}
+
+/// The period an integer division cuts a time in seconds to.
+pub(super) fn division_period(seconds: i64) -> Option<&'static str> {
+    match seconds {
+        60 => Some("minute"),
+        3600 => Some("hour"),
+        86_400 => Some("day"),
+        604_800 => Some("week"),
+        _ => None,
     }
 }
 

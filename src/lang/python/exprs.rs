@@ -355,6 +355,14 @@ impl<'a> Cx<'a> {
                 };
                 Val::Str(percent_format(t, &args, &rv), None)
             }
+            ("//" | "/", Val::Opaque(o), Val::Int(n)) if o.period == Some("instant") => {
+                Val::Opaque(Opaque {
+                    name: self.name_of(node),
+                    numeric: true,
+                    period: super::calls::division_period(*n).or(Some("instant")),
+                    ..Opaque::default()
+                })
+            }
             ("%", _, _) => Val::Opaque(Opaque {
                 name: self.name_of(node),
                 domain: rv
