@@ -327,6 +327,20 @@ impl<K> Builder<K> {
         numkeys: Option<u32>,
         external: bool,
     ) -> usize {
+        // A file of its own is placed at the call that runs it.
+        let placed;
+        let lit = match lit {
+            Some(l) if external => {
+                let mut offsets = vec![span.start; l.bytes.len()];
+                offsets.push(span.end);
+                placed = Literal {
+                    bytes: l.bytes.clone(),
+                    offsets,
+                };
+                Some(&placed)
+            }
+            other => other,
+        };
         let script = match lit {
             Some(lit) => {
                 let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);

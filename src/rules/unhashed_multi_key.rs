@@ -4,7 +4,8 @@
 
 use super::cross_slot_command::is_checked_multi_key;
 use super::util::{
-    cross_slot, distinct_keys, distinct_patterns, label_keys, same_tag_help, worst_pair,
+    cross_slot, distinct_keys, distinct_patterns, label_keys, same_tag_help, same_under_defaults,
+    worst_pair,
 };
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
@@ -61,8 +62,11 @@ impl UnhashedMultiKey {
         };
         // Open only because of holes the code gives defaults: under them the
         // keys span slots, which the cross-slot rules report.
+        // Under them they share a slot (`<ns>:{<queue>}:q`): only a value
+        // the user configures with braces could part them.
         if verdict.kind == SameSlot::Unknown
-            && cross_slot(&distinct, |_, _| true).is_some_and(|x| x.under_defaults)
+            && (cross_slot(&distinct, |_, _| true).is_some_and(|x| x.under_defaults)
+                || same_under_defaults(&distinct))
         {
             return;
         }

@@ -207,29 +207,7 @@ pub(crate) fn cross_slot(
         }
     }
     // Under the defaults.
-    let defaulted: Vec<(usize, Key)> = keys
-        .iter()
-        .map(|(i, k)| {
-            let pattern = k
-                .pattern
-                .with_defaults()
-                .unwrap_or_else(|| k.pattern.clone());
-            (
-                *i,
-                Key {
-                    pattern,
-                    span: k.span,
-                },
-            )
-        })
-        .collect();
-    if defaulted
-        .iter()
-        .zip(keys)
-        .all(|((_, d), (_, k))| d.pattern == k.pattern)
-    {
-        return None;
-    }
+    let defaulted = with_defaults(keys)?;
     let refs: Vec<(usize, &Key)> = defaulted.iter().map(|(i, k)| (*i, k)).collect();
     let (verdict, a, b) = worst_pair(&refs, &pair_ok)?;
     let (severity, certainty, spans) = cross_slot_level(verdict.kind)?;
@@ -260,6 +238,42 @@ pub(crate) fn cross_slot(
         patterns: owned(&refs),
         under_defaults: true,
     })
+}
+
+/// The keys with the defaults of their holes filled in, or `None` when no
+/// hole has one.
+fn with_defaults(keys: &[(usize, &Key)]) -> Option<Vec<(usize, Key)>> {
+    let defaulted: Vec<(usize, Key)> = keys
+        .iter()
+        .map(|(i, k)| {
+            let pattern = k
+                .pattern
+                .with_defaults()
+                .unwrap_or_else(|| k.pattern.clone());
+            (
+                *i,
+                Key {
+                    pattern,
+                    span: k.span,
+                },
+            )
+        })
+        .collect();
+    let changed = defaulted
+        .iter()
+        .zip(keys)
+        .any(|((_, d), (_, k))| d.pattern != k.pattern);
+    changed.then_some(defaulted)
+}
+
+/// Whether the keys share a slot under the defaults of their holes (a
+/// configurable prefix in front of a shared tag, `<ns>:{<queue>}:q`).
+pub(crate) fn same_under_defaults(keys: &[(usize, &Key)]) -> bool {
+    let Some(defaulted) = with_defaults(keys) else {
+        return false;
+    };
+    let refs: Vec<(usize, &Key)> = defaulted.iter().map(|(i, k)| (*i, k)).collect();
+    worst_pair(&refs, |_, _| true).is_some_and(|(v, _, _)| v.kind == SameSlot::Same)
 }
 
 /// Severity and certainty of a cross-slot verdict, or `None` when it is not

@@ -351,6 +351,7 @@ impl<'a> Cx<'a> {
                 .map(|(v, n)| self.elem(v.clone(), *n))
                 .collect::<Vec<_>>()
         });
+        let pipes_before = self.m.pipes.len();
         // Code of another module: what it makes is placed at this call.
         let saved_site = self.site;
         if self.cur == 0 {
@@ -385,6 +386,15 @@ impl<'a> Cx<'a> {
         self.rename_locals = saved_rename;
         self.yields = saved_yields;
         let name = self.name_of(node);
+        // A pipeline the call makes and hands back (a factory, a
+        // `@contextmanager`) is where the caller gets it.
+        for v in &returns {
+            if let Val::Pipeline(p) = v {
+                if *p >= pipes_before {
+                    self.m.pipes[*p].span = self.span(node);
+                }
+            }
+        }
         // A factory that returns a cluster client or a single-node one.
         if returns.len() > 1
             && returns.iter().all(|v| matches!(v, Val::Client(_)))
@@ -742,6 +752,34 @@ impl<'a> Cx<'a> {
     }
 
     /// `execute_command("CMD", *args)`: keys found as Redis finds them.
+    /// The arguments with `*list` and `*family` spread in place (a family as
+    /// two of its elements), or `None` when a spread value is unknown.
+    fn spread(&self, args: &Args<'a>) -> Option<Args<'a>> {
+        let mut out = Args {
+            kw: args.kw.clone(),
+            kw_nodes: args.kw_nodes.clone(),
+            ..Args::default()
+        };
+        for ((v, n), star) in args.pos.iter().zip(&args.pos_nodes).zip(&args.star) {
+            let items: Vec<Val> = match (star, v) {
+                (false, _) => vec![v.clone()],
+                (true, Val::List(items)) => items.iter().map(|e| e.val.clone()).collect(),
+                (true, Val::Family(elem, vars)) => elem
+                    .family_instances(vars, &self.name_of(*n))
+                    .into_iter()
+                    .map(|p| Val::Str(p, None))
+                    .collect(),
+                _ => return None,
+            };
+            for item in items {
+                out.pos.push(item);
+                out.pos_nodes.push(*n);
+                out.star.push(false);
+            }
+        }
+        Some(out)
+    }
+
     fn execute_command(
         &mut self,
         client: Option<usize>,
@@ -758,7 +796,23 @@ impl<'a> Cx<'a> {
             .map(|w| w.as_bytes().to_vec())
             .collect();
         let head = words.len();
-        if head == 0 || args.star.iter().any(|&s| s) {
+        // `*keys` spread in place: a list's elements, or two elements of a
+        // family (a script's key count is then unknown: left alone).
+        let expanded;
+        let args = if args.star.iter().any(|&s| s) {
+            let script =
+                commands::lookup(&name, None).is_some_and(commands::CommandSpec::is_script);
+            match self.spread(args).filter(|_| !script) {
+                Some(a) => {
+                    expanded = a;
+                    &expanded
+                }
+                None => return,
+            }
+        } else {
+            args
+        };
+        if head == 0 {
             return;
         }
         for v in &args.pos[1..] {
