@@ -131,6 +131,61 @@ fn verdict_under_defaults(unit: &Unit<'_>) -> Option<(SameSlot, String)> {
     any.then(|| worst_of(&keys.iter().collect::<Vec<_>>()))
 }
 
+/// Runs `unit` `trials` times, its holes filled with random values (the
+/// same name, the same value; at their defaults when `defaults`): how many
+/// runs the server answered CROSSSLOT.
+fn trials_crossslot(
+    client: &mut Client,
+    unit: &Unit<'_>,
+    trials: usize,
+    defaults: bool,
+    rng: &mut Rng,
+) -> usize {
+    let mut cross = 0;
+    for _ in 0..trials {
+        let mut values = HashMap::new();
+        for o in &unit.ops {
+            for k in &o.keys {
+                for h in k.pattern.holes().filter(|h| h.name.is_some()) {
+                    values.entry(h.name.clone()).or_insert_with(|| {
+                        h.default
+                            .clone()
+                            .filter(|_| defaults)
+                            .unwrap_or_else(|| rng.value(h.may_contain_braces))
+                    });
+                }
+            }
+        }
+        if execute(client, unit, &values, rng) {
+            cross += 1;
+        }
+    }
+    cross
+}
+
+/// Runs `unit` with its holes at their defaults (the others random): the
+/// disagreement with the verdict under the defaults, if any.
+fn under_defaults(
+    client: &mut Client,
+    unit: &Unit<'_>,
+    (kind, reason): &(SameSlot, String),
+    rng: &mut Rng,
+    at: &str,
+) -> Option<String> {
+    let cross = trials_crossslot(client, unit, TRIALS, true, rng);
+    let ok = match kind {
+        SameSlot::Same => cross == 0,
+        SameSlot::Different => cross == TRIALS,
+        SameSlot::LikelyDifferentLiterals | SameSlot::LikelyDifferentVariables => {
+            cross * 10 >= TRIALS * 9
+        }
+        SameSlot::Unknown => true,
+    };
+    (!ok).then(|| {
+        format!("{at} under the defaults ({reason}): verdict {kind:?}, server CROSSSLOT in {cross}/{TRIALS}")
+    })
+}
+
 fn worst_of(keys: &[&KeyPattern]) -> (SameSlot, String) {
     let mut worst = (SameSlot::Same, "one key".to_string());
     for (i, a) in keys.iter().enumerate() {
@@ -272,63 +327,23 @@ fn server_agrees_with_the_verdicts() {
                 .iter()
                 .any(|o| o.keys.iter().any(|k| k.pattern.has_holes()));
             let trials = if holes { TRIALS } else { 1 };
-            let mut cross = 0;
-            for _ in 0..trials {
-                let mut values = HashMap::new();
-                for o in &unit.ops {
-                    for k in &o.keys {
-                        for h in k.pattern.holes().filter(|h| h.name.is_some()) {
-                            values
-                                .entry(h.name.clone())
-                                .or_insert_with(|| rng.value(h.may_contain_braces));
-                        }
-                    }
-                }
-                runs += 1;
-                if execute(&mut client, &unit, &values, &mut rng) {
-                    cross += 1;
-                }
-            }
+            let cross = trials_crossslot(&mut client, &unit, trials, false, &mut rng);
+            runs += trials;
             let (line, _) = file.line_col(unit.spans[0].start);
             let at = format!("{}:{line} ({:?}: {reason})", file.path, unit.kind);
             // Under the defaults the code gives its holes, the server must
             // answer as the verdict under them says (the findings use it
             // when the plain verdict is unknown).
             let defaulted = verdict_under_defaults(&unit);
-            if let Some((dkind, dreason)) = &defaulted {
-                let mut dcross = 0;
-                for _ in 0..TRIALS {
-                    let mut values = HashMap::new();
-                    for o in &unit.ops {
-                        for k in &o.keys {
-                            for h in k.pattern.holes().filter(|h| h.name.is_some()) {
-                                values.entry(h.name.clone()).or_insert_with(|| {
-                                    h.default
-                                        .clone()
-                                        .unwrap_or_else(|| rng.value(h.may_contain_braces))
-                                });
-                            }
-                        }
-                    }
-                    runs += 1;
-                    if execute(&mut client, &unit, &values, &mut rng) {
-                        dcross += 1;
-                    }
-                }
-                let dok = match dkind {
-                    SameSlot::Same => dcross == 0,
-                    SameSlot::Different => dcross == TRIALS,
-                    SameSlot::LikelyDifferentLiterals | SameSlot::LikelyDifferentVariables => {
-                        dcross * 10 >= TRIALS * 9
-                    }
-                    SameSlot::Unknown => true,
-                };
-                if !dok {
-                    disagreements.push(format!(
-                        "{}:{line} under the defaults ({dreason}): verdict {dkind:?}, server CROSSSLOT in {dcross}/{TRIALS}",
-                        file.path
-                    ));
-                }
+            if let Some(d) = &defaulted {
+                runs += TRIALS;
+                disagreements.extend(under_defaults(
+                    &mut client,
+                    &unit,
+                    d,
+                    &mut rng,
+                    &format!("{}:{line}", file.path),
+                ));
             }
             let ok = match kind {
                 SameSlot::Same => cross == 0,
