@@ -191,6 +191,9 @@ pub struct ScriptKeyUse {
     /// Whether the key argument comes from the KEYS table (possibly through a local).
     pub from_keys: bool,
     pub span: Span,
+    /// Where the key is built when the call names a local holding it
+    /// (`local qkey = KEYS[1] .. ':Q'`): one design decision, many uses.
+    pub built_at: Option<Span>,
 }
 
 /// The script flags a server knows (Redis 7.0, Valkey 8): `#!lua flags=…`

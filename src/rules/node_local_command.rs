@@ -81,6 +81,33 @@ impl Rule for NodeLocalCommand {
             }
             out.push(f);
         }
+        self.check_scripts(cx, out);
+    }
+}
+
+impl NodeLocalCommand {
+    /// `KEYS`, `SCAN` and the like called inside a script: a script runs on
+    /// the node of its keys and sees that node only.
+    fn check_scripts(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        // A script file read by the code is judged in its own file.
+        for script in cx.model.scripts.iter().filter(|s| !s.external) {
+            for call in &script.calls {
+                let Some((_, help)) = explain_command(&call.command) else {
+                    continue;
+                };
+                let message = format!(
+                    "`{}` inside a script sees only the node the script runs on",
+                    call.command
+                );
+                out.push(
+                    Finding::new(self.id(), Severity::Warning, call.span, message)
+                        .certainty(Certainty::Likely)
+                        .primary_label(format!("`{}` in a script", call.command))
+                        .help(help)
+                        .note("on a cluster a script runs on the node that serves its keys; the rest of the key space is on other nodes"),
+                );
+            }
+        }
     }
 }
 
@@ -90,21 +117,25 @@ fn select_db(op: &Op) -> Option<i64> {
 }
 
 fn explain(op: &Op) -> Option<(String, &'static str)> {
+    explain_command(&op.command)
+}
+
+fn explain_command(command: &str) -> Option<(String, &'static str)> {
     const SCAN_HELP: &str = "run it on every primary (the client's per-node iteration), or keep the keys you need in a set under one hash tag";
-    Some(match op.command.as_str() {
+    Some(match command {
         "KEYS" | "SCAN" => (
             format!(
                 "`{}` on a cluster only sees the keys of the node it reaches",
-                op.command
+                command
             ),
             SCAN_HELP,
         ),
         "RANDOMKEY" | "DBSIZE" => (
-            format!("`{}` on a cluster answers for one node only", op.command),
+            format!("`{}` on a cluster answers for one node only", command),
             SCAN_HELP,
         ),
         "FLUSHALL" | "FLUSHDB" => (
-            format!("`{}` on a cluster flushes one node only", op.command),
+            format!("`{}` on a cluster flushes one node only", command),
             "send it to every primary, or delete the key families you own",
         ),
         _ => return None,

@@ -39,20 +39,51 @@ impl Rule for ScriptUndeclaredKey {
             }
             self.check_global_keys(script, out);
             let from = keys_source(script);
+            // A key built once into a local and used many times is one
+            // finding where it is built, its uses as labels.
+            let mut built: Vec<(crate::model::Span, Finding, usize)> = Vec::new();
             for used in &script.key_uses {
-                if let Some(mut f) = self.judge_use(used, &from) {
-                    if let Some(note) = flags_note(script) {
-                        f = f.note(note);
+                let Some(mut f) = self.judge_use(used, &from) else {
+                    continue;
+                };
+                if let Some(at) = used.built_at {
+                    if let Some((_, first, n)) = built.iter_mut().find(|(s, _, _)| *s == at) {
+                        *first = first
+                            .clone()
+                            .label(used.span, format!("used by `{}`", used.command));
+                        *n += 1;
+                        continue;
                     }
-                    // A script inside a call (EVAL) is labelled with what the call passes;
-                    // a script file is the whole file, which needs no label.
-                    if let Some(n) = script.numkeys {
-                        f = f.label(script.span, format!("this script, called with numkeys {n}"));
-                    }
-                    out.push(f);
+                    f.span = at;
+                    f.label = "built here".into();
+                    f = f.label(used.span, format!("used by `{}`", used.command));
+                    built.push((at, f, 1));
+                    continue;
                 }
+                out.push(Self::decorate(f, script));
+            }
+            for (_, mut f, n) in built {
+                if n > 1 {
+                    f.message = format!("{} (and {} more uses)", f.message, n - 1);
+                }
+                out.push(Self::decorate(f, script));
             }
         }
+    }
+}
+
+impl ScriptUndeclaredKey {
+    /// A script finding with what the flags change and, for a script inside
+    /// a call (EVAL), what the call passes; a script file is the whole file,
+    /// which needs no label.
+    fn decorate(mut f: Finding, script: &Script) -> Finding {
+        if let Some(note) = flags_note(script) {
+            f = f.note(note);
+        }
+        if let Some(n) = script.numkeys {
+            f = f.label(script.span, format!("this script, called with numkeys {n}"));
+        }
+        f
     }
 }
 

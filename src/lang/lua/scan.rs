@@ -35,6 +35,8 @@ pub(super) struct KeysRef {
 struct Binding {
     val: Option<Val>,
     depth: usize,
+    /// Where the value was built (an expression of several tokens).
+    at: Option<Span>,
 }
 
 /// Names in scope and the nesting of brackets and blocks.
@@ -63,21 +65,27 @@ impl Scopes {
         self.by_name.get(name).and_then(|v| v.last())
     }
 
-    fn declare(&mut self, name: Vec<u8>, val: Option<Val>, depth: usize) {
+    fn declare(&mut self, name: Vec<u8>, val: Option<Val>, depth: usize, at: Option<Span>) {
         self.log.push((name.clone(), depth));
         self.by_name
             .entry(name)
             .or_default()
-            .push(Binding { val, depth });
+            .push(Binding { val, depth, at });
     }
 
-    fn assign(&mut self, name: Vec<u8>, val: Option<Val>) {
+    fn assign(&mut self, name: Vec<u8>, val: Option<Val>, at: Option<Span>) {
         let depth = self.depth();
         match self.by_name.get_mut(&name).and_then(|v| v.last_mut()) {
             // Assigned under a condition or loop: the value depends on the path taken.
-            Some(b) if b.depth < depth => b.val = None,
-            Some(b) => b.val = val,
-            None if depth == 0 => self.declare(name, val, 0),
+            Some(b) if b.depth < depth => {
+                b.val = None;
+                b.at = None;
+            }
+            Some(b) => {
+                b.val = val;
+                b.at = at;
+            }
+            None if depth == 0 => self.declare(name, val, 0, at),
             None => {}
         }
     }
@@ -133,6 +141,8 @@ struct Pending {
     local: bool,
     names: Vec<Vec<u8>>,
     vals: Vec<Val>,
+    /// Where each value is built.
+    built: Vec<Option<Span>>,
 }
 
 /// A frame of the nesting stack: brackets and blocks.
@@ -324,7 +334,24 @@ impl<'a> Scanner<'a> {
     }
 
     fn declare(&mut self, name: Vec<u8>, val: Option<Val>, depth: usize) {
-        self.scopes.declare(name, val, depth);
+        self.scopes.declare(name, val, depth, None);
+    }
+
+    /// Where the value of expression `start..end` is built: there, for an
+    /// expression of several tokens; where its local was built, for a name.
+    fn built_at(&self, start: usize, end: usize) -> Option<Span> {
+        if end > start + 1 {
+            return Some(self.token_span(start, end));
+        }
+        let name = self.name_at(start)?;
+        self.scopes.lookup(name).and_then(|b| b.at)
+    }
+
+    /// The values of an expression list, and where each is built.
+    fn values_built(&self, list: Vec<(Val, usize, usize)>) -> (Vec<Val>, Vec<Option<Span>>) {
+        list.into_iter()
+            .map(|(v, s, e)| (v, self.built_at(s, e)))
+            .unzip()
     }
 
     pub(super) fn run(&mut self) {
@@ -358,10 +385,11 @@ impl<'a> Scanner<'a> {
             };
             for (k, name) in p.names.into_iter().enumerate() {
                 let val = p.vals.get(k).cloned().and_then(informative);
+                let at = p.built.get(k).copied().flatten().filter(|_| val.is_some());
                 if p.local {
-                    self.declare(name, val, p.depth);
+                    self.scopes.declare(name, val, p.depth, at);
                 } else {
-                    self.scopes.assign(name, val);
+                    self.scopes.assign(name, val, at);
                 }
             }
         }
@@ -481,13 +509,14 @@ impl<'a> Scanner<'a> {
         }
         if self.is_sym(j, "=") {
             let (vals, end) = self.explist(j + 1);
-            let vals = vals.into_iter().map(|(v, _, _)| v).collect();
+            let (vals, built) = self.values_built(vals);
             self.defer(Pending {
                 at: end,
                 depth,
                 local: true,
                 names,
                 vals,
+                built,
             });
         } else {
             for n in names {
@@ -518,13 +547,14 @@ impl<'a> Scanner<'a> {
             return;
         }
         let (vals, end) = self.explist(j + 1);
-        let vals = vals.into_iter().map(|(v, _, _)| v).collect();
+        let (vals, built) = self.values_built(vals);
         self.defer(Pending {
             at: end,
             depth: self.depth(),
             local: false,
             names,
             vals,
+            built,
         });
     }
 
@@ -633,6 +663,10 @@ impl<'a> Scanner<'a> {
             }
             let (pattern, from_keys) = val.pattern();
             let span = self.token_span(*start, *end);
+            // A local built elsewhere: one place for all its uses.
+            let built_at = (*end == *start + 1)
+                .then(|| self.built_at(*start, *end))
+                .flatten();
             self.uses.push((
                 at,
                 ScriptKeyUse {
@@ -640,6 +674,7 @@ impl<'a> Scanner<'a> {
                     pattern,
                     from_keys,
                     span,
+                    built_at,
                 },
             ));
         }
