@@ -124,18 +124,15 @@ fn explain_command(command: &str) -> Option<(String, &'static str)> {
     const SCAN_HELP: &str = "run it on every primary (the client's per-node iteration), or keep the keys you need in a set under one hash tag";
     Some(match command {
         "KEYS" | "SCAN" => (
-            format!(
-                "`{}` on a cluster only sees the keys of the node it reaches",
-                command
-            ),
+            format!("`{command}` on a cluster only sees the keys of the node it reaches"),
             SCAN_HELP,
         ),
         "RANDOMKEY" | "DBSIZE" => (
-            format!("`{}` on a cluster answers for one node only", command),
+            format!("`{command}` on a cluster answers for one node only"),
             SCAN_HELP,
         ),
         "FLUSHALL" | "FLUSHDB" => (
-            format!("`{}` on a cluster flushes one node only", command),
+            format!("`{command}` on a cluster flushes one node only"),
             "send it to every primary, or delete the key families you own",
         ),
         _ => return None,
