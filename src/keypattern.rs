@@ -85,15 +85,14 @@ impl Hole {
     /// The name as messages show it: `?` when unknown, and without the
     /// `#n` that tells one element of a family from another (`id#2` is `id`).
     pub fn shown_name(&self) -> &str {
-        let name = self.name.as_deref().unwrap_or("?");
-        match name.rsplit_once('#') {
-            Some((base, n))
-                if !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                base
+        let mut name = self.name.as_deref().unwrap_or("?");
+        while let Some((base, n)) = name.rsplit_once('#') {
+            if base.is_empty() || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                break;
             }
-            _ => name,
+            name = base;
         }
+        name
     }
 
     /// A named, brace-free hole.
@@ -357,6 +356,9 @@ impl KeyPattern {
 
     /// The same-slot verdict for two keys of one group.
     pub fn same_slot(&self, other: &KeyPattern) -> Verdict {
+        if let Some(v) = same_prefix_then_tag(self, other) {
+            return v;
+        }
         let (Some(a), Some(b)) = (self.hashed(), other.hashed()) else {
             let which = if self.hashed().is_none() { self } else { other };
             // A literal key with no tag hashes whole: another key joins its
@@ -551,6 +553,53 @@ fn variables_verdict(a: &Hashed, b: &Hashed) -> Verdict {
             }
 }
 
+/// Two keys that start with the same value, which may hold braces, and then
+/// the same tag (`<prefix>:{<key>}:a`, `<prefix>:{<key>}:b`): whatever the
+/// value, they hash alike — its own tag, or the shared one, or a tag it
+/// opens and the shared text closes.
+fn same_prefix_then_tag(a: &KeyPattern, b: &KeyPattern) -> Option<Verdict> {
+    let (Some(Segment::Hole(h)), Some(Segment::Hole(g))) = (a.segments.first(), b.segments.first())
+    else {
+        return None;
+    };
+    if !h.may_contain_braces || h != g || h.name.is_none() {
+        return None;
+    }
+    // The rest, byte by byte (holes whole), must agree through the first
+    // `}` that follows a `{`.
+    let units = |p: &KeyPattern| -> Vec<Segment> {
+        p.segments[1..]
+            .iter()
+            .flat_map(|s| match s {
+                Segment::Lit(bytes) => bytes.iter().map(|&c| Segment::Lit(vec![c])).collect(),
+                hole => vec![hole.clone()],
+            })
+            .collect()
+    };
+    let (ua, ub) = (units(a), units(b));
+    let mut opened = false;
+    for (x, y) in ua.iter().zip(&ub) {
+        if x != y {
+            return None;
+        }
+        // The same value in both places reads the same, braces or not.
+        match x {
+            Segment::Lit(c) if c[..] == *b"{" => opened = true,
+            Segment::Lit(c) if c[..] == *b"}" && opened => {
+                return Some(Verdict {
+                    kind: SameSlot::Same,
+                    reason: format!(
+                        "both start with `<{}>` and then share a tag, whatever that value holds",
+                        h.shown_name()
+                    ),
+                });
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// When two patterns of one shape are two elements of one family (a loop,
 /// a comprehension: holes `u#1` and `u#2`), the variables that tell them
 /// apart, as a message lists them.
@@ -657,6 +706,29 @@ mod tests {
         assert_eq!(pat("{a}:x").same_slot(&unknown).kind, Unknown);
         let unnamed = KeyPattern::new([Segment::Hole(Hole::default())]);
         assert_eq!(unnamed.same_slot(&unnamed).kind, Unknown);
+    }
+
+    #[test]
+    fn a_shared_prefix_value_then_a_shared_tag() {
+        let prefix = || Segment::Hole(Hole::opaque(Some("prefix".into())));
+        let key = || Segment::Hole(Hole::opaque(Some("key".into())));
+        let p = |rest: &str| {
+            KeyPattern::new([
+                prefix(),
+                Segment::Lit(b":{".to_vec()),
+                key(),
+                Segment::Lit(rest.as_bytes().to_vec()),
+            ])
+        };
+        // Whatever the prefix holds: its own tag, no brace, or an open one.
+        assert_eq!(p("}/-1").same_slot(&p("}")).kind, SameSlot::Same);
+        // Not when the tags differ, nor without a closing brace.
+        let q = KeyPattern::new([prefix(), Segment::Lit(b":{a}".to_vec())]);
+        let r = KeyPattern::new([prefix(), Segment::Lit(b":{b}".to_vec())]);
+        assert_eq!(q.same_slot(&r).kind, SameSlot::Unknown);
+        let open = KeyPattern::new([prefix(), Segment::Lit(b":{a:x".to_vec())]);
+        let open2 = KeyPattern::new([prefix(), Segment::Lit(b":{a:y".to_vec())]);
+        assert_eq!(open.same_slot(&open2).kind, SameSlot::Unknown);
     }
 
     #[test]

@@ -70,10 +70,12 @@ impl UnhashedMultiKey {
         {
             return;
         }
+        // A tag each key has, or (for keys whose tag a prefix value may
+        // supply) the one they share right after that same prefix.
         let shared_tag = distinct.iter().all(|(_, k)| {
             matches!(
                 k.pattern.hash_tag(),
-                HashTag::Static { .. } | HashTag::Dynamic(_)
+                HashTag::Static { .. } | HashTag::Dynamic(_) | HashTag::Uncertain
             )
         });
         // Every key comes whole from elsewhere (a wrapper forwarding its

@@ -148,6 +148,14 @@ impl<'a> Cx<'a> {
                     .and_then(|v| self.call_value(node, v, args))
                     .unwrap_or_else(|| Val::opaque(self.name_of(node)))
             }
+            // `Job.key_for(job_id)`: a class or static method.
+            Val::Ext(Py::Class(class)) if self.method(&class, method).is_some() => {
+                let Some((owner, def)) = self.method(&class, method) else {
+                    return Val::opaque(self.name_of(node));
+                };
+                let module = owner.module;
+                self.call_function(node, module, def, Some(owner), args)
+            }
             Val::Ext(Py::RedisName(q)) => {
                 let q = format!("{q}.{method}");
                 match clients::constructor(&q) {
@@ -162,7 +170,9 @@ impl<'a> Cx<'a> {
             recv @ Val::Ext(Py::Path(_) | Py::Open(_)) => self
                 .path_method(&recv, method, node, args)
                 .unwrap_or_else(|| Val::opaque(self.name_of(node))),
-            ref recv @ (Val::Opaque(_) | Val::Unknown) => {
+            // A function used as an object (a lazily made client) is known by
+            // its name, like any value the analysis cannot follow.
+            ref recv @ (Val::Opaque(_) | Val::Unknown | Val::Ext(Py::Func(..) | Py::Class(_))) => {
                 if let Some(v) = self.path_function(&self.name_of(obj), method, node, args) {
                     return v;
                 }
