@@ -557,12 +557,13 @@ fn variables_verdict(a: &Hashed, b: &Hashed) -> Verdict {
 /// the same tag (`<prefix>:{<key>}:a`, `<prefix>:{<key>}:b`): whatever the
 /// value, they hash alike — its own tag, or the shared one, or a tag it
 /// opens and the shared text closes.
-fn same_prefix_then_tag(a: &KeyPattern, b: &KeyPattern) -> Option<Verdict> {
-    let (Some(Segment::Hole(h)), Some(Segment::Hole(g))) = (a.segments.first(), b.segments.first())
+fn same_prefix_then_tag(left: &KeyPattern, right: &KeyPattern) -> Option<Verdict> {
+    let (Some(Segment::Hole(prefix)), Some(Segment::Hole(other))) =
+        (left.segments.first(), right.segments.first())
     else {
         return None;
     };
-    if !h.may_contain_braces || h != g || h.name.is_none() {
+    if !prefix.may_contain_braces || prefix != other || prefix.name.is_none() {
         return None;
     }
     // The rest, byte by byte (holes whole), must agree through the first
@@ -572,11 +573,11 @@ fn same_prefix_then_tag(a: &KeyPattern, b: &KeyPattern) -> Option<Verdict> {
             .iter()
             .flat_map(|s| match s {
                 Segment::Lit(bytes) => bytes.iter().map(|&c| Segment::Lit(vec![c])).collect(),
-                hole => vec![hole.clone()],
+                hole @ Segment::Hole(_) => vec![hole.clone()],
             })
             .collect()
     };
-    let (ua, ub) = (units(a), units(b));
+    let (ua, ub) = (units(left), units(right));
     let mut opened = false;
     for (x, y) in ua.iter().zip(&ub) {
         if x != y {
@@ -590,7 +591,7 @@ fn same_prefix_then_tag(a: &KeyPattern, b: &KeyPattern) -> Option<Verdict> {
                     kind: SameSlot::Same,
                     reason: format!(
                         "both start with `<{}>` and then share a tag, whatever that value holds",
-                        h.shown_name()
+                        prefix.shown_name()
                     ),
                 });
             }
