@@ -9,12 +9,12 @@ use super::methods::{
     flatten, is_connection_method, is_redisish, method_argv, ClientKind, CLUSTER_FANS_OUT,
     CLUSTER_SPLITS, PASS_THROUGH,
 };
-use super::value::{Elem, Val};
-use super::{CmdBuild, Cx, FnDef, Pipe, ScriptBuild, MAX_CALL_DEPTH};
+use super::value::{Elem, Rs, Val};
+use super::{CmdBuild, Cx, FnDef, ScriptBuild, MAX_CALL_DEPTH};
 use crate::commands;
 use crate::keypattern::KeyPattern;
 use crate::lang::lua;
-use crate::model::{Arg, Client, Group, GroupKind, Key, Op, Script, Span, Topology};
+use crate::model::{Client, GroupKind, Span, Topology};
 
 impl<'a> Cx<'a> {
     /// The index of a client of this kind in the model (one per kind).
@@ -36,26 +36,22 @@ impl<'a> Cx<'a> {
             label: label.to_string(),
             ..client
         };
-        self.clients
-            .index(&mut self.out.model.clients, kind, client, None)
+        self.m.client(kind, client, None)
     }
 
     fn is_cluster(&self, client: Option<usize>) -> bool {
-        self.out
+        self.m
+            .out
             .model
             .client(client)
             .is_some_and(|c| c.topology == Topology::Cluster)
     }
 
+    /// A new pipeline, with no command being built on it yet.
     pub(super) fn new_pipe(&mut self, client: Option<usize>, span: Span, kind: GroupKind) -> usize {
-        self.pipes.push(Pipe {
-            client,
-            kind,
-            span,
-            cmds: Vec::new(),
-            ops: Vec::new(),
-        });
-        self.pipes.len() - 1
+        let p = self.m.new_pipe(client, span, kind);
+        self.queued.resize_with(p + 1, Vec::new);
+        p
     }
 
     pub(super) fn call(&mut self, e: &Expr, c: &syn::ExprCall) -> Val {
@@ -70,12 +66,7 @@ impl<'a> Cx<'a> {
                 return self.transaction(e, c, body);
             }
         }
-        let last = func
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let last = super::last_ident(&func.path);
         let args = self.elems(c.args.iter());
         let span = self.span_of(e);
         let first = args.first().map_or(Val::Unknown, |a| a.val.clone());
@@ -83,14 +74,14 @@ impl<'a> Cx<'a> {
         match (owner, last.as_str()) {
             ("redis" | "", "cmd") | ("Cmd", "new") => {
                 self.cmds.push(CmdBuild { argv: args, span });
-                return Val::Cmd(self.cmds.len() - 1);
+                return Val::Ext(Rs::Cmd(self.cmds.len() - 1));
             }
             ("redis" | "", "pipe") | ("Pipeline", "new" | "with_capacity") => {
-                return Val::Pipe(self.new_pipe(None, span, GroupKind::Pipeline));
+                return Val::Pipeline(self.new_pipe(None, span, GroupKind::Pipeline));
             }
             ("cluster" | "", "cluster_pipe") | ("ClusterPipeline", "new") => {
                 let client = self.client(ClientKind::Cluster);
-                return Val::Pipe(self.new_pipe(Some(client), span, GroupKind::Pipeline));
+                return Val::Pipeline(self.new_pipe(Some(client), span, GroupKind::Pipeline));
             }
             ("Script", "new") => {
                 let lit = match &first {
@@ -104,23 +95,23 @@ impl<'a> Cx<'a> {
                     counted: true,
                     invocation: false,
                 });
-                return Val::Script(self.scripts.len() - 1);
+                return Val::Ext(Rs::Script(self.scripts.len() - 1));
             }
             ("ClusterClient" | "ClusterClientBuilder", _) => {
-                return Val::Conn(self.client(ClientKind::Cluster));
+                return Val::Client(self.client(ClientKind::Cluster));
             }
             ("Client" | "RedisClient" | "Builder" | "RedisPool" | "Pool", _) if self.fred => {
-                return Val::Conn(self.client(ClientKind::Fred));
+                return Val::Client(self.client(ClientKind::Fred));
             }
             ("Client", "open" | "build_with_tls") | ("ConnectionManager", "new") => {
                 return match first {
-                    Val::Conn(c) => Val::Conn(c),
-                    _ => Val::Conn(self.client(ClientKind::RedisRs)),
+                    Val::Client(c) => Val::Client(c),
+                    _ => Val::Client(self.client(ClientKind::RedisRs)),
                 };
             }
             ("Commands" | "AsyncCommands" | "ClusterCommands", _) => {
                 let client = match first {
-                    Val::Conn(c) => Some(c),
+                    Val::Client(c) => Some(c),
                     _ => None,
                 };
                 return self.conn_method(client, &last, args.get(1..).unwrap_or_default(), span, e);
@@ -149,49 +140,20 @@ impl<'a> Cx<'a> {
         let span = self.span_of(e);
         let client = Self::client_arg(&given);
         let p = self.new_pipe(client, span, GroupKind::TxPipeline);
-        let mut argv = vec![Elem {
-            val: Val::lit("WATCH"),
-            span,
-            text: String::new(),
-        }];
+        let mut argv = vec![word("WATCH", span)];
         argv.extend(given.get(1).map(flatten).unwrap_or_default());
         let watch = self.emit_op(&argv, span, client);
+        self.m.queue::<Rs>(Some(p), watch, "WATCH");
+        self.m.multi(p);
         let mut params = body.inputs.iter();
         if let Some(pat) = params.next() {
-            self.bind(pat, client.map_or(Val::Unknown, Val::Conn));
+            self.bind(pat, client.map_or(Val::Unknown, Val::Client));
         }
         if let Some(pat) = params.next() {
-            self.bind(pat, Val::Pipe(p));
+            self.bind(pat, Val::Pipeline(p));
         }
-        let before = self.out.model.groups.len();
         self.eval(&body.body);
-        if let Some(pipe) = self.pipes.get_mut(p) {
-            pipe.kind = GroupKind::TxPipeline;
-        }
         self.finish_pipe(p, client);
-        let tx_ops = self
-            .out
-            .model
-            .groups
-            .get(before..)
-            .unwrap_or_default()
-            .iter()
-            .filter(|g| g.kind == GroupKind::TxPipeline)
-            .flat_map(|g| g.ops.clone())
-            .collect::<Vec<_>>();
-        if let (Some(w), true) = (watch, self.recording) {
-            let mut ops = vec![w];
-            ops.extend(tx_ops);
-            self.out.model.groups.push(Group {
-                kind: GroupKind::Watch,
-                span,
-                ops,
-                script: None,
-                client,
-                per_slot: false,
-                assumption: None,
-            });
-        }
         Val::Unknown
     }
 
@@ -214,18 +176,18 @@ impl<'a> Cx<'a> {
         }
         let handed = args
             .iter()
-            .any(|a| matches!(a.val, Val::Conn(_) | Val::Pipe(_)));
+            .any(|a| matches!(a.val, Val::Client(_) | Val::Pipeline(_)));
         let env = self.param_env(&def, Some(args));
         let saved_env = std::mem::replace(&mut self.env, env);
         let saved_returns = std::mem::take(&mut self.returns);
-        let saved_recording = self.recording;
-        self.recording = saved_recording && handed;
+        let saved_recording = self.m.recording;
+        self.m.recording = saved_recording && handed;
         self.call_depth += 1;
         let tail = self.exec_block(def.block);
         self.call_depth -= 1;
         let mut returns = std::mem::replace(&mut self.returns, saved_returns);
         self.env = saved_env;
-        self.recording = saved_recording;
+        self.m.recording = saved_recording;
         if tail != Val::Unknown || returns.is_empty() {
             returns.push(tail);
         }
@@ -266,14 +228,14 @@ impl<'a> Cx<'a> {
         let recv = self.eval(&m.receiver);
         let args = self.elems(m.args.iter());
         match recv {
-            Val::Conn(c) => self.conn_method(Some(c), &method, &args, span, e),
-            Val::Cmd(i) => {
+            Val::Client(c) => self.conn_method(Some(c), &method, &args, span, e),
+            Val::Ext(Rs::Cmd(i)) => {
                 // A command kept in a variable and sent later is reported where it is sent.
                 let chained = !matches!(&*m.receiver, Expr::Path(_));
                 self.cmd_method(i, &method, &args, span, chained)
             }
-            Val::Pipe(p) => self.pipe_method(p, &method, &args, span),
-            Val::Script(s) => self.script_method(s, &method, &args, span),
+            Val::Pipeline(p) => self.pipe_method(p, &method, &args, span),
+            Val::Ext(Rs::Script(s)) => self.script_method(s, &method, &args, span),
             Val::Str(p, lit) => self.str_method(&m.receiver, &p, lit, &method, &args, e),
             v @ (Val::List(_) | Val::Family(..)) if PASS_THROUGH.contains(&method.as_str()) => v,
             Val::List(items) if method == "join" => {
@@ -299,7 +261,7 @@ impl<'a> Cx<'a> {
                     && receiver.to_ascii_lowercase().contains("cluster")
                     && (is_connection_method(&method) || method.contains("connection"))
                 {
-                    return Val::Conn(self.client(ClientKind::Cluster));
+                    return Val::Client(self.client(ClientKind::Cluster));
                 }
                 if matches!(recv, Val::Opaque(_) | Val::Unknown) && is_redisish(&receiver) {
                     return self.conn_method(None, &method, &args, span, e);
@@ -364,15 +326,15 @@ impl<'a> Cx<'a> {
     ) -> Val {
         if let Some(c) = client {
             if is_connection_method(method) || PASS_THROUGH.contains(&method) {
-                return Val::Conn(c);
+                return Val::Client(c);
             }
         }
         match method {
             "pipeline" if self.fred => {
-                return Val::Pipe(self.new_pipe(client, span, GroupKind::Pipeline))
+                return Val::Pipeline(self.new_pipe(client, span, GroupKind::Pipeline))
             }
             "multi" if self.fred => {
-                return Val::Pipe(self.new_pipe(client, span, GroupKind::Transaction))
+                return Val::Pipeline(self.new_pipe(client, span, GroupKind::Transaction))
             }
             _ => {}
         }
@@ -384,7 +346,7 @@ impl<'a> Cx<'a> {
 
     fn client_arg(args: &[Elem]) -> Option<usize> {
         match args.first().map(|a| &a.val) {
-            Some(Val::Conn(c)) => Some(*c),
+            Some(Val::Client(c)) => Some(*c),
             _ => None,
         }
     }
@@ -402,7 +364,7 @@ impl<'a> Cx<'a> {
                 if let Some(cmd) = self.cmds.get_mut(i) {
                     cmd.argv.extend(args.iter().flat_map(flatten));
                 }
-                Val::Cmd(i)
+                Val::Ext(Rs::Cmd(i))
             }
             "query" | "query_async" | "exec" | "exec_async" | "execute" | "iter" | "iter_async" => {
                 let Some(cmd) = self.cmds.get(i).cloned() else {
@@ -415,43 +377,39 @@ impl<'a> Cx<'a> {
                 self.script_cmd(&full, op, at, client);
                 Val::Unknown
             }
-            _ => Val::Cmd(i),
+            _ => Val::Ext(Rs::Cmd(i)),
         }
     }
 
     fn pipe_method(&mut self, p: usize, method: &str, args: &[Elem], span: Span) -> Val {
         match method {
-            "atomic" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.kind = GroupKind::TxPipeline;
-                }
-            }
+            "atomic" => self.m.multi(p),
             "ignore" | "clone" | "as_mut" => {}
             "cmd" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.cmds.push(CmdBuild {
+                if let Some(cmds) = self.queued.get_mut(p) {
+                    cmds.push(CmdBuild {
                         argv: args.to_vec(),
                         span,
                     });
                 }
             }
             "arg" => {
-                if let Some(cmd) = self.pipes.get_mut(p).and_then(|x| x.cmds.last_mut()) {
+                if let Some(cmd) = self.queued.get_mut(p).and_then(|x| x.last_mut()) {
                     cmd.argv.extend(args.iter().flat_map(flatten));
                 }
             }
             "add_command" => {
-                if let Some(Val::Cmd(c)) = args.first().map(|a| &a.val) {
-                    if let Some(cmd) = self.cmds.get(*c).cloned() {
-                        if let Some(pipe) = self.pipes.get_mut(p) {
-                            pipe.cmds.push(cmd);
-                        }
+                if let Some(Val::Ext(Rs::Cmd(c))) = args.first().map(|a| &a.val) {
+                    if let (Some(cmd), Some(cmds)) =
+                        (self.cmds.get(*c).cloned(), self.queued.get_mut(p))
+                    {
+                        cmds.push(cmd);
                     }
                 }
             }
             "clear" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.cmds.clear();
+                if let Some(cmds) = self.queued.get_mut(p) {
+                    cmds.clear();
                 }
             }
             "query" | "query_async" | "exec" | "exec_async" | "execute" => {
@@ -464,48 +422,40 @@ impl<'a> Cx<'a> {
             }
             _ => {
                 if let Some(argv) = method_argv(method, args, span) {
-                    if let Some(pipe) = self.pipes.get_mut(p) {
-                        pipe.cmds.push(CmdBuild { argv, span });
+                    if let Some(cmds) = self.queued.get_mut(p) {
+                        cmds.push(CmdBuild { argv, span });
                     }
                 }
             }
         }
-        Val::Pipe(p)
+        Val::Pipeline(p)
     }
 
-    /// Emits the group of a pipeline's queued commands and empties it.
+    /// Sends a pipeline through `client` (a cluster pipeline stays one
+    /// whatever connection type it is sent through): the commands built on
+    /// it become its ops, and the builder emits its group.
     pub(super) fn finish_pipe(&mut self, p: usize, client: Option<usize>) {
-        // A cluster pipeline stays one whatever connection type it is sent through.
-        let cluster_pipe = self.is_cluster(self.pipes.get(p).and_then(|x| x.client));
-        let Some(pipe) = self.pipes.get_mut(p) else {
+        let Some(pipe) = self.m.pipes.get(p) else {
             return;
         };
-        if !cluster_pipe {
-            pipe.client = client.or(pipe.client);
-        }
-        let cmds = std::mem::take(&mut pipe.cmds);
-        let mut ops = std::mem::take(&mut pipe.ops);
-        let (kind, span, client) = (pipe.kind, pipe.span, pipe.client);
+        let client = if self.is_cluster(pipe.client) {
+            pipe.client
+        } else {
+            client.or(pipe.client)
+        };
+        self.m.pipes[p].client = client;
+        let cmds = self
+            .queued
+            .get_mut(p)
+            .map(std::mem::take)
+            .unwrap_or_default();
         for cmd in cmds {
-            if let Some(op) = self.emit_op(&cmd.argv, cmd.span, client) {
-                ops.push(op);
-            }
+            let op = self.emit_op(&cmd.argv, cmd.span, client);
+            let command = op.map(|i| self.m.out.model.ops[i].command.clone());
+            self.m
+                .queue::<Rs>(Some(p), op, command.as_deref().unwrap_or(""));
         }
-        if !self.recording || ops.is_empty() {
-            return;
-        }
-        let group = Group {
-            kind,
-            span,
-            ops,
-            script: None,
-            client,
-            per_slot: false,
-            assumption: None,
-        };
-        if !self.out.model.groups.contains(&group) {
-            self.out.model.groups.push(group);
-        }
+        self.m.execute(p);
     }
 
     fn script_method(&mut self, s: usize, method: &str, args: &[Elem], span: Span) -> Val {
@@ -531,71 +481,41 @@ impl<'a> Cx<'a> {
                         t.keys.extend(flatten(a));
                     }
                 }
-                Val::Script(target)
+                Val::Ext(Rs::Script(target))
             }
             "invoke" | "invoke_async" => {
                 self.invoke(&sb, span, Self::client_arg(args));
                 Val::Unknown
             }
-            _ => Val::Script(s),
+            _ => Val::Ext(Rs::Script(s)),
         }
     }
 
     fn invoke(&mut self, sb: &ScriptBuild, span: Span, client: Option<usize>) {
-        let mut argv = vec![Elem {
-            val: Val::lit("EVALSHA"),
-            span,
-            text: String::new(),
-        }];
-        argv.push(Elem {
-            val: Val::lit("sha"),
-            span,
-            text: String::new(),
-        });
         let n = i64::try_from(sb.keys.len()).unwrap_or(0);
-        argv.push(Elem {
-            val: Val::Int(n),
-            span,
-            text: String::new(),
-        });
+        let mut argv = vec![
+            word("EVALSHA", span),
+            word("sha", span),
+            Elem {
+                val: Val::Int(n),
+                span,
+                text: String::new(),
+            },
+        ];
         argv.extend(sb.keys.iter().cloned());
         let Some(op) = self.emit_op(&argv, span, client) else {
             return;
         };
         let numkeys = u32::try_from(n).ok().filter(|_| sb.counted);
-        let script = match &sb.lit {
-            Some(lit) => {
-                let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);
-                self.out.problems.extend(analysis.problems);
-                Script {
-                    numkeys,
-                    ..analysis.script
-                }
-            }
-            None => Script {
-                span: sb.span,
-                numkeys,
-                ..Script::default()
-            },
-        };
-        self.out.model.scripts.push(script);
-        let script = Some(self.out.model.scripts.len() - 1);
-        self.out.model.groups.push(Group {
-            kind: GroupKind::Script,
-            span,
-            ops: vec![op],
-            script,
-            client,
-            per_slot: false,
-            assumption: None,
-        });
+        let script = self.m.script(sb.lit.as_ref(), sb.span, numkeys);
+        self.m.script_group(op, span, script, client);
     }
 
     /// `cmd("EVAL")…`, `cmd("FCALL")…`: the script call's group (its text
     /// analyzed when literal, the function named); `cmd("FUNCTION").arg("LOAD")…`:
     /// the library, when its text is literal.
     fn script_cmd(&mut self, full: &[Elem], op: Option<usize>, span: Span, client: Option<usize>) {
-        if !self.recording {
+        if !self.m.recording {
             return;
         }
         let word = |i: usize| {
@@ -606,12 +526,8 @@ impl<'a> Cx<'a> {
         let Some(w0) = word(0) else { return };
         if w0 == "FUNCTION" && word(1).as_deref() == Some("LOAD") {
             if let Some(Val::Str(_, Some(l))) = full.last().map(|e| &e.val) {
-                lua::load_library(
-                    &mut self.out.model,
-                    &mut self.out.problems,
-                    &l.bytes,
-                    &l.offsets,
-                );
+                let out = &mut self.m.out;
+                lua::load_library(&mut out.model, &mut out.problems, &l.bytes, &l.offsets);
             }
             return;
         }
@@ -620,102 +536,49 @@ impl<'a> Cx<'a> {
         }) else {
             return;
         };
+        // The same call site run twice (a helper called, then on its own).
+        if self
+            .m
+            .out
+            .model
+            .groups
+            .iter()
+            .any(|g| g.kind == GroupKind::Script && g.ops == [op])
+        {
+            return;
+        }
         let numkeys = full.get(2).and_then(|e| match &e.val {
             Val::Int(n) => u32::try_from(*n).ok(),
             v => std::str::from_utf8(&v.literal_bytes()?).ok()?.parse().ok(),
         });
         let target = full.get(1);
-        let script = match (w0.as_str(), target.map(|e| &e.val)) {
-            ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(l)))) => {
-                let analysis = lua::analyze_full(&l.bytes, &l.offsets);
-                self.out.problems.extend(analysis.problems);
-                Script {
-                    numkeys,
-                    ..analysis.script
-                }
-            }
-            _ => Script {
-                span: target.map_or(span, |e| e.span),
-                numkeys,
-                ..Script::default()
-            },
+        let lit = match (w0.as_str(), target.map(|e| &e.val)) {
+            ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(l)))) => Some(&**l),
+            _ => None,
         };
-        self.out.model.scripts.push(script);
+        let script = self.m.script(lit, target.map_or(span, |e| e.span), numkeys);
         let name = target.and_then(|e| e.val.literal_bytes());
-        lua::name_fcall(&mut self.out.model, &w0, name.as_deref());
-        let group = Group {
-            kind: GroupKind::Script,
-            span,
-            ops: vec![op],
-            script: Some(self.out.model.scripts.len() - 1),
-            client,
-            per_slot: false,
-            assumption: None,
-        };
-        if self
-            .out
-            .model
-            .groups
-            .iter()
-            .any(|g| g.ops == group.ops && g.kind == group.kind)
-        {
-            self.out.model.scripts.pop();
-            return;
-        }
-        self.out.model.groups.push(group);
+        lua::name_fcall(&mut self.m.out.model, &w0, name.as_deref());
+        self.m.script_group(op, span, script, client);
     }
 
-    /// Adds the op of a command argv (once per call site and command).
+    /// Adds the op of a command argv (once per call site and command); a
+    /// cluster connection's fan-out commands (`KEYS`, `FLUSHALL`) have none.
     fn emit_op(&mut self, argv: &[Elem], span: Span, client: Option<usize>) -> Option<usize> {
-        if !self.recording {
-            return None;
-        }
-        let words: Vec<Vec<u8>> = argv
-            .iter()
-            .map(|a| a.val.literal_bytes().unwrap_or_else(|| b"x".to_vec()))
-            .collect();
-        let w0 = String::from_utf8_lossy(words.first()?).into_owned();
-        let w1 = words
-            .get(1)
-            .map(|w| String::from_utf8_lossy(w).into_owned());
-        let spec = commands::lookup(&w0, w1.as_deref())?;
-        let command = spec.name().to_string();
-        if self.is_cluster(client) && CLUSTER_FANS_OUT.contains(&command.as_str()) {
-            return None;
-        }
-        let positions = commands::key_positions(&words)?;
-        let key_idx: Vec<usize> = positions.indices().collect();
-        let head = if spec.container().is_some() { 2 } else { 1 };
-        let keys = key_idx
-            .iter()
-            .filter_map(|&i| argv.get(i))
-            .map(|a| Key {
-                pattern: a.val.key_pattern(&a.text),
-                span: a.span,
-            })
-            .collect();
-        let rest = argv
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i >= head && !key_idx.contains(i))
-            .map(|(_, a)| Arg {
-                value: a.val.literal_bytes(),
-                span: a.span,
-            })
-            .collect();
-        let id = (span.start, span.end, command.clone());
-        if let Some(&i) = self.op_ids.get(&id) {
-            return Some(i);
-        }
-        self.out.model.ops.push(Op {
-            command,
-            span,
-            keys,
-            args: rest,
-            client,
-        });
-        let i = self.out.model.ops.len() - 1;
-        self.op_ids.insert(id, i);
-        Some(i)
+        let skip = if self.is_cluster(client) {
+            CLUSTER_FANS_OUT
+        } else {
+            &[]
+        };
+        self.m.argv_op(argv, span, client, skip)
+    }
+}
+
+/// A command word written by the front-end, placed at `span`.
+fn word(w: &str, span: Span) -> Elem {
+    Elem {
+        val: Val::lit(w),
+        span,
+        text: String::new(),
     }
 }

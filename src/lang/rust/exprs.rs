@@ -7,8 +7,8 @@ use syn::{Expr, Token};
 
 use super::value::{decode_literal, Elem, Val};
 use super::{Cx, MAX_DEPTH};
-use crate::keypattern::BraceField;
-use crate::keypattern::KeyPattern;
+use crate::keypattern::{BraceField, KeyPattern, Segment};
+use crate::lang::fields::{self, Piece};
 use crate::lang::holes::in_field;
 
 impl Cx<'_> {
@@ -272,7 +272,7 @@ impl Cx<'_> {
     fn set_field(&mut self, name: String, v: Val) {
         let keep = matches!(
             v,
-            Val::Str(..) | Val::Int(_) | Val::Opaque(_) | Val::Conn(_)
+            Val::Str(..) | Val::Int(_) | Val::Opaque(_) | Val::Client(_)
         );
         let merged = match self.fields.get(&name) {
             Some(old) if *old != v => Val::opaque(format!("self.{name}")),
@@ -304,7 +304,7 @@ impl Cx<'_> {
                 }
                 if let Some(ty) = self.field_types.get(&name).cloned() {
                     if let Some(kind) = super::client_of_type(&ty, self.fred) {
-                        return Val::Conn(self.client(kind));
+                        return Val::Client(self.client(kind));
                     }
                     if let Some(n) = super::is_numeric_type(&ty) {
                         return Val::numeric(self.text(e), n.domain);
@@ -361,12 +361,7 @@ impl Cx<'_> {
         mac: &syn::Macro,
         whole: &(impl syn::spanned::Spanned + 'static),
     ) -> Val {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = super::last_ident(&mac.path);
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
         let text = self.text(whole);
         match name.as_str() {
@@ -439,23 +434,17 @@ impl Cx<'_> {
             positional.push((v, self.name_of(a)));
         }
         let mut out = KeyPattern::default();
-        let mut lit = Vec::new();
         let mut next = 0usize;
-        let mut i = 0;
-        while i < t.len() {
-            let c = t[i];
-            if (c == b'{' || c == b'}') && t.get(i + 1) == Some(&c) {
-                lit.push(c);
-                i += 2;
-                continue;
-            }
-            if c != b'{' {
-                lit.push(c);
-                i += 1;
-                continue;
-            }
-            let close = t[i..].iter().position(|&b| b == b'}')? + i;
-            let inner = String::from_utf8_lossy(&t[i + 1..close]).into_owned();
+        for piece in fields::scan(&t) {
+            let (start, end, inner) = match piece {
+                Piece::Text(text) => {
+                    out.push(Segment::Lit(text));
+                    continue;
+                }
+                Piece::Unclosed { .. } => return None,
+                Piece::Field { start, end, inner } => (start, end, inner),
+            };
+            let inner = String::from_utf8_lossy(inner);
             let arg = inner.split(':').next().unwrap_or("").trim().to_string();
             let (val, name) = if arg.is_empty() {
                 next += 1;
@@ -473,20 +462,17 @@ impl Cx<'_> {
                     .unwrap_or_else(|| Val::opaque(&arg));
                 (v, arg.clone())
             };
-            out.push(crate::keypattern::Segment::Lit(std::mem::take(&mut lit)));
             let field = t_lit.as_ref().and_then(|l| {
-                let span = l.span(i, close + 1)?;
+                let span = l.span(start, end)?;
                 Some(BraceField {
                     span,
-                    text: String::from_utf8_lossy(&t[i..=close]).into_owned(),
+                    text: String::from_utf8_lossy(&t[start..end]).into_owned(),
                     literal: self.text(*tmpl),
                     at: span.start.checked_sub(self.span_of(*tmpl).start)?,
                 })
             });
             out.extend(&in_field(val.interpolated(&name), field));
-            i = close + 1;
         }
-        out.push(crate::keypattern::Segment::Lit(lit));
         Some(Val::Str(out, None))
     }
 }

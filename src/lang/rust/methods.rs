@@ -2,7 +2,7 @@
 //! how redis-rs and fred method names map to command argvs, and which
 //! receivers and methods look like Redis connections.
 
-use super::value::{family_instances, Elem, Val};
+use super::value::{Elem, Val};
 use crate::commands;
 use crate::model::Span;
 
@@ -143,10 +143,11 @@ pub(super) fn method_argv(method: &str, args: &[Elem], span: Span) -> Option<Vec
 pub(super) fn flatten(e: &Elem) -> Vec<Elem> {
     match &e.val {
         Val::List(items) => items.iter().flat_map(flatten).collect(),
-        Val::Family(elem, vars) => family_instances(elem, vars, &e.text)
+        Val::Family(elem, vars) => elem
+            .family_instances(vars, &e.text)
             .into_iter()
-            .map(|val| Elem {
-                val,
+            .map(|p| Elem {
+                val: Val::Str(p, None),
                 span: e.span,
                 text: e.text.clone(),
             })

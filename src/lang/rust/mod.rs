@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 
 use super::Problem;
+use crate::lang::builder::Builder;
 use crate::lang::Output;
 use crate::model::{GroupKind, Span};
 use value::{Elem, Literal, Val};
@@ -70,17 +71,6 @@ struct CmdBuild {
     span: Span,
 }
 
-/// A pipeline or fred transaction being filled.
-#[derive(Debug, Clone)]
-struct Pipe {
-    client: Option<usize>,
-    kind: GroupKind,
-    span: Span,
-    cmds: Vec<CmdBuild>,
-    /// Ops emitted directly into the pipe (fred transactions, helpers).
-    ops: Vec<usize>,
-}
-
 /// A `Script::new(..)` or an invocation being built.
 #[derive(Debug, Clone)]
 struct ScriptBuild {
@@ -95,7 +85,8 @@ struct ScriptBuild {
 /// The interpreter state for one file.
 struct Cx<'a> {
     src: &'a str,
-    out: Output,
+    /// The model being built.
+    m: Builder<methods::ClientKind>,
     consts: HashMap<String, &'a syn::Expr>,
     const_cache: HashMap<String, Val>,
     evaluating: Vec<String>,
@@ -105,11 +96,10 @@ struct Cx<'a> {
     field_types: HashMap<String, String>,
     env: HashMap<String, Val>,
     cmds: Vec<CmdBuild>,
-    pipes: Vec<Pipe>,
+    /// The commands being built on each pipeline (by the builder's index):
+    /// a command takes `.arg(..)`s until the next one starts.
+    queued: Vec<Vec<CmdBuild>>,
     scripts: Vec<ScriptBuild>,
-    clients: crate::lang::holes::ClientTable<methods::ClientKind>,
-    op_ids: HashMap<(usize, usize, String), usize>,
-    recording: bool,
     depth: usize,
     call_depth: usize,
     returns: Vec<Val>,
@@ -190,7 +180,7 @@ fn analyze_text(text: &str) -> Output {
     };
     let mut cx = Cx::new(text);
     cx.run(&file);
-    cx.out
+    cx.m.out
 }
 
 /// The offset where bracket nesting, or a run of operator characters, first
@@ -277,6 +267,14 @@ fn too_deep(src: &[u8]) -> Option<usize> {
     None
 }
 
+/// The last name of a path (`redis::cmd` → `cmd`).
+fn last_ident(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
 /// Whether a type names a Redis connection or client, and which kind.
 fn client_of_type(ty: &str, fred: bool) -> Option<methods::ClientKind> {
     let t: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
@@ -323,7 +321,7 @@ impl<'a> Cx<'a> {
     fn new(src: &'a str) -> Self {
         Cx {
             src,
-            out: Output::default(),
+            m: Builder::default(),
             consts: HashMap::new(),
             const_cache: HashMap::new(),
             evaluating: Vec::new(),
@@ -332,11 +330,8 @@ impl<'a> Cx<'a> {
             field_types: HashMap::new(),
             env: HashMap::new(),
             cmds: Vec::new(),
-            pipes: Vec::new(),
+            queued: Vec::new(),
             scripts: Vec::new(),
-            clients: crate::lang::holes::ClientTable::default(),
-            op_ids: HashMap::new(),
-            recording: false,
             depth: 0,
             call_depth: 0,
             returns: Vec::new(),
@@ -406,7 +401,7 @@ impl<'a> Cx<'a> {
         for def in &defs {
             self.run_fn(def);
         }
-        self.recording = true;
+        self.m.recording = true;
         for def in &defs {
             self.run_fn(def);
         }
@@ -508,9 +503,13 @@ impl<'a> Cx<'a> {
                 Some(e) if e.val != Val::Unknown => e.val.clone(),
                 _ => {
                     if let Some(kind) = client_of_type(&ty, self.fred) {
-                        Val::Conn(self.client(kind))
+                        Val::Client(self.client(kind))
                     } else if ty.contains("Pipeline") && !ty.contains("fred") {
-                        Val::Pipe(self.new_pipe(None, self.span_of(&pt.pat), GroupKind::Pipeline))
+                        Val::Pipeline(self.new_pipe(
+                            None,
+                            self.span_of(&pt.pat),
+                            GroupKind::Pipeline,
+                        ))
                     } else if let Some(n) = is_numeric_type(&ty) {
                         Val::numeric(&name, n.domain)
                     } else {
@@ -525,10 +524,11 @@ impl<'a> Cx<'a> {
 
     /// Pipelines never executed in the body still group their commands.
     fn flush_pipes(&mut self) {
-        for p in 0..self.pipes.len() {
+        for p in 0..self.m.pipes.len() {
             self.finish_pipe(p, None);
         }
-        self.pipes.clear();
+        self.m.pipes.clear();
+        self.queued.clear();
         self.cmds.clear();
         self.scripts.clear();
     }
