@@ -201,7 +201,7 @@ mod tests {
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        let line = text[..start].iter().filter(|&&b| b == b'\n').count();
+        let line = memchr::memchr_iter(b'\n', &text[..start]).count();
         let piece = String::from_utf8_lossy(&text[start..offset]);
         (
             line + 1,
