@@ -3,9 +3,6 @@
 //! loop instancing, and script calls with their scripts. A front-end decides
 //! what the code does; the builder turns that into the model's ops and groups
 //! the same way for every language.
-// Parts only the JavaScript and Rust front-ends use until they move onto
-// the toolkit.
-#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
 
@@ -119,7 +116,8 @@ impl<K> Builder<K> {
 
     /// The op of a command written as arguments (`argv[0]` the command name,
     /// a container's subcommand in `argv[1]`): keys where the command's key
-    /// specs put them, the rest as arguments. `None` for an unknown command.
+    /// specs put them, the rest as arguments (all of them, and no keys, when
+    /// Redis would refuse the call). `None` for an unknown command.
     pub(crate) fn argv_op<X: Ext>(
         &mut self,
         argv: &[Elem<X>],
@@ -142,7 +140,7 @@ impl<K> Builder<K> {
         if skip.contains(&spec.name()) {
             return None;
         }
-        let positions = commands::key_positions(&words)?;
+        let positions = commands::key_positions(&words).unwrap_or_default();
         let key_idx: Vec<usize> = positions.indices().collect();
         let head = if spec.container().is_some() { 2 } else { 1 };
         let keys = key_idx
@@ -183,12 +181,12 @@ impl<K> Builder<K> {
     /// Queues `op` (made for `command`) on pipeline `p`: WATCH and what runs
     /// while watching go to the WATCH set; inside a loop the pipeline was made
     /// outside of, the op stands for one per turn: two instances whose
-    /// loop-bound holes differ.
+    /// loop-bound holes differ. A pipeline done with takes nothing more.
     pub(crate) fn queue<X: Ext>(&mut self, p: Option<usize>, op: Option<usize>, command: &str) {
         let (Some(p), Some(op)) = (p, op) else {
             return;
         };
-        let Some(pipe) = self.pipes.get(p) else {
+        let Some(pipe) = self.pipes.get(p).filter(|pipe| !pipe.done) else {
             return;
         };
         if command == "WATCH" || pipe.immediate {
@@ -361,6 +359,18 @@ impl<K> Builder<K> {
         };
         self.out.model.scripts.push(script);
         self.out.model.scripts.len() - 1
+    }
+
+    /// The library a FUNCTION LOAD of literal text loads (while recording).
+    pub(crate) fn library(&mut self, lit: &Literal) {
+        if self.recording {
+            lua::load_library(
+                &mut self.out.model,
+                &mut self.out.problems,
+                &lit.bytes,
+                &lit.offsets,
+            );
+        }
     }
 
     /// The group of a script call `op` at `span`, with its script.

@@ -5,9 +5,6 @@
 //! indices into the model builder. What only one language has (Python's
 //! `self`, a JavaScript function value, a redis-rs command builder) is its
 //! extension `X`, which also names the language's [`Lexicon`].
-// Parts only the JavaScript and Rust front-ends use until they move onto
-// the toolkit.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 

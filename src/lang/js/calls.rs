@@ -5,14 +5,12 @@
 use tree_sitter::Node;
 
 use super::clients::{self, ClientKind};
-use super::value::{instance, Lib, Val};
-use super::{Cx, Defined, Pipe};
+use super::ops::{Run, To};
+use super::value::{Elem, Js, Lib, Val};
+use super::{Cx, Defined};
 use crate::commands;
-
-use crate::model::{Group, GroupKind};
-
-/// One flattened argument of a command: its value and where it is written.
-pub(super) type Flat<'a> = (Val, Node<'a>);
+use crate::lang::value::instance;
+use crate::model::{GroupKind, Span};
 
 impl<'a> Cx<'a> {
     pub(super) fn call(&mut self, node: Node<'a>) -> Val {
@@ -50,7 +48,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn eval_args(&mut self, nodes: &[Node<'a>]) -> Vec<Flat<'a>> {
+    fn eval_args(&mut self, nodes: &[Node<'a>]) -> Vec<Elem> {
         nodes
             .iter()
             .map(|&n| {
@@ -61,33 +59,41 @@ impl<'a> Cx<'a> {
                         l @ (Val::List(_) | Val::Family(..)) => l,
                         other => Val::Family(Box::new(other), Vec::new()),
                     };
-                    return (v, n);
+                    return self.elem(v, n);
                 }
-                (self.eval(n), n)
+                let v = self.eval(n);
+                self.elem(v, n)
             })
             .collect()
+    }
+
+    /// A value as an argument or element written at `node`.
+    pub(super) fn elem(&self, val: Val, node: Node<'_>) -> Elem {
+        Elem {
+            val,
+            span: Self::span(node),
+            text: self.text(node).to_string(),
+        }
     }
 
     /// Runs function values passed as arguments (callbacks), once each, with
     /// their first parameter bound to `elem` when iterating.
     #[allow(clippy::needless_pass_by_value)]
-    fn run_callbacks(
-        &mut self,
-        args: &[Flat<'a>],
-        elem: Option<(Val, Vec<String>)>,
-    ) -> Option<Val> {
+    fn run_callbacks(&mut self, args: &[Elem], elem: Option<(Val, Vec<String>)>) -> Option<Val> {
         let mut result = None;
-        for (v, _) in args {
-            let Val::Func(id) = v else { continue };
-            let Some(def) = self.fn_nodes.get(id).copied() else {
+        for a in args {
+            let Val::Ext(Js::Func(id)) = a.val else {
                 continue;
             };
-            if !self.recording || !self.ran.insert(*id) {
+            let Some(def) = self.fn_nodes.get(&id).copied() else {
+                continue;
+            };
+            if !self.m.recording || !self.ran.insert(id) {
                 continue;
             }
-            let level = self.loop_vars.len();
+            let level = self.m.loop_vars.len();
             let bound: Option<Vec<Val>> = elem.as_ref().map(|(e, vars)| {
-                self.loop_vars.extend(vars.iter().cloned());
+                self.m.loop_vars.extend(vars.iter().cloned());
                 vec![e.clone()]
             });
             if bound.is_some() {
@@ -98,19 +104,13 @@ impl<'a> Cx<'a> {
                     .or_else(|| def.child_by_field_name("parameter"));
                 if let Some(p) = first {
                     let names = super::stmts::pattern_names(self, p);
-                    self.loop_vars.extend(names);
+                    self.m.loop_vars.extend(names);
                 }
             }
             let saved_returns = std::mem::take(&mut self.returns);
             self.run_nested(def, bound.as_deref());
-            if let Some(b) = def
-                .child_by_field_name("body")
-                .filter(|b| b.kind() != "statement_block")
-            {
-                let _ = b;
-            }
             self.returns = saved_returns;
-            self.loop_vars.truncate(level);
+            self.m.loop_vars.truncate(level);
             result = Some(Val::Unknown);
         }
         result
@@ -129,22 +129,22 @@ impl<'a> Cx<'a> {
         if name == "require" {
             let module = args
                 .first()
-                .and_then(|(v, _)| v.literal_bytes())
+                .and_then(|a| a.val.literal_bytes())
                 .unwrap_or_default();
             return super::module_lib(&String::from_utf8_lossy(&module))
-                .map_or(Val::Unknown, Val::Lib);
+                .map_or(Val::Unknown, |l| Val::Ext(Js::Lib(l)));
         }
         if name == "String" {
-            return args.first().map_or(Val::Unknown, |(v, n)| {
-                Val::Str(v.interpolated(self.text(*n)), None)
+            return args.first().map_or(Val::Unknown, |a| {
+                Val::Str(a.val.interpolated(&a.text), None)
             });
         }
         let f = self.env.get(name).cloned();
         let kind = match f {
-            Some(Val::Lib(Lib::CreateClient)) => Some(clients::NODE_REDIS),
-            Some(Val::Lib(Lib::CreateCluster)) => Some(clients::NODE_REDIS_CLUSTER),
-            Some(Val::Func(id)) => {
-                let vals: Vec<Val> = args.iter().map(|(v, _)| v.clone()).collect();
+            Some(Val::Ext(Js::Lib(Lib::CreateClient))) => Some(clients::NODE_REDIS),
+            Some(Val::Ext(Js::Lib(Lib::CreateCluster))) => Some(clients::NODE_REDIS_CLUSTER),
+            Some(Val::Ext(Js::Func(id))) => {
+                let vals = vals(&args);
                 let out = self.call_local(id, &vals, text);
                 self.run_callbacks(&args, None);
                 return out;
@@ -172,26 +172,26 @@ impl<'a> Cx<'a> {
         match recv {
             Val::Client(c) => self.client_method(c, method, node, &args),
             Val::Pipeline(p) => self.pipe_method(p, method, node, &args),
-            Val::Lib(Lib::NodeRedis) if method == "createClient" => {
+            Val::Ext(Js::Lib(Lib::NodeRedis)) if method == "createClient" => {
                 Val::Client(self.client(clients::NODE_REDIS))
             }
-            Val::Lib(Lib::NodeRedis) if method == "createCluster" => {
+            Val::Ext(Js::Lib(Lib::NodeRedis)) if method == "createCluster" => {
                 Val::Client(self.client(clients::NODE_REDIS_CLUSTER))
             }
-            Val::Nodes(_) if matches!(method, "map" | "forEach" | "flatMap") => {
+            Val::Ext(Js::Nodes(_)) if matches!(method, "map" | "forEach" | "flatMap") => {
                 let node_client = Val::Client(self.client(clients::CLUSTER_NODE));
                 self.run_callbacks(&args, Some((node_client, Vec::new())));
                 Val::Unknown
             }
             Val::Str(ref s, _) => {
-                let out = self.string_method(&s.clone(), method, &args, text);
+                let out = super::exprs::string_method(&s.clone(), method, &args, text);
                 self.run_callbacks(&args, None);
                 out
             }
             Val::List(ref items) if method == "join" => {
                 let sep = args
                     .first()
-                    .map_or(Some(b",".to_vec()), |(v, _)| v.literal_bytes());
+                    .map_or(Some(b",".to_vec()), |a| a.val.literal_bytes());
                 match sep {
                     Some(sep) => super::exprs::join(items, &sep, text),
                     None => Val::opaque(text),
@@ -207,22 +207,17 @@ impl<'a> Cx<'a> {
             }
             Val::List(items) if method == "concat" => {
                 let mut out = items;
-                for (v, _) in args {
-                    match v {
-                        Val::List(more) => out.extend(more),
-                        other => out.push(other),
+                for a in args {
+                    match &a.val {
+                        Val::List(more) => out.extend(more.iter().cloned()),
+                        _ => out.push(a),
                     }
                 }
                 Val::List(out)
             }
-            Val::Obj(ref props) => {
-                let f = props
-                    .iter()
-                    .find(|(k, _)| k == method)
-                    .map(|(_, v)| v.clone());
-                if let Some(Val::Func(id)) = f {
-                    let vals: Vec<Val> = args.iter().map(|(v, _)| v.clone()).collect();
-                    return self.call_local(id, &vals, text);
+            Val::Map(_) => {
+                if let Some(Val::Ext(Js::Func(id))) = recv.prop(method).cloned() {
+                    return self.call_local(id, &vals(&args), text);
                 }
                 self.run_callbacks(&args, None);
                 Val::Unknown
@@ -238,17 +233,17 @@ impl<'a> Cx<'a> {
         recv: &Val,
         obj: Node<'a>,
         method: &str,
-        args: &[Flat<'a>],
+        args: &[Elem],
         text: &str,
     ) -> Val {
         let (elem, vars) = match recv {
             Val::Family(e, vars) => ((**e).clone(), vars.clone()),
-            Val::List(items) if items.len() == 1 => (items[0].clone(), Vec::new()),
+            Val::List(items) if items.len() == 1 => (items[0].val.clone(), Vec::new()),
             _ => (Val::Unknown, Vec::new()),
         };
         // A key-building callback: evaluate it for the element.
         if method == "map" || method == "flatMap" {
-            if let Some((Val::Func(id), _)) = args.first() {
+            if let Some(Val::Ext(Js::Func(id))) = args.first().map(|a| &a.val) {
                 let id = *id;
                 let param = self
                     .fn_nodes
@@ -300,7 +295,7 @@ impl<'a> Cx<'a> {
         obj: Node<'a>,
         method: &str,
         node: Node<'a>,
-        args: &[Flat<'a>],
+        args: &[Elem],
         text: &str,
     ) -> Val {
         let obj_text = self.text(obj);
@@ -312,8 +307,7 @@ impl<'a> Cx<'a> {
                 .map(|(_, v)| *v)
             {
                 self.fn_nodes.insert(def.id(), def);
-                let vals: Vec<Val> = args.iter().map(|(v, _)| v.clone()).collect();
-                return self.call_local(def.id(), &vals, text);
+                return self.call_local(def.id(), &vals(args), text);
             }
         }
         let looks_redis = method_is_redis(method) || self.defined.contains_key(method);
@@ -333,16 +327,10 @@ impl<'a> Cx<'a> {
     }
 
     fn kind_of(&self, client: usize) -> ClientKind {
-        self.clients.kind(client).unwrap_or(clients::UNKNOWN)
+        self.m.kind(Some(client)).unwrap_or(clients::UNKNOWN)
     }
 
-    fn client_method(
-        &mut self,
-        client: usize,
-        method: &str,
-        node: Node<'a>,
-        args: &[Flat<'a>],
-    ) -> Val {
+    fn client_method(&mut self, client: usize, method: &str, node: Node<'a>, args: &[Elem]) -> Val {
         match method {
             "pipeline" | "multi" | "batch" => {
                 let kind = if method == "multi" {
@@ -351,111 +339,113 @@ impl<'a> Cx<'a> {
                     GroupKind::Pipeline
                 };
                 let p = self.new_pipe(Some(client), kind, node);
-                if let Some((Val::List(cmds), n)) = args.first() {
-                    for cmd in cmds.clone() {
-                        if let Val::List(argv) = cmd {
-                            self.raw_command(Some(client), Some(p), &argv, *n, node);
+                if let Some(Elem {
+                    val: Val::List(cmds),
+                    span,
+                    text,
+                }) = args.first()
+                {
+                    for cmd in cmds {
+                        if let Val::List(argv) = &cmd.val {
+                            let words = at(argv.iter().map(|e| e.val.clone()), *span, text);
+                            self.raw_command(
+                                To {
+                                    client: Some(client),
+                                    pipe: Some(p),
+                                },
+                                &words,
+                                node,
+                            );
                         }
                     }
                 }
                 Val::Pipeline(p)
             }
-            "nodes" => Val::Nodes(client),
+            "nodes" => Val::Ext(Js::Nodes(client)),
             "duplicate" => Val::Client(client),
             "defineCommand" => {
                 self.define(args);
                 Val::Unknown
             }
             _ => {
-                self.command(Some(client), None, method, node, args);
+                let to = To {
+                    client: Some(client),
+                    pipe: None,
+                };
+                self.command(to, method, node, args);
                 self.run_callbacks(args, None);
                 Val::Unknown
             }
         }
     }
 
-    fn pipe_method(&mut self, p: usize, method: &str, node: Node<'a>, args: &[Flat<'a>]) -> Val {
+    fn pipe_method(&mut self, p: usize, method: &str, node: Node<'a>, args: &[Elem]) -> Val {
         match method {
             "exec" | "execBuffer" => {
-                self.execute_pipe(p, None);
+                self.execute_pipe(p);
                 Val::Unknown
             }
             "execAsPipeline" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
+                if let Some(pipe) = self.m.pipes.get_mut(p) {
                     pipe.kind = GroupKind::Pipeline;
                 }
-                self.execute_pipe(p, None);
+                self.execute_pipe(p);
                 Val::Unknown
             }
             "discard" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
+                self.m.discard(p);
+                if let Some(pipe) = self.m.pipes.get_mut(p) {
                     pipe.done = true;
                 }
                 Val::Unknown
             }
             _ => {
-                let client = self.pipes.get(p).and_then(|x| x.client);
-                self.command(client, Some(p), method, node, args);
+                let client = self.m.pipes.get(p).and_then(|x| x.client);
+                self.command(
+                    To {
+                        client,
+                        pipe: Some(p),
+                    },
+                    method,
+                    node,
+                    args,
+                );
                 Val::Pipeline(p)
             }
         }
     }
 
     fn new_pipe(&mut self, client: Option<usize>, kind: GroupKind, node: Node<'a>) -> usize {
-        self.pipes.push(Pipe {
-            client,
-            kind,
-            span: Self::span(node),
-            ops: Vec::new(),
-            loop_level: self.loop_vars.len(),
-            guarded: self.guarded,
-            done: false,
-        });
-        self.pipes.len() - 1
+        let p = self.m.new_pipe(client, Self::span(node), kind);
+        self.m.pipes[p].per_slot = self.per_slot;
+        p
     }
 
-    /// Emits a pipeline's group (once).
-    pub(super) fn execute_pipe(&mut self, p: usize, _at: Option<usize>) {
-        let Some(pipe) = self.pipes.get_mut(p) else {
-            return;
-        };
-        if pipe.done {
-            return;
+    /// Emits a pipeline's group; it takes no commands after.
+    pub(super) fn execute_pipe(&mut self, p: usize) {
+        self.m.execute(p);
+        if let Some(pipe) = self.m.pipes.get_mut(p) {
+            pipe.done = true;
         }
-        pipe.done = true;
-        if !self.recording
-            || pipe.ops.is_empty()
-            || (pipe.guarded && pipe.kind == GroupKind::Pipeline)
-        {
-            return;
-        }
-        let group = Group {
-            kind: pipe.kind,
-            span: pipe.span,
-            ops: pipe.ops.clone(),
-            script: None,
-            client: pipe.client,
-            per_slot: false,
-            assumption: None,
-        };
-        self.out.model.groups.push(group);
     }
 
     /// `defineCommand('name', { numberOfKeys: 2, lua: '…' })`.
-    fn define(&mut self, args: &[Flat<'a>]) {
-        let (Some((name, _)), Some((Val::Obj(props), n))) = (args.first(), args.get(1)) else {
+    fn define(&mut self, args: &[Elem]) {
+        let (Some(name), Some(props)) = (args.first(), args.get(1)) else {
             return;
         };
-        let Some(name) = name.literal_bytes() else {
+        if !matches!(props.val, Val::Map(_)) {
+            return;
+        }
+        let Some(name) = name.val.literal_bytes() else {
             return;
         };
-        let get = |k: &str| props.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone());
-        let numkeys = match get("numberOfKeys") {
-            Some(Val::Num(n)) => u32::try_from(n).ok(),
+        let numkeys = match props.val.prop("numberOfKeys") {
+            Some(Val::Int(n)) => u32::try_from(*n).ok(),
             _ => None,
         };
-        let lua = match get("lua") {
-            Some(Val::Str(_, Some(lit))) => Some(*lit),
+        let lua = match props.val.prop("lua") {
+            Some(Val::Str(_, Some(lit))) => Some((**lit).clone()),
             _ => None,
         };
         self.defined.insert(
@@ -463,58 +453,49 @@ impl<'a> Cx<'a> {
             Defined {
                 numkeys,
                 lua,
-                span: Self::span(*n),
+                span: props.span,
             },
         );
     }
 
     /// A command method on a client or pipeline: an op (or a script call).
-    fn command(
-        &mut self,
-        client: Option<usize>,
-        pipe: Option<usize>,
-        method: &str,
-        node: Node<'a>,
-        args: &[Flat<'a>],
-    ) {
+    fn command(&mut self, to: To, method: &str, node: Node<'a>, args: &[Elem]) {
         if let Some(d) = self.defined.get(method).cloned() {
+            let run = Run {
+                command: "EVALSHA",
+                lit: d.lua.as_ref(),
+                span: d.span,
+                numkeys: d.numkeys,
+            };
             let flat = flatten(args);
-            self.script_call(
-                client,
-                pipe,
-                "EVALSHA",
-                node,
-                d.lua.as_ref(),
-                d.span,
-                d.numkeys,
-                &flat,
-                None,
-            );
+            self.script_call(to, node, &run, super::ops::keys(&flat, None, d.numkeys));
             return;
         }
         match method {
             "call" | "send_command" | "callBuffer" => {
-                let flat = flatten(args);
-                self.raw_command(
-                    client,
-                    pipe,
-                    &flat.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>(),
-                    args.first().map_or(node, |a| a.1),
-                    node,
+                let (span, text) = args.first().map_or_else(
+                    || (Self::span(node), self.text(node).to_string()),
+                    |a| (a.span, a.text.clone()),
                 );
+                let words = at(flatten(args).into_iter().map(|e| e.val), span, &text);
+                self.raw_command(to, &words, node);
                 return;
             }
             "sendCommand" | "addCommand" => {
-                if let Some((Val::List(argv), n)) =
-                    args.iter().find(|(v, _)| matches!(v, Val::List(_)))
+                if let Some(Elem {
+                    val: Val::List(argv),
+                    span,
+                    text,
+                }) = args.iter().find(|a| matches!(a.val, Val::List(_)))
                 {
-                    self.raw_command(client, pipe, &argv.clone(), *n, node);
+                    let words = at(argv.iter().map(|e| e.val.clone()), *span, text);
+                    self.raw_command(to, &words, node);
                 }
                 return;
             }
             "eval" | "evalsha" | "evalSha" | "evalRo" | "evalshaRo" | "evalShaRo" | "fcall"
             | "fCall" | "fCallRo" | "fcall_ro" | "eval_ro" | "evalsha_ro" => {
-                self.eval_call(client, pipe, method, node, args);
+                self.eval_call(to, method, node, args);
                 return;
             }
             "functionLoad" => {
@@ -524,7 +505,7 @@ impl<'a> Cx<'a> {
             "function"
                 if args
                     .first()
-                    .and_then(|(v, _)| v.literal_bytes())
+                    .and_then(|a| a.val.literal_bytes())
                     .is_some_and(|w| w.eq_ignore_ascii_case(b"LOAD")) =>
             {
                 self.function_load(&args[1..]);
@@ -543,18 +524,50 @@ impl<'a> Cx<'a> {
             return;
         }
         let name = spec.name().to_ascii_uppercase();
+        let flat = self.command_args(to.client, method, &name, args);
+        self.emit(to, &name, node, &flat);
+    }
+
+    /// A command method's arguments as the library sends them: flattened;
+    /// node-redis adds the count of a list of keys and passes a
+    /// subscription's channels alone.
+    fn command_args(
+        &self,
+        client: Option<usize>,
+        method: &str,
+        name: &str,
+        args: &[Elem],
+    ) -> Vec<Elem> {
         let mut flat = flatten(args);
         let node_redis = client.is_some_and(|c| self.kind_of(c).node_redis)
             || method.chars().any(|c| c.is_ascii_uppercase());
         if node_redis {
             if let Some(at) = clients::node_redis_numkeys_list(method) {
-                if let Some((Val::List(keys), n)) = args.get(at) {
+                if let Some(
+                    list @ Elem {
+                        val: Val::List(keys),
+                        ..
+                    },
+                ) = args.get(at)
+                {
                     let count = keys
                         .iter()
-                        .map(|k| if matches!(k, Val::Family(..)) { 2 } else { 1 })
+                        .map(|k| {
+                            if matches!(k.val, Val::Family(..)) {
+                                2
+                            } else {
+                                1
+                            }
+                        })
                         .sum::<i64>();
                     let before = flatten(&args[..at]).len();
-                    flat.insert(before, (Val::Num(count), *n));
+                    flat.insert(
+                        before,
+                        Elem {
+                            val: Val::Int(count),
+                            ..list.clone()
+                        },
+                    );
                 }
             }
         }
@@ -562,26 +575,18 @@ impl<'a> Cx<'a> {
             // node-redis: `sSubscribe(channels, listener, bufferMode)`.
             flat = flatten(args.get(..1).unwrap_or(&[]));
         }
-        self.emit(client, pipe, &name, node, &flat);
+        flat
     }
 
     /// `call('MGET', a, b)`, `sendCommand(['MGET', a, b])`, `pipeline([[…]])`.
-    fn raw_command(
-        &mut self,
-        client: Option<usize>,
-        pipe: Option<usize>,
-        argv: &[Val],
-        at: Node<'a>,
-        node: Node<'a>,
-    ) {
-        let Some(word) = argv.first().and_then(Val::literal_bytes) else {
+    fn raw_command(&mut self, to: To, argv: &[Elem], node: Node<'a>) {
+        let Some(word) = argv.first().and_then(|a| a.val.literal_bytes()) else {
             return;
         };
         let word = String::from_utf8_lossy(&word).to_ascii_lowercase();
-        let sub = argv.get(1).and_then(Val::literal_bytes);
+        let sub = argv.get(1).and_then(|a| a.val.literal_bytes());
         if word == "function" && sub.is_some_and(|s| s.eq_ignore_ascii_case(b"LOAD")) {
-            let rest: Vec<Flat<'a>> = argv[2..].iter().map(|v| (v.clone(), at)).collect();
-            self.function_load(&rest);
+            self.function_load(&argv[2..]);
             return;
         }
         let Some(spec) = commands::lookup(&word, None) else {
@@ -590,69 +595,84 @@ impl<'a> Cx<'a> {
         if spec.container().is_some() || spec.name().contains(' ') {
             return;
         }
-        let rest: Vec<Flat<'a>> = argv[1..].iter().map(|v| (v.clone(), at)).collect();
-        let flat = flatten(&rest);
+        let rest = &argv[1..];
+        let flat = flatten(rest);
         let name = spec.name().to_ascii_uppercase();
         if spec.is_script() {
-            let lit = match rest.first() {
-                Some((Val::Str(_, Some(l)), _)) => Some((**l).clone()),
-                _ => None,
+            let run = Run {
+                command: &name,
+                lit: match rest.first().map(|a| &a.val) {
+                    Some(Val::Str(_, Some(l))) => Some(&**l),
+                    _ => None,
+                },
+                span: argv[0].span,
+                numkeys: flat.get(1).and_then(|a| match a.val {
+                    Val::Int(n) => u32::try_from(n).ok(),
+                    _ => None,
+                }),
             };
-            let numkeys = flat.get(1).and_then(|(v, _)| match v {
-                Val::Num(n) => u32::try_from(*n).ok(),
-                _ => None,
-            });
-            let tail: Vec<Flat<'a>> = flat.iter().skip(2).cloned().collect();
-            self.script_call(
-                client,
-                pipe,
-                &name,
-                node,
-                lit.as_ref(),
-                Self::span(at),
-                numkeys,
-                &tail,
-                None,
-            );
-            let target = rest.first().and_then(|(v, _)| v.literal_bytes());
-            crate::lang::lua::name_fcall(&mut self.out.model, &name, target.as_deref());
+            let tail = flat.get(2..).unwrap_or(&[]);
+            self.script_call(to, node, &run, super::ops::keys(tail, None, run.numkeys));
+            let target = rest.first().and_then(|a| a.val.literal_bytes());
+            crate::lang::lua::name_fcall(&mut self.m.out.model, &name, target.as_deref());
             return;
         }
-        self.emit(client, pipe, &name, node, &flat);
+        self.emit(to, &name, node, &flat);
     }
 }
 
+/// The values of arguments.
+pub(super) fn vals(args: &[Elem]) -> Vec<Val> {
+    args.iter().map(|a| a.val.clone()).collect()
+}
+
+/// Values all written at one place (the elements of an argument that ioredis flattens).
+fn at(vals: impl Iterator<Item = Val>, span: Span, text: &str) -> Vec<Elem> {
+    vals.map(|val| Elem {
+        val,
+        span,
+        text: text.to_string(),
+    })
+    .collect()
+}
+
 /// ioredis flattens arrays and objects in arguments; a family stands for two
-/// elements; an unknown spread for one unknown value.
-pub(super) fn flatten<'a>(args: &[Flat<'a>]) -> Vec<Flat<'a>> {
+/// elements; an unknown spread for one unknown value. Each value is placed
+/// where its argument is written.
+pub(super) fn flatten(args: &[Elem]) -> Vec<Elem> {
     let mut out = Vec::new();
-    let mut stack: Vec<(Val, Node<'a>, usize)> =
-        args.iter().rev().map(|(v, n)| (v.clone(), *n, 0)).collect();
-    while let Some((v, n, depth)) = stack.pop() {
+    let mut stack: Vec<(Val, &Elem, usize)> =
+        args.iter().rev().map(|a| (a.val.clone(), a, 0)).collect();
+    while let Some((v, a, depth)) = stack.pop() {
         if out.len() > 512 {
             break;
         }
+        let place = |val| Elem {
+            val,
+            span: a.span,
+            text: a.text.clone(),
+        };
         match v {
             Val::List(items) if depth < 4 => {
-                stack.extend(items.into_iter().rev().map(|i| (i, n, depth + 1)));
+                stack.extend(items.into_iter().rev().map(|i| (i.val, a, depth + 1)));
             }
-            Val::Obj(props) if depth < 4 => {
-                for (k, v) in props.into_iter().rev() {
-                    stack.push((v, n, depth + 1));
-                    stack.push((Val::lit(k.into_bytes()), n, depth + 1));
+            Val::Map(pairs) if depth < 4 => {
+                for (k, v, _) in pairs.into_iter().rev() {
+                    stack.push((v, a, depth + 1));
+                    stack.push((k, a, depth + 1));
                 }
             }
             Val::Family(elem, vars) => match *elem {
                 Val::Str(p, _) => {
-                    out.push((Val::Str(instance(&p, &vars, 1), None), n));
+                    out.push(place(Val::Str(instance::<Js>(&p, &vars, 1), None)));
                     if !vars.is_empty() {
-                        out.push((Val::Str(instance(&p, &vars, 2), None), n));
+                        out.push(place(Val::Str(instance::<Js>(&p, &vars, 2), None)));
                     }
                 }
-                other => out.push((Val::Family(Box::new(other), vars), n)),
+                other => out.push(place(Val::Family(Box::new(other), vars))),
             },
-            Val::Func(_) => {}
-            other => out.push((other, n)),
+            Val::Ext(Js::Func(_)) => {}
+            other => out.push(place(other)),
         }
     }
     out

@@ -4,9 +4,11 @@
 
 use tree_sitter::Node;
 
-use super::value::{self, Lib, Literal, Opaque, Val};
+use super::value::{self, Elem, Js, Lib, Literal, Opaque, Val};
 use super::{Cx, MAX_CALL_DEPTH, MAX_DEPTH};
 use crate::keypattern::{KeyPattern, Segment};
+use crate::lang::value::merge;
+use crate::lang::walk::{children, Blocks};
 
 impl<'a> Cx<'a> {
     pub(super) fn eval(&mut self, node: Node<'a>) -> Val {
@@ -31,7 +33,7 @@ impl<'a> Cx<'a> {
                 .text(node)
                 .replace('_', "")
                 .parse::<i64>()
-                .map_or_else(|_| numeric(self.text(node)), Val::Num),
+                .map_or_else(|_| numeric(self.text(node)), Val::Int),
             "identifier" => match self.text(node) {
                 "undefined" => Val::Unknown,
                 name => self
@@ -68,7 +70,7 @@ impl<'a> Cx<'a> {
                 let b = node
                     .child_by_field_name("alternative")
                     .map_or(Val::Unknown, |n| self.eval(n));
-                value::merge(&a, &b, self.text(node))
+                merge(&a, &b, self.text(node))
             }
             "assignment_expression" => {
                 let v = node
@@ -109,7 +111,7 @@ impl<'a> Cx<'a> {
             "object" => self.object(node),
             "arrow_function" | "function_expression" | "function" | "generator_function" => {
                 self.fn_nodes.insert(node.id(), node);
-                Val::Func(node.id())
+                Val::Ext(Js::Func(node.id()))
             }
             "call_expression" => self.call(node),
             "new_expression" => self.new_expr(node),
@@ -138,13 +140,10 @@ impl<'a> Cx<'a> {
 
     /// Evaluates every named child for the calls inside (JSX, `yield`, `spread`).
     pub(super) fn eval_children(&mut self, node: Node<'a>) {
-        let mut c = node.walk();
-        let parts: Vec<Node<'a>> = node.named_children(&mut c).collect();
-        for p in parts {
-            if p.kind() == "statement_block" {
-                self.exec_block(p);
-            } else {
-                self.eval(p);
+        for part in children(node) {
+            match part.kind() {
+                "statement_block" => self.block(part),
+                _ => drop(self.eval(part)),
             }
         }
     }
@@ -219,11 +218,10 @@ impl<'a> Cx<'a> {
             .child_by_field_name("object")
             .map_or(Val::Unknown, |o| self.eval(o));
         match (&obj, prop) {
-            (Val::Lib(lib), _) => super::member_of_lib(*lib, prop).map_or(Val::Unknown, Val::Lib),
-            (Val::Obj(props), _) => props
-                .iter()
-                .find(|(k, _)| k == prop)
-                .map_or_else(|| Val::opaque(text), |(_, v)| v.clone()),
+            (Val::Ext(Js::Lib(lib)), _) => {
+                super::member_of_lib(*lib, prop).map_or(Val::Unknown, |l| Val::Ext(Js::Lib(l)))
+            }
+            (Val::Map(_), _) => obj.prop(prop).cloned().unwrap_or_else(|| Val::opaque(text)),
             (_, "length" | "size") => numeric(text),
             (Val::Client(_) | Val::Pipeline(_), _) => Val::Unknown,
             _ => Val::opaque(text),
@@ -235,17 +233,14 @@ impl<'a> Cx<'a> {
         let op = node
             .child_by_field_name("operator")
             .map_or("", |o| self.text(o));
-        let (Some(l), Some(r)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let [Some(l), Some(r)] = ["left", "right"].map(|f| node.child_by_field_name(f)) else {
             return Val::Unknown;
         };
         let a = self.eval(l);
         let b = self.eval(r);
         match op {
             "+" => match (&a, &b) {
-                (Val::Num(x), Val::Num(y)) => x.checked_add(*y).map_or(Val::Unknown, Val::Num),
+                (Val::Int(x), Val::Int(y)) => x.checked_add(*y).map_or(Val::Unknown, Val::Int),
                 (Val::Str(..), _) | (_, Val::Str(..)) => {
                     if let (Val::Str(pa, Some(la)), Val::Str(pb, Some(lb))) = (&a, &b) {
                         let mut bytes = la.bytes.clone();
@@ -278,23 +273,22 @@ impl<'a> Cx<'a> {
     }
 
     /// Array elements; spread arrays are inlined, spread families kept.
-    fn items(&mut self, node: Node<'a>) -> Vec<Val> {
+    fn items(&mut self, node: Node<'a>) -> Vec<Elem> {
         let mut out = Vec::new();
-        let mut c = node.walk();
-        let parts: Vec<Node<'a>> = node.named_children(&mut c).collect();
-        for p in parts {
+        for p in crate::lang::walk::children(node) {
             if p.kind() == "comment" {
                 continue;
             }
             if p.kind() == "spread_element" {
                 match p.named_child(0).map(|e| self.eval(e)) {
                     Some(Val::List(items)) => out.extend(items),
-                    Some(v @ Val::Family(..)) => out.push(v),
-                    Some(v) => out.push(Val::Family(Box::new(v), Vec::new())),
+                    Some(v @ Val::Family(..)) => out.push(self.elem(v, p)),
+                    Some(v) => out.push(self.elem(Val::Family(Box::new(v), Vec::new()), p)),
                     None => {}
                 }
             } else {
-                out.push(self.eval(p));
+                let v = self.eval(p);
+                out.push(self.elem(v, p));
             }
         }
         out
@@ -307,17 +301,18 @@ impl<'a> Cx<'a> {
         for p in parts {
             match p.kind() {
                 "pair" => {
-                    let key = p.child_by_field_name("key").map_or(String::new(), |k| {
+                    let key_node = p.child_by_field_name("key");
+                    let key = key_node.map_or(Vec::new(), |k| {
                         if k.kind() == "string" {
-                            String::from_utf8_lossy(&self.decode(k, false).bytes).into_owned()
+                            self.decode(k, false).bytes
                         } else {
-                            self.text(k).to_string()
+                            self.text(k).as_bytes().to_vec()
                         }
                     });
                     let v = p
                         .child_by_field_name("value")
                         .map_or(Val::Unknown, |v| self.eval(v));
-                    props.push((key, v));
+                    props.push((Val::lit(key), v, Self::span(key_node.unwrap_or(p))));
                 }
                 "shorthand_property_identifier" => {
                     let name = self.text(p).to_string();
@@ -326,22 +321,24 @@ impl<'a> Cx<'a> {
                         .get(&name)
                         .cloned()
                         .unwrap_or_else(|| Val::opaque(name.clone()));
-                    props.push((name, v));
+                    props.push((Val::lit(name), v, Self::span(p)));
                 }
                 "method_definition" => {
                     self.fn_nodes.insert(p.id(), p);
-                    let name = p
-                        .child_by_field_name("name")
-                        .map_or("", |n| self.text(n))
-                        .to_string();
-                    props.push((name, Val::Func(p.id())));
+                    let name = p.child_by_field_name("name");
+                    let key = name.map_or("", |n| self.text(n));
+                    props.push((
+                        Val::lit(key),
+                        Val::Ext(Js::Func(p.id())),
+                        Self::span(name.unwrap_or(p)),
+                    ));
                 }
                 _ => {
                     self.eval(p);
                 }
             }
         }
-        Val::Obj(props)
+        Val::Map(props)
     }
 
     /// Calls a same-file function for its value (a key builder): parameters
@@ -354,10 +351,10 @@ impl<'a> Cx<'a> {
             return Val::opaque(text);
         }
         self.call_depth += 1;
-        let recording = std::mem::replace(&mut self.recording, false);
+        let recording = std::mem::replace(&mut self.m.recording, false);
         let saved_env = self.env.clone();
         let saved_returns = std::mem::take(&mut self.returns);
-        let saved_pipes = self.pipes.len();
+        let saved_pipes = self.m.pipes.len();
         let body = def.child_by_field_name("body");
         self.run_body(def, Some(args));
         if let Some(b) = body.filter(|b| b.kind() != "statement_block") {
@@ -365,48 +362,16 @@ impl<'a> Cx<'a> {
             self.returns.push(v);
         }
         let returns = std::mem::replace(&mut self.returns, saved_returns);
-        self.pipes.truncate(saved_pipes);
+        self.m.pipes.truncate(saved_pipes);
         self.env = saved_env;
-        self.recording = recording;
+        self.m.recording = recording;
         self.call_depth -= 1;
         let mut iter = returns.into_iter();
         let first = iter.next().unwrap_or(Val::Unknown);
-        let merged = iter.fold(first, |a, b| value::merge(&a, &b, text));
+        let merged = iter.fold(first, |a, b| merge(&a, &b, text));
         match merged {
             Val::Unknown => Val::opaque(text),
             v => v,
-        }
-    }
-
-    /// String methods that keep a key's shape.
-    pub(super) fn string_method(
-        &mut self,
-        s: &KeyPattern,
-        method: &str,
-        args: &[(Val, Node<'a>)],
-        text: &str,
-    ) -> Val {
-        match method {
-            "toString" | "valueOf" | "trim" => Val::Str(s.clone(), None),
-            "replace" | "replaceAll" => {
-                let (Some((needle, _)), Some((with, wn))) = (args.first(), args.get(1)) else {
-                    return Val::opaque(text);
-                };
-                let Some(needle) = needle.literal_bytes() else {
-                    return Val::opaque(text);
-                };
-                let with = with.interpolated(self.text(*wn));
-                value::replace_literal(s, &needle, &with)
-                    .map_or_else(|| Val::Str(s.clone(), None), |p| Val::Str(p, None))
-            }
-            "concat" => {
-                let mut p = s.clone();
-                for (v, n) in args {
-                    p.extend(&v.interpolated(self.text(*n)));
-                }
-                Val::Str(p, None)
-            }
-            _ => Val::opaque(text),
         }
     }
 
@@ -422,8 +387,8 @@ impl<'a> Cx<'a> {
         let v = self.eval(ctor);
         let text = self.text(ctor);
         let kind = match v {
-            Val::Lib(Lib::IoCluster) => Some(super::clients::IOREDIS_CLUSTER),
-            Val::Lib(Lib::IoRedis) => Some(super::clients::IOREDIS),
+            Val::Ext(Js::Lib(Lib::IoCluster)) => Some(super::clients::IOREDIS_CLUSTER),
+            Val::Ext(Js::Lib(Lib::IoRedis)) => Some(super::clients::IOREDIS),
             _ if self.ioredis && (text == "Cluster" || text.ends_with(".Cluster")) => {
                 Some(super::clients::IOREDIS_CLUSTER)
             }
@@ -436,12 +401,9 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// A number nothing more is known of.
 fn numeric(text: &str) -> Val {
-    Val::Opaque(Opaque {
-        name: text.to_string(),
-        numeric: true,
-        ..Opaque::default()
-    })
+    Val::numeric(text, None)
 }
 
 /// Decodes one JavaScript escape sequence to UTF-8 bytes.
@@ -479,16 +441,42 @@ fn unescape(esc: &str) -> Vec<u8> {
 }
 
 /// `[a, b].join(':')`.
-pub(super) fn join(items: &[Val], sep: &[u8], text: &str) -> Val {
+pub(super) fn join(items: &[Elem], sep: &[u8], text: &str) -> Val {
     let mut p = KeyPattern::default();
-    for (i, v) in items.iter().enumerate() {
+    for (i, e) in items.iter().enumerate() {
         if i > 0 {
             p.push(Segment::Lit(sep.to_vec()));
         }
-        match v {
-            Val::Family(..) | Val::List(_) | Val::Obj(_) => return Val::opaque(text),
+        match &e.val {
+            Val::Family(..) | Val::List(_) | Val::Map(_) => return Val::opaque(text),
             other => p.extend(&other.interpolated(text)),
         }
     }
     Val::Str(p, None)
+}
+
+/// String methods that keep a key's shape.
+pub(super) fn string_method(s: &KeyPattern, method: &str, args: &[Elem], text: &str) -> Val {
+    match method {
+        "toString" | "valueOf" | "trim" => Val::Str(s.clone(), None),
+        "replace" | "replaceAll" => {
+            let (Some(needle), Some(with)) = (args.first(), args.get(1)) else {
+                return Val::opaque(text);
+            };
+            let Some(needle) = needle.val.literal_bytes() else {
+                return Val::opaque(text);
+            };
+            let with = with.val.interpolated(&with.text);
+            value::replace_literal(s, &needle, &with)
+                .map_or_else(|| Val::Str(s.clone(), None), |p| Val::Str(p, None))
+        }
+        "concat" => {
+            let mut p = s.clone();
+            for a in args {
+                p.extend(&a.val.interpolated(&a.text));
+            }
+            Val::Str(p, None)
+        }
+        _ => Val::opaque(text),
+    }
 }

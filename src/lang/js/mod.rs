@@ -1,10 +1,12 @@
 //! The JavaScript/TypeScript front-end (ioredis, node-redis): a tree-sitter
 //! parse, then a small abstract interpreter over the module, each class and
 //! each function body that tracks strings as key patterns, Redis clients,
-//! pipelines and scripts, and turns Redis calls into ops and groups.
+//! pipelines and scripts, and has the toolkit's builder turn Redis calls
+//! into ops and groups.
 //!
-//! Statements here; expressions in `exprs`, Redis calls in `calls`, client
-//! kinds and method names in `clients`.
+//! Modules, classes and functions here; statements in `stmts`, expressions
+//! in `exprs`, Redis calls in `calls` (script calls in `ops`), client kinds
+//! and method names in `clients`.
 
 mod calls;
 mod clients;
@@ -19,11 +21,12 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::{Node, Parser};
 
-use crate::lang::holes::ClientTable;
+use crate::lang::builder::Builder;
+use crate::lang::walk::Blocks;
 use crate::lang::Output;
 use crate::lang::Problem;
-use crate::model::{GroupKind, Span};
-use value::{merge, Lib, Literal, Val};
+use crate::model::Span;
+use value::{Lib, Literal, Val};
 
 /// A JavaScript or TypeScript front-end row, one per grammar.
 const fn front_end(
@@ -100,20 +103,6 @@ pub enum Dialect {
 
 type Env = HashMap<String, Val>;
 
-/// A pipeline or transaction being filled.
-#[derive(Debug, Clone)]
-struct Pipe {
-    client: Option<usize>,
-    kind: GroupKind,
-    span: Span,
-    ops: Vec<usize>,
-    /// How many loops were open where the pipeline was made.
-    loop_level: usize,
-    /// Made inside code that groups keys by slot.
-    guarded: bool,
-    done: bool,
-}
-
 /// A command made with ioredis `defineCommand`.
 #[derive(Debug, Clone)]
 struct Defined {
@@ -126,7 +115,8 @@ struct Defined {
 #[allow(clippy::struct_excessive_bools)]
 struct Cx<'a> {
     src: &'a [u8],
-    out: Output,
+    /// The model being built.
+    m: Builder<clients::ClientKind>,
     ioredis: bool,
     node_redis: bool,
     funcs: HashMap<String, Node<'a>>,
@@ -138,19 +128,15 @@ struct Cx<'a> {
     class_envs: HashMap<String, Env>,
     module_env: Env,
     env: Env,
-    pipes: Vec<Pipe>,
     defined: HashMap<String, Defined>,
     depth: usize,
     call_depth: usize,
-    recording: bool,
     returns: Vec<Val>,
-    /// Names bound by the loops (and iteration callbacks) around the code being run.
-    loop_vars: Vec<String>,
-    /// Inside a function that computes slots (`calculateSlot`): it groups keys by slot.
-    guarded: bool,
+    /// Inside a function that computes slots (`calculateSlot`): it batches
+    /// its keys per slot itself.
+    per_slot: bool,
     /// Inside a function that checks for a cluster and walks its nodes itself.
     cluster_aware: bool,
-    clients: ClientTable<clients::ClientKind>,
 }
 
 /// Reads a JavaScript or TypeScript file. Never panics, whatever the bytes.
@@ -177,7 +163,7 @@ pub fn parse(source: &[u8], dialect: Dialect) -> Output {
     };
     let mut cx = Cx::new(source);
     cx.run(tree.root_node());
-    cx.out
+    cx.m.out
 }
 
 /// Why a file is too big to be hand-written, if it is.
@@ -198,7 +184,7 @@ impl<'a> Cx<'a> {
         let has = |needle: &str| src.windows(needle.len()).any(|w| w == needle.as_bytes());
         Cx {
             src,
-            out: Output::default(),
+            m: Builder::default(),
             ioredis: has("ioredis"),
             node_redis: has("'redis'")
                 || has("\"redis\"")
@@ -210,16 +196,12 @@ impl<'a> Cx<'a> {
             class_envs: HashMap::new(),
             module_env: Env::new(),
             env: Env::new(),
-            pipes: Vec::new(),
             defined: HashMap::new(),
             depth: 0,
             call_depth: 0,
-            recording: false,
             returns: Vec::new(),
-            loop_vars: Vec::new(),
-            guarded: false,
+            per_slot: false,
             cluster_aware: false,
-            clients: ClientTable::default(),
         }
     }
 
@@ -238,8 +220,7 @@ impl<'a> Cx<'a> {
 
     /// Like [`Self::client`], one per receiver `name` for a client of unknown kind.
     fn named_client(&mut self, kind: clients::ClientKind, name: Option<&str>) -> usize {
-        self.clients
-            .index(&mut self.out.model.clients, kind, kind.to_client(), name)
+        self.m.client(kind, kind.to_client(), name)
     }
 
     /// Collects functions and classes; runs the module body once to learn its
@@ -247,7 +228,7 @@ impl<'a> Cx<'a> {
     /// module body and every function and method.
     fn run(&mut self, root: Node<'a>) {
         self.collect(root, 0);
-        self.exec_block(root);
+        self.block(root);
         self.module_env = std::mem::take(&mut self.env);
         let mut classes: Vec<(String, Node<'a>)> = self
             .funcs
@@ -259,10 +240,10 @@ impl<'a> Cx<'a> {
         for (name, node) in classes {
             self.class_env(&name, node);
         }
-        self.recording = true;
+        self.m.recording = true;
         self.env = self.module_env.clone();
-        self.exec_block(root);
-        self.flush_pipes();
+        self.block(root);
+        self.flush_pipes(0);
         let mut defs: Vec<(String, Node<'a>)> = self
             .funcs
             .iter()
@@ -335,7 +316,7 @@ impl<'a> Cx<'a> {
         if let Some(ctor) = self.funcs.get(&format!("{name}.constructor")).copied() {
             self.bind_params(ctor, None);
             if let Some(b) = ctor.child_by_field_name("body") {
-                self.exec_block(b);
+                self.block(b);
             }
         }
         let env: Env = std::mem::take(&mut self.env)
@@ -408,7 +389,7 @@ impl<'a> Cx<'a> {
         if let Some(d) = default {
             match self.eval(d) {
                 Val::Str(s, _) => o.default = s.as_literal().map(<[u8]>::to_vec),
-                Val::Num(_) => o.numeric = true,
+                Val::Int(_) => o.numeric = true,
                 _ => {}
             }
         }
@@ -432,28 +413,26 @@ impl<'a> Cx<'a> {
     /// Runs a function body in the current environment with its parameters
     /// bound, flushing the pipelines it leaves open.
     fn run_body(&mut self, def: Node<'a>, args: Option<&[Val]>) {
-        let saved_guard = (self.guarded, self.cluster_aware);
-        self.guarded |= groups_by_slot(self.text(def));
+        let saved_guard = (self.per_slot, self.cluster_aware);
+        self.per_slot |= groups_by_slot(self.text(def));
         self.cluster_aware |= walks_nodes(self.text(def));
-        let pipes_before = self.pipes.len();
+        let pipes_before = self.m.pipes.len();
         self.bind_params(def, args);
         if let Some(body) = def.child_by_field_name("body") {
             if body.kind() == "statement_block" {
-                self.exec_block(body);
+                self.block(body);
             } else {
                 self.eval(body);
             }
         }
-        for i in pipes_before..self.pipes.len() {
-            self.execute_pipe(i, None);
-        }
-        (self.guarded, self.cluster_aware) = saved_guard;
+        self.flush_pipes(pipes_before);
+        (self.per_slot, self.cluster_aware) = saved_guard;
     }
 
-    /// Emits the groups of pipelines still holding ops.
-    fn flush_pipes(&mut self) {
-        for i in 0..self.pipes.len() {
-            self.execute_pipe(i, None);
+    /// Executes the pipelines from index `from` on (those a body left open).
+    fn flush_pipes(&mut self, from: usize) {
+        for i in from..self.m.pipes.len() {
+            self.execute_pipe(i);
         }
     }
 }
@@ -513,10 +492,4 @@ fn member_of_lib(lib: Lib, name: &str) -> Option<Lib> {
         (Lib::NodeRedis, "createCluster") => Some(Lib::CreateCluster),
         _ => None,
     }
-}
-
-/// Joins environments from paths that meet: a name with different values becomes opaque.
-fn merge_envs(mut a: Env, b: Env) -> Env {
-    crate::lang::holes::join_env(&mut a, b, merge);
-    a
 }

@@ -3,24 +3,20 @@
 
 use tree_sitter::Node;
 
-use super::value::{self, Val};
-use super::{clients, member_of_lib, merge_envs, module_lib, Cx, MAX_DEPTH};
+use super::value::{self, Js, Val};
+use super::{clients, member_of_lib, module_lib, Cx, MAX_DEPTH};
+use crate::lang::value::merge_envs;
+use crate::lang::walk::{children, Blocks};
 
-impl<'a> Cx<'a> {
-    pub(super) fn exec_block(&mut self, block: Node<'a>) {
-        if self.depth > MAX_DEPTH {
-            return;
-        }
-        self.depth += 1;
-        let mut cursor = block.walk();
-        let stmts: Vec<Node<'a>> = block.named_children(&mut cursor).collect();
-        for s in stmts {
-            self.exec_stmt(s);
-        }
-        self.depth -= 1;
+impl<'a> Blocks<'a> for Cx<'a> {
+    const MAX_DEPTH: usize = MAX_DEPTH;
+
+    fn depth(&mut self) -> &mut usize {
+        &mut self.depth
     }
 
-    pub(super) fn exec_stmt(&mut self, stmt: Node<'a>) {
+    /// Runs one statement (a block, a declaration, a branch, a loop).
+    fn stmt(&mut self, stmt: Node<'a>) {
         if self.depth > MAX_DEPTH {
             return;
         }
@@ -47,7 +43,7 @@ impl<'a> Cx<'a> {
             }
             "export_statement" => {
                 if let Some(d) = stmt.child_by_field_name("declaration") {
-                    self.exec_stmt(d);
+                    self.stmt(d);
                 } else if let Some(v) = stmt.child_by_field_name("value") {
                     self.eval(v);
                 }
@@ -57,10 +53,10 @@ impl<'a> Cx<'a> {
                 if let Some(name) = stmt.child_by_field_name("name") {
                     let name = self.text(name).to_string();
                     self.fn_nodes.insert(stmt.id(), stmt);
-                    self.env.insert(name, Val::Func(stmt.id()));
+                    self.env.insert(name, Val::Ext(Js::Func(stmt.id())));
                 }
                 // Nested functions run where they are declared.
-                if self.recording && self.depth > 1 && self.ran.insert(stmt.id()) {
+                if self.m.recording && self.depth > 1 && self.ran.insert(stmt.id()) {
                     self.run_nested(stmt, None);
                 }
             }
@@ -75,35 +71,35 @@ impl<'a> Cx<'a> {
                 for f in ["initializer", "condition", "increment"] {
                     if let Some(n) = stmt.child_by_field_name(f) {
                         if n.kind().ends_with("declaration") {
-                            self.exec_stmt(n);
+                            self.stmt(n);
                         } else {
                             self.eval(n);
                         }
                     }
                 }
-                let level = self.loop_vars.len();
+                let level = self.m.loop_vars.len();
                 let loop_names = assigned_names(self, stmt);
                 for n in &loop_names {
                     self.env.insert(n.clone(), Val::opaque(n.clone()));
                 }
-                self.loop_vars.extend(loop_names);
+                self.m.loop_vars.extend(loop_names);
                 if let Some(b) = stmt.child_by_field_name("body") {
-                    self.exec_stmt(b);
+                    self.stmt(b);
                 }
-                self.loop_vars.truncate(level);
+                self.m.loop_vars.truncate(level);
             }
-            "statement_block" | "program" => self.exec_block(stmt),
+            "statement_block" | "program" => self.block(stmt),
             _ => self.exec_children(stmt),
         }
     }
+}
 
+impl<'a> Cx<'a> {
     /// Statements this walker does not model (try, switch, labels): their
     /// parts run in order.
     pub(super) fn exec_children(&mut self, stmt: Node<'a>) {
         self.depth += 1;
-        let mut cursor = stmt.walk();
-        let parts: Vec<Node<'a>> = stmt.named_children(&mut cursor).collect();
-        for part in parts {
+        for part in children(stmt) {
             if part.kind().ends_with("statement")
                 || part.kind().ends_with("declaration")
                 || part.kind().ends_with("_clause")
@@ -112,7 +108,7 @@ impl<'a> Cx<'a> {
                     "statement_block" | "switch_body" | "switch_case" | "switch_default"
                 )
             {
-                self.exec_stmt(part);
+                self.stmt(part);
             } else {
                 self.eval(part);
             }
@@ -126,14 +122,14 @@ impl<'a> Cx<'a> {
         }
         let base = self.env.clone();
         if let Some(b) = stmt.child_by_field_name("consequence") {
-            self.exec_stmt(b);
+            self.stmt(b);
         }
         let then_env = std::mem::replace(&mut self.env, base);
         if let Some(alt) = stmt.child_by_field_name("alternative") {
             self.exec_children(alt);
         }
         let else_env = std::mem::take(&mut self.env);
-        self.env = merge_envs(then_env, else_env);
+        self.env = merge_envs(vec![then_env, else_env]);
     }
 
     /// `for (const x of xs)`: `x` is one element, different on each turn.
@@ -148,44 +144,40 @@ impl<'a> Cx<'a> {
         let Some(left) = stmt.child_by_field_name("left") else {
             return;
         };
-        let level = self.loop_vars.len();
-        let elem = if of { self.element(&right, left) } else { None };
+        let level = self.m.loop_vars.len();
+        let elem = if of { self.element(&right) } else { None };
         match (left.kind(), elem) {
             ("identifier", Some(v)) => {
                 let name = self.text(left).to_string();
                 self.env.insert(name.clone(), v);
-                self.loop_vars.push(name);
+                self.m.loop_vars.push(name);
             }
             _ => {
                 self.bind_opaque(left);
                 let names = pattern_names(self, left);
-                self.loop_vars.extend(names);
+                self.m.loop_vars.extend(names);
             }
         }
         if let Some(b) = stmt.child_by_field_name("body") {
-            self.exec_stmt(b);
+            self.stmt(b);
         }
-        self.loop_vars.truncate(level);
+        self.m.loop_vars.truncate(level);
     }
 
     /// The value of one element of an iterated value, if it says more than
     /// an opaque value named after the loop variable; a family's loop
     /// variables join the open loops.
-    fn element(&mut self, of: &Val, left: Node<'a>) -> Option<Val> {
+    fn element(&mut self, of: &Val) -> Option<Val> {
         match of {
-            Val::Nodes(_) => Some(Val::Client(self.client(clients::CLUSTER_NODE))),
+            Val::Ext(Js::Nodes(_)) => Some(Val::Client(self.client(clients::CLUSTER_NODE))),
             Val::Family(elem, vars) => {
-                self.loop_vars.extend(vars.iter().cloned());
+                self.m.loop_vars.extend(vars.iter().cloned());
                 Some((**elem).clone())
             }
             Val::List(items) => {
-                let first = items.first()?;
-                if items.iter().all(|i| i == first) && !matches!(first, Val::Opaque(_)) {
-                    Some(first.clone())
-                } else {
-                    let _ = left;
-                    None
-                }
+                let first = &items.first()?.val;
+                (items.iter().all(|i| i.val == *first) && !matches!(first, Val::Opaque(_)))
+                    .then(|| first.clone())
             }
             _ => None,
         }
@@ -219,19 +211,21 @@ impl<'a> Cx<'a> {
                         .child_by_field_name("alias")
                         .map_or(name, |x| self.text(x));
                     if let Some(v) = member_of_lib(lib, name) {
-                        self.env.insert(alias.to_string(), Val::Lib(v));
+                        self.env.insert(alias.to_string(), Val::Ext(Js::Lib(v)));
                     }
                 }
                 "namespace_import" => {
                     if let Some(id) = n.named_child(0) {
-                        self.env.insert(self.text(id).to_string(), Val::Lib(lib));
+                        self.env
+                            .insert(self.text(id).to_string(), Val::Ext(Js::Lib(lib)));
                     }
                 }
                 "import_clause" => {
                     let mut c = n.walk();
                     for ch in n.named_children(&mut c) {
                         if ch.kind() == "identifier" {
-                            self.env.insert(self.text(ch).to_string(), Val::Lib(lib));
+                            self.env
+                                .insert(self.text(ch).to_string(), Val::Ext(Js::Lib(lib)));
                         } else {
                             stack.push(ch);
                         }
@@ -262,7 +256,7 @@ impl<'a> Cx<'a> {
                 };
                 self.env.insert(name, value);
             }
-            ("object_pattern", Val::Lib(lib)) => {
+            ("object_pattern", Val::Ext(Js::Lib(lib))) => {
                 let lib = *lib;
                 let mut c = target.walk();
                 for p in target.named_children(&mut c) {
@@ -274,20 +268,19 @@ impl<'a> Cx<'a> {
                         ),
                         _ => continue,
                     };
-                    let v = member_of_lib(lib, key).map_or(Val::Unknown, Val::Lib);
+                    let v = member_of_lib(lib, key).map_or(Val::Unknown, |l| Val::Ext(Js::Lib(l)));
                     self.env.insert(alias.to_string(), v);
                 }
             }
-            ("object_pattern", Val::Obj(props)) => {
-                let props = props.clone();
+            ("object_pattern", Val::Map(_)) => {
                 let mut c = target.walk();
                 for p in target.named_children(&mut c) {
                     if p.kind() == "shorthand_property_identifier_pattern" {
                         let name = self.text(p).to_string();
-                        let v = props
-                            .iter()
-                            .find(|(k, _)| *k == name)
-                            .map_or_else(|| Val::opaque(name.clone()), |(_, v)| v.clone());
+                        let v = value
+                            .prop(&name)
+                            .cloned()
+                            .unwrap_or_else(|| Val::opaque(name.clone()));
                         self.env.insert(name, v);
                     } else {
                         self.bind_opaque(p);

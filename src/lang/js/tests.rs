@@ -75,3 +75,27 @@ fn key_shapes() {
         ["user:<uid>:cart", "a:<uid>:b", "app:k:<uid>", "{t}:<uid>"]
     );
 }
+
+/// `SLOTLINT_DUMP_LIST=<file of paths> SLOTLINT_DUMP_OUT=<file> cargo test --lib
+/// js::tests::dump_models -- --ignored` writes the model of each listed file
+/// (a debugging aid: two builds' dumps compared show what a change did).
+#[test]
+#[ignore = "debugging aid: dumps the models of the files listed in $SLOTLINT_DUMP_LIST"]
+fn dump_models() {
+    use std::fmt::Write as _;
+    let list = std::env::var("SLOTLINT_DUMP_LIST").unwrap_or_default();
+    let list = std::fs::read_to_string(list).unwrap_or_default();
+    let project = crate::project::Project::new();
+    let mut out = String::new();
+    for path in list.lines().filter(|l| !l.is_empty()) {
+        let p = std::path::Path::new(path);
+        let Some(lang) = crate::lang::Language::from_path(p) else {
+            continue;
+        };
+        let text = std::fs::read(p).unwrap_or_default();
+        let file = crate::source::SourceFile::new(path, text).at(p);
+        let model = (lang.front_end().parse)(&file, &project);
+        let _ = writeln!(out, "== {path}\n{model:#?}");
+    }
+    std::fs::write(std::env::var("SLOTLINT_DUMP_OUT").unwrap_or_default(), out).unwrap();
+}
