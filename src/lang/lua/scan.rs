@@ -178,6 +178,13 @@ pub(super) struct Scanner<'a> {
     /// first parameter holds the keys, the second the arguments.
     pub(super) callbacks: HashSet<usize>,
     pub(super) calls_redis: bool,
+    /// Functions being read: name, parameters, and the depth of their body.
+    open_functions: Vec<(Vec<u8>, Vec<Vec<u8>>, usize)>,
+    /// Functions that return a key built from their parameters
+    /// (`local function mk(t) return prefix .. t end`): parameters and
+    /// pattern, instantiated where they are called. `None` when two returns
+    /// disagree.
+    pub(super) templates: HashMap<Vec<u8>, Option<(Vec<Vec<u8>>, crate::keypattern::KeyPattern)>>,
 }
 
 fn is_keyword(name: &[u8]) -> bool {
@@ -224,6 +231,8 @@ impl<'a> Scanner<'a> {
             keys_refs: Vec::new(),
             callbacks: HashSet::new(),
             calls_redis: false,
+            open_functions: Vec::new(),
+            templates: HashMap::new(),
         }
     }
 
@@ -419,7 +428,14 @@ impl<'a> Scanner<'a> {
                 }
             }
             b"if" | b"repeat" => self.scopes.push(Frame::Block),
-            b"end" | b"until" => self.scopes.close_block(),
+            b"end" | b"until" => {
+                self.scopes.close_block();
+                let depth = self.depth();
+                while self.open_functions.last().is_some_and(|f| f.2 > depth) {
+                    self.open_functions.pop();
+                }
+            }
+            b"return" => self.returned(i),
             b"for" => {
                 let mut j = i + 1;
                 self.loop_vars.clear();
@@ -449,8 +465,40 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// `return e` at the top of a function's body: the function is a key
+    /// template when `e` is a pattern.
+    fn returned(&mut self, i: usize) {
+        let Some((name, params, depth)) = self.open_functions.last().cloned() else {
+            return;
+        };
+        if depth != self.depth() {
+            return;
+        }
+        let (vals, _) = self.explist(i + 1);
+        let made = match vals.first() {
+            Some((Val::Pat { pat, .. }, _, _)) => Some((params, pat.clone())),
+            _ => None,
+        };
+        let entry = self.templates.entry(name).or_insert_with(|| made.clone());
+        if *entry != made {
+            *entry = None;
+        }
+    }
+
+    /// The name a function being defined at `i` (the `function` keyword)
+    /// gets: `function f(`, `local function f(`, `local f = function(`.
+    fn function_name(&self, i: usize) -> Option<Vec<u8>> {
+        if let Some(n) = self.name_at(i + 1) {
+            return self.is_sym(i + 2, "(").then(|| n.to_vec());
+        }
+        (i >= 2 && self.is_sym(i - 1, "="))
+            .then(|| self.name_at(i - 2).map(<[u8]>::to_vec))
+            .flatten()
+    }
+
     /// `function [name] (params)`: opens a block where the parameters shadow.
     fn function_header(&mut self, i: usize) {
+        let name = self.function_name(i);
         self.scopes.push(Frame::Block);
         let depth = self.depth();
         let mut j = i + 1;
@@ -477,14 +525,19 @@ impl<'a> Scanner<'a> {
         } else {
             Vec::new()
         };
+        let mut params = Vec::new();
         while let Some(n) = self.name_at(j) {
             let val = tables.pop().map(|t| Val::Path(t.to_string()));
             self.declare(n.to_vec(), val, depth);
+            params.push(n.to_vec());
             j += 1;
             if !self.is_sym(j, ",") {
                 break;
             }
             j += 1;
+        }
+        if let Some(name) = name {
+            self.open_functions.push((name, params, depth));
         }
     }
 
