@@ -157,6 +157,10 @@ enum Frame {
 /// Placeholder for an argument whose value is not known: never a keyword or a number.
 const PLACEHOLDER: &[u8] = b"\0?";
 
+/// A function that returns a key: its parameters and the key, whose holes
+/// named after them take the call's arguments.
+pub(super) type Template = (Vec<Vec<u8>>, crate::keypattern::KeyPattern);
+
 pub(super) struct Scanner<'a> {
     pub(super) code: &'a [u8],
     pub(super) toks: Vec<Token>,
@@ -184,7 +188,7 @@ pub(super) struct Scanner<'a> {
     /// (`local function mk(t) return prefix .. t end`): parameters and
     /// pattern, instantiated where they are called. `None` when two returns
     /// disagree.
-    pub(super) templates: HashMap<Vec<u8>, Option<(Vec<Vec<u8>>, crate::keypattern::KeyPattern)>>,
+    pub(super) templates: HashMap<Vec<u8>, Option<Template>>,
 }
 
 fn is_keyword(name: &[u8]) -> bool {
