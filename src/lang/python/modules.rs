@@ -485,7 +485,30 @@ impl<'a> Cx<'a> {
                 assigned.insert(attr.to_string(), v);
             }
         }
-        attrs.extend(assigned);
+        // A class-level literal that a method may replace (`cls.namespace =
+        // ns`), and a dataclass field, are defaults: holes with that default.
+        let dataclass = decorators(node).any(|d| self.text(d).contains("dataclass"));
+        for (attr, v) in &mut attrs {
+            let replaced = assigned.get(attr).filter(|a| *a != v);
+            if replaced.is_none() && !dataclass {
+                continue;
+            }
+            if let Some(default) = v.as_str().and_then(crate::keypattern::KeyPattern::as_literal) {
+                *v = Val::Opaque(super::value::Opaque {
+                    name: format!("self.{attr}"),
+                    default: Some(default.to_vec()),
+                    ..super::value::Opaque::default()
+                });
+            }
+        }
+        for (attr, v) in assigned {
+            match attrs.get(&attr) {
+                Some(Val::Opaque(o)) if o.default.is_some() => {}
+                _ => {
+                    attrs.insert(attr, v);
+                }
+            }
+        }
         if let Some(c) = self.mods[class.module].classes.get_mut(&class.name) {
             c.attrs = Some(attrs);
         }
