@@ -3,7 +3,7 @@
 //! MULTI/EXEC transactions, WATCH sets and script calls.
 
 use crate::commands::{self, CommandSpec};
-use crate::keypattern::KeyPattern;
+use crate::keypattern::{BraceSyntax, KeyPattern, Layout};
 use crate::lang::Problem;
 use crate::lua;
 use crate::model::{Arg, Client, FileModel, Group, GroupKind, Key, Op, Script, Span, Topology};
@@ -427,7 +427,10 @@ impl Parser {
             .iter()
             .filter_map(|&i| tokens.get(i))
             .map(|t| Key {
-                pattern: KeyPattern::literal(t.bytes.clone()),
+                pattern: KeyPattern::literal(t.bytes.clone()).with_layout(Layout {
+                    starts: t.offsets.clone(),
+                    braces: BraceSyntax::Plain,
+                }),
                 span: t.span,
             })
             .collect();

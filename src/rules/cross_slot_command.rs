@@ -1,5 +1,6 @@
 //! SL002 cross-slot-command: one multi-key command over keys in different slots.
 
+use super::fixes::shared_tag_fix;
 use super::util::{
     command_spec, cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node,
     topology_note, worst_pair,
@@ -53,6 +54,7 @@ impl Rule for CrossSlotCommand {
             .certainty(certainty)
             .primary_label(format!("one `{}` over {} keys", op.command, keys.len()))
             .help(same_tag_help(&distinct_patterns(&keys)))
+            .fix(shared_tag_fix(model, &distinct_patterns(&keys)))
             .note("a cluster rejects a command whose keys hash to different slots with CROSSSLOT")
             .notes(topology_note(&slots_by_node(
                 cx.options.topology.as_deref(),

@@ -1,6 +1,7 @@
 //! SL001 cross-slot-transaction: a MULTI/EXEC, transactional pipeline, WATCH
 //! set or script call whose keys span hash slots.
 
+use super::fixes::shared_tag_fix;
 use super::util::{
     cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
     worst_pair,
@@ -66,6 +67,7 @@ impl Rule for CrossSlotTransaction {
             .certainty(certainty)
             .primary_label(format!("this {what}"))
             .help(same_tag_help(&distinct_patterns(&keys)))
+            .fix(shared_tag_fix(cx.model, &distinct_patterns(&keys)))
             .note(note_for(group.kind))
             .notes(topology_note(&slots_by_node(
                 cx.options.topology.as_deref(),

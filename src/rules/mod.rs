@@ -7,6 +7,7 @@ use crate::model::FileModel;
 mod cross_slot_command;
 mod cross_slot_pipeline;
 mod cross_slot_transaction;
+pub(crate) mod fixes;
 mod hot_slot_tag;
 mod key_naming;
 mod low_cardinality_tag;

@@ -6,7 +6,7 @@ use tree_sitter::Node;
 
 use super::value::{is_prefixish, Literal, Val};
 use super::Cx;
-use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
+use crate::keypattern::{BraceField, BraceSyntax, Hole, KeyPattern, Layout, Segment};
 use crate::lang::holes::in_field;
 use crate::model::Span;
 
@@ -31,10 +31,16 @@ impl<'a> Cx<'a> {
             bytes: Vec::new(),
             offsets: Vec::new(),
         });
+        // Where each token of an f-string's pattern is written (a plain
+        // string's are its literal's offsets).
+        let mut starts = Vec::new();
         for part in parts {
             match part.kind() {
                 "string_content" => {
                     let (bytes, offsets) = self.content(part, raw, is_f);
+                    if is_f {
+                        starts.extend_from_slice(&offsets);
+                    }
                     if let Some(l) = &mut lit {
                         l.bytes.extend_from_slice(&bytes);
                         l.offsets.extend_from_slice(&offsets);
@@ -64,17 +70,29 @@ impl<'a> Cx<'a> {
                         literal: self.text(node).to_string(),
                         at: part.start_byte() - node.start_byte(),
                     };
-                    pattern.extend(&in_field(p, Some(field)));
+                    let p = in_field(p, Some(field));
+                    starts.extend(std::iter::repeat_n(part.start_byte(), p.token_count()));
+                    pattern.extend(&p);
                 }
                 _ => {}
             }
         }
+        let end = parts_end(node);
         let lit = lit.map(|mut l| {
-            let end = parts_end(node);
             l.offsets.push(end);
             Box::new(l)
         });
-        Val::Str(pattern, lit)
+        let layout = match &lit {
+            Some(l) if !is_f => l.layout(BraceSyntax::Plain),
+            _ => {
+                starts.push(end);
+                Layout {
+                    starts,
+                    braces: BraceSyntax::Doubled,
+                }
+            }
+        };
+        Val::Str(pattern.with_layout(layout), lit)
     }
 
     /// Decoded bytes of a string content node and the file offset of each.

@@ -7,8 +7,8 @@ use syn::{Expr, Token};
 
 use super::value::{decode_literal, Elem, Val};
 use super::{Cx, MAX_DEPTH};
-use crate::keypattern::BraceField;
 use crate::keypattern::KeyPattern;
+use crate::keypattern::{BraceField, BraceSyntax, Layout};
 use crate::lang::holes::in_field;
 
 impl Cx<'_> {
@@ -180,7 +180,9 @@ impl Cx<'_> {
                 let start = self.span(tok.span()).start;
                 match decode_literal(&tok.to_string(), start) {
                     Some(lit) => {
-                        Val::Str(KeyPattern::literal(lit.bytes.clone()), Some(Box::new(lit)))
+                        let p = KeyPattern::literal(lit.bytes.clone())
+                            .with_layout(lit.layout(BraceSyntax::Plain));
+                        Val::Str(p, Some(Box::new(lit)))
                     }
                     None => Val::Unknown,
                 }
@@ -442,15 +444,20 @@ impl Cx<'_> {
         let mut lit = Vec::new();
         let mut next = 0usize;
         let mut i = 0;
+        // Where each token of the result is written in the template.
+        let offset = |i: usize| t_lit.as_ref().and_then(|l| l.offsets.get(i).copied());
+        let mut starts: Vec<Option<usize>> = Vec::new();
         while i < t.len() {
             let c = t[i];
             if (c == b'{' || c == b'}') && t.get(i + 1) == Some(&c) {
                 lit.push(c);
+                starts.push(offset(i));
                 i += 2;
                 continue;
             }
             if c != b'{' {
                 lit.push(c);
+                starts.push(offset(i));
                 i += 1;
                 continue;
             }
@@ -483,10 +490,19 @@ impl Cx<'_> {
                     at: span.start.checked_sub(self.span_of(*tmpl).start)?,
                 })
             });
-            out.extend(&in_field(val.interpolated(&name), field));
+            let value = in_field(val.interpolated(&name), field);
+            starts.extend(std::iter::repeat_n(offset(i), value.token_count()));
+            out.extend(&value);
             i = close + 1;
         }
         out.push(crate::keypattern::Segment::Lit(lit));
+        starts.push(offset(t.len()));
+        if let Some(starts) = starts.into_iter().collect::<Option<Vec<usize>>>() {
+            out = out.with_layout(Layout {
+                starts,
+                braces: BraceSyntax::Doubled,
+            });
+        }
         Some(Val::Str(out, None))
     }
 }
