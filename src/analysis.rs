@@ -19,31 +19,51 @@ pub struct FileResult {
 
 /// Runs the front-end for `language` and every rule over one file.
 pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> FileResult {
+    analyze_model(file, language, options, &|| false).map_or_else(FileResult::default, |r| r.0)
+}
+
+/// [`analyze`], and the model the rules judged (`None` after a fatal error);
+/// `None` when `stop` says so once the front-end is done (an editor's
+/// buffer changed meanwhile).
+fn analyze_model(
+    file: &SourceFile,
+    language: Language,
+    options: &Options,
+    stop: &dyn Fn() -> bool,
+) -> Option<(FileResult, Option<FileModel>)> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let (mut model, problems) = match front_end(file, language) {
             Ok(parsed) => parsed,
             Err(fatal) => {
-                return FileResult {
+                let result = FileResult {
                     fatal: Some(fatal),
                     ..FileResult::default()
-                }
+                };
+                return Some((result, None));
             }
         };
+        if stop() {
+            return None;
+        }
         model.apply_client_hints(&options.clients);
-        FileResult {
+        let result = FileResult {
             findings: rules::check_all(&model, options),
             problems,
             fatal: None,
-        }
+        };
+        Some((result, Some(model)))
     }));
-    outcome.unwrap_or_else(|_| FileResult {
-        problems: vec![Problem {
-            span: crate::model::Span::default(),
-            message:
-                "internal error while analyzing this file (please report it); the file was skipped"
-                    .into(),
-        }],
-        ..FileResult::default()
+    outcome.unwrap_or_else(|_| {
+        let result = FileResult {
+            problems: vec![Problem {
+                span: crate::model::Span::default(),
+                message:
+                    "internal error while analyzing this file (please report it); the file was skipped"
+                        .into(),
+            }],
+            ..FileResult::default()
+        };
+        Some((result, None))
     })
 }
 
@@ -59,6 +79,22 @@ pub fn lint(
     crate::suppress::apply(file, language, &mut result.findings);
     config.apply(&mut result.findings);
     result
+}
+
+/// [`lint`] for an editor: also the model the rules judged (to answer
+/// questions about its keys), and `None` when `stop` says the work is no
+/// longer wanted once the front-end is done.
+pub fn lint_for_editor(
+    file: &SourceFile,
+    language: Language,
+    config: &crate::config::Config,
+    options: &Options,
+    stop: &dyn Fn() -> bool,
+) -> Option<(FileResult, Option<FileModel>)> {
+    let (mut result, model) = analyze_model(file, language, options, stop)?;
+    crate::suppress::apply(file, language, &mut result.findings);
+    config.apply(&mut result.findings);
+    Some((result, model))
 }
 
 /// The model of one file, or a fatal (user) error.

@@ -162,7 +162,7 @@ pub fn main() -> i32 {
         )),
         Some(Command::Explain { rule }) => explain(&rule, stdout, stderr),
         Some(Command::Rules) => list_rules(stdout),
-        Some(Command::Lsp) => crate::lsp::run(&mut io::stdin().lock(), stdout),
+        Some(Command::Lsp) => crate::lsp::run(Box::new(io::BufReader::new(io::stdin())), stdout),
         Some(Command::Init { force }) => {
             std::env::current_dir().and_then(|dir| init::run(&dir, force, stdout, stderr))
         }

@@ -73,16 +73,29 @@ pub fn apply(text: &[u8], edits: &[Edit]) -> Vec<u8> {
 /// collide with one that waits for the next round).
 const MAX_ROUNDS: usize = 8;
 
-/// `check --fix` on one file: applies the safe fixes of its findings,
-/// lints again (`relint`), and repeats while that fixes more; writes the
-/// file (atomically) when anything changed. Returns the file and findings as
-/// they are now, and how many fixes were made.
+/// `check --fix` on one file: [`fix_text`], then the file written
+/// (atomically) when anything changed.
 pub fn fix_file(
     path: &Path,
+    file: SourceFile,
+    result: FileResult,
+    relint: impl Fn(&SourceFile) -> FileResult,
+) -> io::Result<(SourceFile, FileResult, usize)> {
+    let (file, result, total) = fix_text(file, result, relint);
+    if total > 0 {
+        write_atomically(path, &file.text)?;
+    }
+    Ok((file, result, total))
+}
+
+/// Applies the safe fixes of a file's findings, lints again (`relint`), and
+/// repeats while that fixes more. Returns the text and findings as they are
+/// now, and how many fixes were made.
+pub fn fix_text(
     mut file: SourceFile,
     mut result: FileResult,
     relint: impl Fn(&SourceFile) -> FileResult,
-) -> io::Result<(SourceFile, FileResult, usize)> {
+) -> (SourceFile, FileResult, usize) {
     let mut total = 0;
     for _ in 0..MAX_ROUNDS {
         let safe = result
@@ -98,10 +111,7 @@ pub fn fix_file(
         file = SourceFile::new(file.path.clone(), apply(&file.text, &edits));
         result = relint(&file);
     }
-    if total > 0 {
-        write_atomically(path, &file.text)?;
-    }
-    Ok((file, result, total))
+    (file, result, total)
 }
 
 /// Replaces the file's contents through a temporary file in its directory

@@ -17,7 +17,7 @@ mod non_atomic_split;
 mod script_undeclared_key;
 #[cfg(test)]
 mod test_support;
-mod undeclared_key;
+pub(crate) mod undeclared_key;
 mod unhashed_multi_key;
 pub(crate) mod unused_suppression;
 pub(crate) mod util;
