@@ -19,7 +19,22 @@ pub struct FileResult {
 
 /// Runs the front-end for `language` and every rule over one file.
 pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> FileResult {
-    analyze_model(file, language, options, &|| false).map_or_else(FileResult::default, |r| r.0)
+    analyze_model(
+        file,
+        language,
+        options,
+        &|| false,
+        &mut EditorCache::default(),
+    )
+    .map_or_else(FileResult::default, |r| r.0)
+}
+
+/// What an editor keeps of a document from one lint to the next: the
+/// syntax tree of a tree-sitter front-end, told of the edits since (so the
+/// next parse redoes only what changed).
+#[derive(Debug, Default)]
+pub struct EditorCache {
+    pub tree: Option<tree_sitter::Tree>,
 }
 
 /// [`analyze`], and the model the rules judged (`None` after a fatal error);
@@ -30,9 +45,27 @@ fn analyze_model(
     language: Language,
     options: &Options,
     stop: &dyn Fn() -> bool,
+    cache: &mut EditorCache,
 ) -> Option<(FileResult, Option<FileModel>)> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let (mut model, problems) = match front_end(file, language) {
+        let parsed = match language {
+            Language::Python => {
+                let (out, tree) = lang::python::parse_incremental(&file.text, cache.tree.as_ref());
+                cache.tree = tree;
+                Ok((out.model, out.problems))
+            }
+            Language::Js(dialect) => {
+                let old = cache.tree.as_ref();
+                let (out, tree) = lang::js::parse_incremental(&file.text, dialect, old);
+                cache.tree = tree;
+                Ok((out.model, out.problems))
+            }
+            _ => {
+                cache.tree = None;
+                front_end(file, language)
+            }
+        };
+        let (mut model, problems) = match parsed {
             Ok(parsed) => parsed,
             Err(fatal) => {
                 let result = FileResult {
@@ -54,6 +87,7 @@ fn analyze_model(
         Some((result, Some(model)))
     }));
     outcome.unwrap_or_else(|_| {
+        cache.tree = None;
         let result = FileResult {
             problems: vec![Problem {
                 span: crate::model::Span::default(),
@@ -83,15 +117,17 @@ pub fn lint(
 
 /// [`lint`] for an editor: also the model the rules judged (to answer
 /// questions about its keys), and `None` when `stop` says the work is no
-/// longer wanted once the front-end is done.
+/// longer wanted once the front-end is done. `cache` holds what the last
+/// lint of the document left, and what this one leaves.
 pub fn lint_for_editor(
     file: &SourceFile,
     language: Language,
     config: &crate::config::Config,
     options: &Options,
     stop: &dyn Fn() -> bool,
+    cache: &mut EditorCache,
 ) -> Option<(FileResult, Option<FileModel>)> {
-    let (mut result, model) = analyze_model(file, language, options, stop)?;
+    let (mut result, model) = analyze_model(file, language, options, stop, cache)?;
     crate::suppress::apply(file, language, &mut result.findings);
     config.apply(&mut result.findings);
     Some((result, model))

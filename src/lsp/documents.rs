@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use lsp_types::{Position, TextDocumentContentChangeEvent, Uri};
 
@@ -20,6 +21,16 @@ pub(crate) struct Document {
     pub(crate) text: Arc<String>,
     /// The latest analysis, of this version or an older one.
     pub(crate) analysis: Option<Arc<Analysis>>,
+    /// When the text last changed.
+    pub(crate) changed: Instant,
+    /// The syntax tree an earlier lint left (while no lint holds it), and
+    /// the edits made to the text since: the next parse redoes only those.
+    pub(crate) tree: Option<tree_sitter::Tree>,
+    pub(crate) edits: Vec<tree_sitter::InputEdit>,
+    /// Which document this is (set when it is opened), and how many times
+    /// its whole text was replaced: a tree from another is of no use.
+    pub(crate) id: u64,
+    pub(crate) epoch: u64,
 }
 
 impl Document {
@@ -31,6 +42,11 @@ impl Document {
             version,
             text: Arc::new(text),
             analysis: None,
+            changed: Instant::now(),
+            tree: None,
+            edits: Vec::new(),
+            id: 0,
+            epoch: 0,
         }
     }
 
@@ -40,11 +56,27 @@ impl Document {
         let text = Arc::make_mut(&mut self.text);
         for change in changes {
             match change.range {
-                None => *text = change.text,
+                None => {
+                    *text = change.text;
+                    self.tree = None;
+                    self.edits.clear();
+                    self.epoch += 1;
+                }
                 Some(range) => {
                     let start = offset(text, range.start);
                     let end = offset(text, range.end).max(start);
+                    let start_position = point(text, start);
+                    let old_end_position = point(text, end);
                     text.replace_range(start..end, &change.text);
+                    let new_end = start + change.text.len();
+                    self.edits.push(tree_sitter::InputEdit {
+                        start_byte: start,
+                        old_end_byte: end,
+                        new_end_byte: new_end,
+                        start_position,
+                        old_end_position,
+                        new_end_position: point(text, new_end),
+                    });
                 }
             }
         }
@@ -80,6 +112,16 @@ pub(crate) fn offset(text: &str, position: Position) -> usize {
         units += c.len_utf16();
     }
     line_end
+}
+
+/// Where a byte offset is for tree-sitter: row, and byte column.
+fn point(text: &str, at: usize) -> tree_sitter::Point {
+    let before = &text.as_bytes()[..at];
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    tree_sitter::Point {
+        row: memchr::memchr_iter(b'\n', before).count(),
+        column: at - line_start,
+    }
 }
 
 /// The path of a `file:` URI (percent-decoded), if it is one.

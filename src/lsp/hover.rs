@@ -306,7 +306,10 @@ mod tests {
             version: Some(1),
             text: Arc::new(text.to_string()),
         };
-        super::super::lint::lint(&source, judge, &AtomicBool::new(false)).unwrap()
+        let reuse = super::super::lint::Reuse::default();
+        super::super::lint::lint(&source, judge, &AtomicBool::new(false), reuse)
+            .0
+            .unwrap()
     }
 
     fn hover_at(a: &Analysis, judge: &Judge, needle: &str) -> String {

@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::analysis::{self, FileResult};
+use crate::analysis::{self, EditorCache, FileResult};
 use crate::config::Config;
 use crate::lang::Language;
 use crate::model::FileModel;
@@ -44,18 +44,50 @@ pub(crate) struct Analysis {
     pub(crate) result: FileResult,
 }
 
-/// Lints `source` with `judge`. `None` when `cancel` was set meanwhile (a
-/// newer version is waiting): that result would never be published.
-pub(crate) fn lint(source: &Source, judge: &Judge, cancel: &AtomicBool) -> Option<Analysis> {
+/// What an earlier lint of a document left to reuse: its syntax tree, and
+/// the edits made to the text since.
+#[derive(Debug, Default)]
+pub(crate) struct Reuse {
+    pub(crate) tree: Option<tree_sitter::Tree>,
+    pub(crate) edits: Vec<tree_sitter::InputEdit>,
+}
+
+/// Lints `source` with `judge`; also gives the syntax tree of this text for
+/// the next lint. No analysis when `cancel` was set meanwhile (a newer
+/// version is waiting): that result would never be published.
+pub(crate) fn lint(
+    source: &Source,
+    judge: &Judge,
+    cancel: &AtomicBool,
+    reuse: Reuse,
+) -> (Option<Analysis>, Option<tree_sitter::Tree>) {
+    let mut cache = EditorCache { tree: reuse.tree };
+    if let Some(tree) = &mut cache.tree {
+        for edit in &reuse.edits {
+            tree.edit(edit);
+        }
+    }
     let stop = || cancel.load(Ordering::Relaxed);
     if stop() {
-        return None;
+        return (None, cache.tree);
     }
+    let analysis = analyze(source, judge, &stop, &mut cache);
+    (analysis, cache.tree)
+}
+
+fn analyze(
+    source: &Source,
+    judge: &Judge,
+    stop: &dyn Fn() -> bool,
+    cache: &mut EditorCache,
+) -> Option<Analysis> {
     let file = SourceFile::new(source.shown.clone(), source.text.as_bytes().to_vec());
     // As `check`: a text with no Redis-looking token is not analyzed.
     let (mut result, model) = if source.language.prefilter(&file.text) {
-        analysis::lint_for_editor(&file, source.language, &judge.config, &judge.options, &stop)?
+        let (config, options) = (&judge.config, &judge.options);
+        analysis::lint_for_editor(&file, source.language, config, options, stop, cache)?
     } else {
+        cache.tree = None;
         (FileResult::default(), None)
     };
     // In `check`'s order, without its duplicates.
@@ -75,4 +107,85 @@ pub(crate) fn lint(source: &Source, judge: &Judge, cancel: &AtomicBool) -> Optio
         model,
         result,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lsp::documents::Document;
+    use lsp_types::{Position, Range, TextDocumentContentChangeEvent};
+    use proptest::prelude::*;
+
+    const START: &str = "import redis\nr = redis.Redis()\ndef f(uid):  # é\n    r.mget(f\"a:{uid}\", f\"b:{uid}\")\n    with r.pipeline(transaction=True) as p:\n        p.get(\"😀{x}:1\")\n        p.get(\"{y}:2\")\n";
+
+    /// Findings as (rule, start, message): what a publish shows.
+    fn findings(
+        doc: &Document,
+        reuse: Reuse,
+        language: Language,
+    ) -> (Vec<(String, usize, String)>, Option<tree_sitter::Tree>) {
+        let source = Source {
+            shown: "a".into(),
+            language,
+            version: Some(doc.version),
+            text: doc.text.clone(),
+        };
+        let (a, tree) = lint(&source, &Judge::default(), &AtomicBool::new(false), reuse);
+        let a = a.unwrap();
+        let list = a
+            .result
+            .findings
+            .iter()
+            .map(|f| (f.rule.to_string(), f.span.start, f.message.clone()))
+            .collect();
+        (list, tree)
+    }
+
+    fn edit() -> impl Strategy<Value = (u32, u32, u32, u32, String)> {
+        (
+            0..9u32,
+            0..40u32,
+            0..2u32,
+            0..12u32,
+            prop::sample::select(vec![
+                "",
+                "x",
+                "\n",
+                "r.mget(\"a\", \"b\")\n",
+                "{",
+                "}",
+                "é",
+                "😀",
+                "\"",
+                "    p.get(f\"{uid}:c\")\n",
+                "#",
+            ]),
+        )
+            .prop_map(|(l, c, dl, dc, t)| (l, c, l + dl, dc, t.to_string()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Edits applied one by one, each linted with the tree the last lint
+        /// left: the findings are those of a fresh lint of the same text.
+        #[test]
+        fn reused_trees_give_the_findings_of_a_fresh_parse(edits in prop::collection::vec(edit(), 1..8)) {
+            for (name, language_id) in [("a.py", "python"), ("a.ts", "typescript")] {
+                let uri: lsp_types::Uri = format!("file:///{name}").parse().unwrap();
+                let mut doc = Document::new(&uri, language_id, 1, START.to_string());
+                let language = doc.language.unwrap();
+                let (_, mut tree) = findings(&doc, Reuse::default(), language);
+                for (i, (l1, c1, l2, c2, text)) in edits.iter().enumerate() {
+                    let range = Range::new(Position::new(*l1, *c1), Position::new(*l2, *c2));
+                    let change = TextDocumentContentChangeEvent { range: Some(range), range_length: None, text: text.clone() };
+                    doc.change(i32::try_from(i).unwrap() + 2, vec![change]);
+                    let reuse = Reuse { tree: tree.take(), edits: std::mem::take(&mut doc.edits) };
+                    let (incremental, next) = findings(&doc, reuse, language);
+                    let (fresh, _) = findings(&doc, Reuse::default(), language);
+                    prop_assert_eq!(&incremental, &fresh, "{}: {}", name, doc.text);
+                    tree = next;
+                }
+            }
+        }
+    }
 }

@@ -65,6 +65,8 @@ enum Done {
         generation: u64,
         analysis: Option<Arc<Analysis>>,
         diagnostics: Vec<Diagnostic>,
+        /// The syntax tree of that text, and the document's id and epoch then.
+        tree: Option<(tree_sitter::Tree, (u64, u64))>,
     },
     /// The workspace file list.
     Walked { generation: u64, files: Vec<Target> },
@@ -121,7 +123,7 @@ struct Server<'o> {
     /// The workspace file list: what `check` at the root would lint.
     files: Vec<Target>,
     docs: BTreeMap<Uri, Document>,
-    /// Open documents to lint, with the time of their last change.
+    /// Open documents to lint, with the time the lint is due.
     dirty: BTreeMap<Uri, Instant>,
     /// Workspace files to lint from disk.
     background: VecDeque<(Uri, Target)>,
@@ -136,6 +138,8 @@ struct Server<'o> {
     running: Option<Running>,
     watch_dynamically: bool,
     next_request: i32,
+    /// Documents opened so far: each one's id.
+    opened: u64,
 }
 
 /// Serves one client until `exit` (or the end of input); the exit code is 0
@@ -173,6 +177,18 @@ pub fn run(input: Box<dyn BufRead + Send>, out: &mut dyn Write) -> io::Result<i3
                 Ok(Input::End) | Err(_) => return Ok(1),
             },
             recv(done) -> result => {
+                // Changes already received come first: a result is judged
+                // against the newest version, never published before it.
+                while let Ok(input) = incoming.try_recv() {
+                    match input {
+                        Input::Frame(frame) => {
+                            if let Some(code) = server.frame(frame)? {
+                                return Ok(code);
+                            }
+                        }
+                        Input::End => return Ok(1),
+                    }
+                }
                 if let Ok(result) = result {
                     server.done(result)?;
                 }
@@ -206,6 +222,7 @@ impl<'o> Server<'o> {
             running: None,
             watch_dynamically: false,
             next_request: 0,
+            opened: 0,
         }
     }
 
@@ -469,9 +486,7 @@ impl<'o> Server<'o> {
         if let Some(e) = error {
             self.show(MessageType::ERROR, &e)?;
         }
-        let due = Instant::now()
-            .checked_sub(self.settings.debounce)
-            .unwrap_or_else(Instant::now);
+        let due = Instant::now();
         for (uri, doc) in &self.docs {
             if doc.language.is_some() {
                 self.dirty.insert(uri.clone(), due);
@@ -497,14 +512,13 @@ impl<'o> Server<'o> {
         }
     }
 
-    fn open(&mut self, uri: Uri, doc: Document) -> io::Result<()> {
+    fn open(&mut self, uri: Uri, mut doc: Document) -> io::Result<()> {
+        self.opened += 1;
+        doc.id = self.opened;
         let lintable = doc.language.is_some();
         self.docs.insert(uri.clone(), doc);
         if lintable {
-            let due = Instant::now()
-                .checked_sub(self.settings.debounce)
-                .unwrap_or_else(Instant::now);
-            self.dirty.insert(uri.clone(), due);
+            self.dirty.insert(uri.clone(), Instant::now());
             // The buffer wins over the file on disk.
             if let Some(Running::Lint {
                 uri: u,
@@ -531,7 +545,17 @@ impl<'o> Server<'o> {
         if doc.language.is_none() {
             return Ok(());
         }
-        self.dirty.insert(uri.clone(), Instant::now());
+        // A change after a rest is linted at once; one in a burst of
+        // changes waits until the burst has rested.
+        let now = Instant::now();
+        let resting = now.duration_since(doc.changed) >= self.settings.debounce;
+        doc.changed = now;
+        let due = if resting {
+            now
+        } else {
+            now + self.settings.debounce
+        };
+        self.dirty.insert(uri.clone(), due);
         // A lint of an older version, or of a file from disk, gives way.
         if let Some(Running::Lint {
             uri: u,
@@ -709,19 +733,16 @@ impl<'o> Server<'o> {
         }
     }
 
-    /// When the loop must wake up to lint a document that has rested.
+    /// When the loop must wake up to lint a document that is due.
     fn next_wake(&self) -> Option<Instant> {
         if self.worker.is_busy() || !self.jobs.is_empty() {
             return None;
         }
-        self.dirty
-            .values()
-            .min()
-            .map(|t| *t + self.settings.debounce)
+        self.dirty.values().min().copied()
     }
 
     /// Gives the idle worker its next job: a request's, then the document
-    /// that has rested longest, then the workspace walk, then a file from disk.
+    /// due first, then the workspace walk, then a file from disk.
     fn schedule(&mut self) {
         if self.worker.is_busy() || self.phase != Phase::Running {
             return;
@@ -735,12 +756,12 @@ impl<'o> Server<'o> {
         let due = self
             .dirty
             .iter()
-            .filter(|(_, t)| **t + self.settings.debounce <= now)
+            .filter(|(_, t)| **t <= now)
             .min_by_key(|(_, t)| **t)
             .map(|(u, _)| u.clone());
         if let Some(uri) = due {
             self.dirty.remove(&uri);
-            if let Some(doc) = self.docs.get(&uri) {
+            if let Some(doc) = self.docs.get_mut(&uri) {
                 if let Some(language) = doc.language {
                     let source = Source {
                         shown: doc
@@ -751,7 +772,13 @@ impl<'o> Server<'o> {
                         version: Some(doc.version),
                         text: doc.text.clone(),
                     };
-                    self.lint(uri, source, false);
+                    // The tree goes with the job and comes back with it.
+                    let reuse = lint::Reuse {
+                        tree: doc.tree.take(),
+                        edits: std::mem::take(&mut doc.edits),
+                    };
+                    let epoch = (doc.id, doc.epoch);
+                    self.lint(uri, source, false, reuse, epoch);
                 }
             }
             return;
@@ -775,13 +802,20 @@ impl<'o> Server<'o> {
                 continue;
             }
             if let Some(source) = workspace::disk_source(&target.path, Some(target.language)) {
-                self.lint(uri, source, true);
+                self.lint(uri, source, true, lint::Reuse::default(), (0, 0));
                 return;
             }
         }
     }
 
-    fn lint(&mut self, uri: Uri, source: Source, from_disk: bool) {
+    fn lint(
+        &mut self,
+        uri: Uri,
+        source: Source,
+        from_disk: bool,
+        reuse: lint::Reuse,
+        epoch: (u64, u64),
+    ) {
         let cancel = Arc::new(AtomicBool::new(false));
         self.running = Some(Running::Lint {
             uri: uri.clone(),
@@ -790,7 +824,7 @@ impl<'o> Server<'o> {
         });
         let (judge, pages, generation) = (self.judge.clone(), self.pages.clone(), self.generation);
         self.worker.run(move || {
-            let analysis = lint::lint(&source, &judge, &cancel);
+            let (analysis, tree) = lint::lint(&source, &judge, &cancel, reuse);
             let diagnostics = analysis
                 .as_ref()
                 .map(|a| diagnostics::of(a, &uri, &|r| pages.uri(r)))
@@ -801,6 +835,7 @@ impl<'o> Server<'o> {
                 generation,
                 analysis: analysis.map(Arc::new),
                 diagnostics,
+                tree: tree.map(|t| (t, epoch)),
             }
         });
     }
@@ -856,8 +891,16 @@ impl<'o> Server<'o> {
                 generation,
                 analysis,
                 diagnostics,
+                tree,
             } => {
                 let current = generation == self.generation;
+                // The tree matches the text the job had; the edits since are
+                // the document's (unless the whole text was replaced).
+                if let (Some(doc), Some((tree, epoch))) = (self.docs.get_mut(&uri), tree) {
+                    if version.is_some() && (doc.id, doc.epoch) == epoch && doc.tree.is_none() {
+                        doc.tree = Some(tree);
+                    }
+                }
                 let Some(analysis) = analysis else {
                     // Cancelled: a file from disk goes back in line.
                     if let Some(Running::Lint {

@@ -111,13 +111,24 @@ struct Cx<'a> {
 
 /// Reads a JavaScript or TypeScript file. Never panics, whatever the bytes.
 pub fn parse(source: &[u8], dialect: Dialect) -> Output {
+    parse_incremental(source, dialect, None).0
+}
+
+/// [`parse`] for an editor: `old` is the tree of the text before its
+/// latest edits, already told of them (`Tree::edit`), so that tree-sitter
+/// parses again only what changed. Also returns the new tree.
+pub fn parse_incremental(
+    source: &[u8],
+    dialect: Dialect,
+    old: Option<&tree_sitter::Tree>,
+) -> (Output, Option<tree_sitter::Tree>) {
     let mut out = Output::default();
     if let Some(why) = too_big(source) {
         out.problems.push(Problem {
             span: Span::new(0, 0),
             message: format!("{why}: looks generated or minified; skipped"),
         });
-        return out;
+        return (out, None);
     }
     let mut parser = Parser::new();
     let language = match dialect {
@@ -126,14 +137,17 @@ pub fn parse(source: &[u8], dialect: Dialect) -> Output {
         Dialect::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
     };
     if parser.set_language(&language).is_err() {
-        return out;
+        return (out, None);
     }
-    let Some(tree) = parser.parse(source, None) else {
-        return out;
+    let Some(tree) = parser.parse(source, old) else {
+        return (out, None);
     };
-    let mut cx = Cx::new(source);
-    cx.run(tree.root_node());
-    cx.out
+    let out = {
+        let mut cx = Cx::new(source);
+        cx.run(tree.root_node());
+        cx.out
+    };
+    (out, Some(tree))
 }
 
 /// Why a file is too big to be hand-written, if it is.

@@ -87,22 +87,35 @@ struct Cx<'a> {
 
 /// Reads a Python file. Never panics, whatever the bytes.
 pub fn parse(source: &[u8]) -> Output {
+    parse_incremental(source, None).0
+}
+
+/// [`parse`] for an editor: `old` is the tree of the text before its
+/// latest edits, already told of them (`Tree::edit`), so that tree-sitter
+/// parses again only what changed. Also returns the new tree.
+pub fn parse_incremental(
+    source: &[u8],
+    old: Option<&tree_sitter::Tree>,
+) -> (Output, Option<tree_sitter::Tree>) {
     if !mentions_redis(source) {
-        return Output::default();
+        return (Output::default(), None);
     }
     let mut parser = Parser::new();
     if parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
         .is_err()
     {
-        return Output::default();
+        return (Output::default(), None);
     }
-    let Some(tree) = parser.parse(source, None) else {
-        return Output::default();
+    let Some(tree) = parser.parse(source, old) else {
+        return (Output::default(), None);
     };
-    let mut cx = Cx::new(source);
-    cx.run(tree.root_node());
-    cx.out
+    let out = {
+        let mut cx = Cx::new(source);
+        cx.run(tree.root_node());
+        cx.out
+    };
+    (out, Some(tree))
 }
 
 /// The cheap prefilter: a file that never mentions Redis-ish tokens has no
