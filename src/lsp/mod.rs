@@ -64,7 +64,8 @@ enum Done {
         version: Option<i32>,
         generation: u64,
         analysis: Option<Arc<Analysis>>,
-        diagnostics: Vec<Diagnostic>,
+        /// The `publishDiagnostics` of the analysis, framed.
+        publish: Vec<u8>,
         /// The syntax tree of that text, and the document's id and epoch then.
         tree: Option<(tree_sitter::Tree, (u64, u64))>,
     },
@@ -179,15 +180,8 @@ pub fn run(input: Box<dyn BufRead + Send>, out: &mut dyn Write) -> io::Result<i3
             recv(done) -> result => {
                 // Changes already received come first: a result is judged
                 // against the newest version, never published before it.
-                while let Ok(input) = incoming.try_recv() {
-                    match input {
-                        Input::Frame(frame) => {
-                            if let Some(code) = server.frame(frame)? {
-                                return Ok(code);
-                            }
-                        }
-                        Input::End => return Ok(1),
-                    }
+                if let Some(code) = drain(&mut server, &incoming)? {
+                    return Ok(code);
                 }
                 if let Ok(result) = result {
                     server.done(result)?;
@@ -195,8 +189,32 @@ pub fn run(input: Box<dyn BufRead + Send>, out: &mut dyn Write) -> io::Result<i3
             },
             recv(wake) -> _ => {},
         }
+        // Every message already received is taken in before the next job
+        // is picked: ten changes in one write are one lint.
+        if let Some(code) = drain(&mut server, &incoming)? {
+            return Ok(code);
+        }
         server.schedule();
     }
+}
+
+/// Handles every message already received; `Some(exit code)` at `exit`
+/// or the end of input.
+fn drain(
+    server: &mut Server<'_>,
+    incoming: &crossbeam_channel::Receiver<Input>,
+) -> io::Result<Option<i32>> {
+    while let Ok(input) = incoming.try_recv() {
+        match input {
+            Input::Frame(frame) => {
+                if let Some(code) = server.frame(frame)? {
+                    return Ok(Some(code));
+                }
+            }
+            Input::End => return Ok(Some(1)),
+        }
+    }
+    Ok(None)
 }
 
 impl<'o> Server<'o> {
@@ -249,6 +267,11 @@ impl<'o> Server<'o> {
             message: format!("slotlint: {message}"),
         };
         self.notify("window/showMessage", params)
+    }
+
+    fn write_framed(&mut self, framed: &[u8]) -> io::Result<()> {
+        self.out.write_all(framed)?;
+        self.out.flush()
     }
 
     fn publish(
@@ -825,16 +848,24 @@ impl<'o> Server<'o> {
         let (judge, pages, generation) = (self.judge.clone(), self.pages.clone(), self.generation);
         self.worker.run(move || {
             let (analysis, tree) = lint::lint(&source, &judge, &cancel, reuse);
-            let diagnostics = analysis
-                .as_ref()
-                .map(|a| diagnostics::of(a, &uri, &|r| pages.uri(r)))
-                .unwrap_or_default();
+            // The publish is written out here, off the server loop.
+            let publish = analysis.as_ref().map(|a| {
+                let params = PublishDiagnosticsParams {
+                    uri: uri.clone(),
+                    diagnostics: diagnostics::of(a, &uri, &|r| pages.uri(r)),
+                    version: source.version,
+                };
+                let message = Notification::new("textDocument/publishDiagnostics".into(), params);
+                let mut framed = Vec::new();
+                let _ = transport::write(&mut framed, &message.into());
+                framed
+            });
             Done::Linted {
                 uri,
                 version: source.version,
                 generation,
                 analysis: analysis.map(Arc::new),
-                diagnostics,
+                publish: publish.unwrap_or_default(),
                 tree: tree.map(|t| (t, epoch)),
             }
         });
@@ -890,7 +921,7 @@ impl<'o> Server<'o> {
                 version,
                 generation,
                 analysis,
-                diagnostics,
+                publish,
                 tree,
             } => {
                 let current = generation == self.generation;
@@ -923,7 +954,7 @@ impl<'o> Server<'o> {
                         return Ok(());
                     }
                     self.from_disk.insert(uri.clone());
-                    return self.publish(uri, diagnostics, None);
+                    return self.write_framed(&publish);
                 };
                 let Some(doc) = self.docs.get_mut(&uri) else {
                     return Ok(());
@@ -931,9 +962,10 @@ impl<'o> Server<'o> {
                 if doc.version != v || !current {
                     return Ok(()); // stale: the newer version is on its way
                 }
-                doc.analysis = Some(analysis.clone());
+                // The last analysis is let go once the new one is out.
+                let last = doc.analysis.replace(analysis.clone());
                 self.from_disk.remove(&uri);
-                self.publish(uri.clone(), diagnostics, Some(v))?;
+                self.write_framed(&publish)?;
                 let (ready, kept): (Vec<Parked>, Vec<Parked>) = std::mem::take(&mut self.parked)
                     .into_iter()
                     .partition(|p| p.uri == uri && p.version == v);
@@ -941,6 +973,7 @@ impl<'o> Server<'o> {
                 for p in ready {
                     self.answer(p.id, &uri, &analysis, p.request)?;
                 }
+                drop(last);
                 Ok(())
             }
         }

@@ -19,7 +19,8 @@ pub(crate) struct Settings {
     pub(crate) min_certainty: Option<Certainty>,
     /// `workspaceDiagnostics`: lint the workspace's files that are not open.
     pub(crate) workspace_diagnostics: bool,
-    /// `debounceMs`: how long a document must rest before it is linted again.
+    /// `debounceMs`: how long a burst of changes must rest before the lint
+    /// (a change after a rest is linted at once).
     pub(crate) debounce: Duration,
     /// `ruleDocsUrl`: where rule pages are, `{rule}` standing for the id.
     pub(crate) rule_docs: Option<String>,
@@ -31,7 +32,7 @@ impl Default for Settings {
             config: None,
             min_certainty: None,
             workspace_diagnostics: true,
-            debounce: Duration::from_millis(30),
+            debounce: Duration::from_millis(100),
             rule_docs: None,
         }
     }
