@@ -238,7 +238,7 @@ fn verdict_words(kind: SameSlot) -> &'static str {
     match kind {
         SameSlot::Same => "same slot",
         SameSlot::Unknown => "slot unknown",
-        SameSlot::LikelyDifferentVariables => "same slot only when the values are equal",
+        SameSlot::LikelyDifferentVariables => "maybe another slot",
         SameSlot::LikelyDifferentLiterals => "likely another slot",
         SameSlot::Different => "another slot",
     }
