@@ -149,7 +149,10 @@ fn written() -> Option<PathBuf> {
     for rule in crate::rules::RULES {
         let path = dir.join(format!("{}.md", rule.id()));
         if std::fs::read(&path).ok().as_deref() != Some(rule.doc().as_bytes()) {
-            std::fs::write(&path, rule.doc()).ok()?;
+            // Written aside and renamed: another server may be reading it.
+            let aside = dir.join(format!(".{}.md.{}", rule.id(), std::process::id()));
+            std::fs::write(&aside, rule.doc()).ok()?;
+            std::fs::rename(&aside, &path).ok()?;
         }
     }
     Some(dir)

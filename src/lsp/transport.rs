@@ -162,6 +162,26 @@ pub(crate) fn write(out: &mut dyn Write, message: &Message) -> io::Result<()> {
     message.write(&mut &mut *out)
 }
 
+/// A notification framed, its params written straight from their type (a
+/// large publish is not built as a JSON value first).
+pub(crate) fn framed_notification(method: &str, params: &impl serde::Serialize) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Framed<'a, P> {
+        jsonrpc: &'static str,
+        method: &'a str,
+        params: &'a P,
+    }
+    let body = serde_json::to_vec(&Framed {
+        jsonrpc: "2.0",
+        method,
+        params,
+    })
+    .unwrap_or_default();
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
 /// Answers a frame that is not a message (`id: null` when it had none).
 pub(crate) fn write_bad(out: &mut dyn Write, bad: Bad) -> io::Result<()> {
     if let Some(id) = bad.id {
