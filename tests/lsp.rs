@@ -861,6 +861,29 @@ fn a_schema_changed_outside_the_editor_rejudges_open_documents() {
         json!({ "changes": [{ "uri": uri(root, "shop.keys.yaml"), "type": 2 }] }),
     );
     assert_eq!(diagnostics(&c.published(&app)), Vec::<Value>::new());
+    // A schema the config names, whatever its name, is linted when opened.
+    std::fs::write(
+        root.join("slotlint.yaml"),
+        "schema: [shop.keys.yaml, more.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("more.yaml"),
+        "keys:\n  s: { pattern: \"{session}:<id>\", qps: 20000 }\n",
+    )
+    .unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri(root, "slotlint.yaml") } }),
+    );
+    assert_eq!(diagnostics(&c.published(&app)), Vec::<Value>::new());
+    let more = uri(root, "more.yaml");
+    let d = c.open(
+        &more,
+        "yaml",
+        "keys:\n  s: { pattern: \"{session}:<id>\", qps: 20000 }\n",
+    );
+    assert_eq!(codes(&d), ["SL004"], "{d:?}");
     // And a saved config, as before.
     std::fs::write(root.join("slotlint.yaml"), "{}\n").unwrap();
     c.notify(

@@ -55,6 +55,15 @@ impl Server<'_> {
     pub(super) fn open(&mut self, uri: Uri, mut doc: Document) -> io::Result<()> {
         self.opened += 1;
         doc.id = self.opened;
+        // A schema the config names is one whatever its name, as in `check`.
+        if doc.language.is_none()
+            && doc
+                .path
+                .as_deref()
+                .is_some_and(|p| workspace::named_schema(p, &self.judge))
+        {
+            doc.language = Some(crate::lang::Language::Schema);
+        }
         let lintable = doc.language.is_some();
         self.docs.insert(uri.clone(), doc);
         if lintable {

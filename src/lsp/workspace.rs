@@ -89,6 +89,11 @@ pub(crate) fn judges(path: &Path, judge: &Judge) -> bool {
             .is_some_and(|c| same_file(c, path))
 }
 
+/// Whether `path` is one of the schemas the config names.
+pub(crate) fn named_schema(path: &Path, judge: &Judge) -> bool {
+    judge.config.schemas.iter().any(|s| same_file(s, path))
+}
+
 fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
