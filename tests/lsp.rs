@@ -26,14 +26,18 @@ struct Client {
     /// Messages received while waiting for something else.
     seen: Vec<Value>,
     next_id: u64,
+    _cache: tempfile::TempDir,
 }
 
 impl Client {
     /// The server, started in `cwd`.
     fn start(cwd: &Path) -> Client {
+        // The rule pages go to a cache of the test's own.
+        let cache = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_slotlint"))
             .arg("lsp")
             .current_dir(cwd)
+            .env("XDG_CACHE_HOME", cache.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -71,6 +75,7 @@ impl Client {
             messages,
             seen: Vec::new(),
             next_id: 1,
+            _cache: cache,
         }
     }
 
@@ -421,7 +426,7 @@ fn diagnostics_link_their_rule_page() {
         .as_str()
         .unwrap()
         .to_string();
-    // By default, the page as `slotlint explain` prints it, in the cache.
+    // By default, the page (front matter and all), in the user's cache.
     let path = href.strip_prefix("file://").expect("a file URI");
     assert!(path.ends_with("/SL002.md"), "{href}");
     let page = std::fs::read_to_string(path).unwrap();

@@ -110,7 +110,7 @@ impl Settings {
 }
 
 /// Where rule pages are: the `ruleDocsUrl` setting, else the pages
-/// (`rules/SLnnn.md`, as `slotlint explain` prints them) written once to
+/// (`rules/SLnnn.md`, the text `slotlint explain` prints) written once to
 /// the user's cache directory, so that a link opens the page of the very
 /// version that reported the finding.
 #[derive(Debug, Clone, Default)]
