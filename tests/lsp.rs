@@ -755,9 +755,11 @@ fn a_lint_overtaken_by_a_change_is_never_published() {
 fn requests_wait_for_the_current_version_or_are_cancelled() {
     let dir = workspace(&[]);
     let root = dir.path();
+    // Changes less than 2 s apart are a burst, linted once it has rested 2 s:
+    // each hover below is asked while its version waits.
     let mut c = Client::ready(
         root,
-        json!({ "workspaceDiagnostics": false, "debounceMs": 400 }),
+        json!({ "workspaceDiagnostics": false, "debounceMs": 2000 }),
     );
     let u = uri(root, "a.redis");
     c.open(&u, "redis", "GET a\n");
@@ -777,6 +779,7 @@ fn requests_wait_for_the_current_version_or_are_cancelled() {
     );
     // ...unless the client cancels it,
     c.replace(&u, 3, "GET c\n");
+    c.replace(&u, 4, "GET c\n");
     let id = c.ask(
         "textDocument/hover",
         json!({ "textDocument": { "uri": u }, "position": { "line": 0, "character": 4 } }),
@@ -788,7 +791,7 @@ fn requests_wait_for_the_current_version_or_are_cancelled() {
         "textDocument/hover",
         json!({ "textDocument": { "uri": u }, "position": { "line": 0, "character": 4 } }),
     );
-    c.replace(&u, 4, "GET d\n");
+    c.replace(&u, 5, "GET d\n");
     assert_eq!(c.answer(id)["error"]["code"], -32801);
 }
 
