@@ -2,7 +2,7 @@
 //! in parallel. Workers return results; they never print.
 
 use crate::finding::Finding;
-use crate::lang::{Language, Problem};
+use crate::lang::{Language, Output, Problem};
 use crate::model::FileModel;
 use crate::project::Project;
 use crate::rules::{self, Options};
@@ -28,33 +28,81 @@ pub fn analyze(
     options: &Options,
     project: &Project,
 ) -> FileResult {
+    analyze_model(
+        file,
+        language,
+        options,
+        project,
+        &|| false,
+        &mut EditorCache::default(),
+    )
+    .map_or_else(FileResult::default, |r| r.0)
+}
+
+/// What an editor keeps of a document from one lint to the next: the
+/// syntax tree of a tree-sitter front-end, told of the edits since (so the
+/// next parse redoes only what changed).
+#[derive(Debug, Default)]
+pub struct EditorCache {
+    pub tree: Option<tree_sitter::Tree>,
+}
+
+/// [`analyze`], and the model the rules judged (`None` after a fatal error);
+/// `None` when `stop` says so once the front-end is done (an editor's
+/// buffer changed meanwhile).
+fn analyze_model(
+    file: &SourceFile,
+    language: Language,
+    options: &Options,
+    project: &Project,
+    stop: &dyn Fn() -> bool,
+    cache: &mut EditorCache,
+) -> Option<(FileResult, Option<FileModel>)> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let out = match (language.front_end().parse)(file, project) {
+        let front_end = language.front_end();
+        let parsed: Result<Output, String> = if let Some(reparse) = front_end.reparse {
+            let (out, tree) = reparse(file, project, cache.tree.as_ref());
+            cache.tree = tree;
+            Ok(out)
+        } else {
+            cache.tree = None;
+            (front_end.parse)(file, project)
+        };
+        let out = match parsed {
             Ok(out) => out,
             Err(fatal) => {
-                return FileResult {
+                let result = FileResult {
                     fatal: Some(fatal),
                     ..FileResult::default()
-                }
+                };
+                return Some((result, None));
             }
         };
+        if stop() {
+            return None;
+        }
         let mut model = out.model;
         model.apply_client_hints(&options.clients);
-        FileResult {
+        let result = FileResult {
             findings: rules::check_all(&model, options),
             problems: out.problems,
             fatal: None,
             deps: out.deps,
-        }
+        };
+        Some((result, Some(model)))
     }));
-    outcome.unwrap_or_else(|_| FileResult {
-        problems: vec![Problem {
-            span: crate::model::Span::default(),
-            message:
-                "internal error while analyzing this file (please report it); the file was skipped"
-                    .into(),
-        }],
-        ..FileResult::default()
+    outcome.unwrap_or_else(|_| {
+        cache.tree = None;
+        let result = FileResult {
+            problems: vec![Problem {
+                span: crate::model::Span::default(),
+                message:
+                    "internal error while analyzing this file (please report it); the file was skipped"
+                        .into(),
+            }],
+            ..FileResult::default()
+        };
+        Some((result, None))
     })
 }
 
@@ -71,6 +119,25 @@ pub fn lint(
     crate::suppress::apply(file, language, &mut result.findings);
     config.apply(&mut result.findings);
     result
+}
+
+/// [`lint`] for an editor: also the model the rules judged (to answer
+/// questions about its keys), and `None` when `stop` says the work is no
+/// longer wanted once the front-end is done. `cache` holds what the last
+/// lint of the document left, and what this one leaves.
+pub fn lint_for_editor(
+    file: &SourceFile,
+    language: Language,
+    config: &crate::config::Config,
+    options: &Options,
+    project: &Project,
+    stop: &dyn Fn() -> bool,
+    cache: &mut EditorCache,
+) -> Option<(FileResult, Option<FileModel>)> {
+    let (mut result, model) = analyze_model(file, language, options, project, stop, cache)?;
+    crate::suppress::apply(file, language, &mut result.findings);
+    config.apply(&mut result.findings);
+    Some((result, model))
 }
 
 /// The model of one file, or a fatal (user) error.

@@ -98,6 +98,10 @@ struct CheckArgs {
     /// config's `exclude` would skip (for pre-commit, which names every staged file)
     #[arg(long)]
     force_exclude: bool,
+    /// Apply the fixes proven safe (the keys then share a slot for every
+    /// value) to the files, then report what is left
+    #[arg(long)]
+    fix: bool,
     /// Threads for walking and analysis (0: one per core; 1: serial)
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     threads: usize,
@@ -159,7 +163,7 @@ pub fn main() -> i32 {
         )),
         Some(Command::Explain { rule }) => explain(&rule, stdout, stderr),
         Some(Command::Rules) => list_rules(stdout),
-        Some(Command::Lsp) => crate::lsp::run(&mut io::stdin().lock(), stdout),
+        Some(Command::Lsp) => crate::lsp::run(Box::new(io::BufReader::new(io::stdin())), stdout),
         Some(Command::Init { force }) => {
             std::env::current_dir().and_then(|dir| init::run(&dir, force, stdout, stderr))
         }
@@ -207,20 +211,18 @@ fn list_rules(stdout: &mut dyn Write) -> io::Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
-    let config = if args.no_config {
+/// The config of a `check` run: found from the working directory (or
+/// named, or none), with the command line's `--min-certainty`.
+fn check_config(args: &CheckArgs) -> io::Result<Result<Config, String>> {
+    let mut config = if args.no_config {
         Config::default()
     } else {
         let cwd = std::env::current_dir()?;
         match Config::discover(&cwd, args.config.as_deref()) {
             Ok(c) => c,
-            Err(e) => {
-                writeln!(stderr, "slotlint: error: {e}")?;
-                return Ok(EXIT_USAGE);
-            }
+            Err(e) => return Ok(Err(e)),
         }
     };
-    let mut config = config;
     if let Some(min) = args.min_certainty {
         config.min_certainty = Some(match min {
             MinCertainty::Proven => Certainty::Proven,
@@ -228,6 +230,17 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             MinCertainty::Possible => Certainty::Possible,
         });
     }
+    Ok(Ok(config))
+}
+
+fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
+    let config = match check_config(args)? {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(stderr, "slotlint: error: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
     let cwd = std::env::current_dir()?;
     let threads = discover::threads(args.threads);
     let mut targets = match find_targets(args, &config, threads) {
@@ -240,6 +253,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     for skipped in targets.notes.drain(..).filter(|_| !args.output.quiet) {
         writeln!(stderr, "slotlint: note: {skipped}")?;
     }
+    let fixed = std::sync::atomic::AtomicUsize::new(0);
     let stdin_text = if targets.files.iter().any(|t| t.stdin) {
         let mut text = Vec::new();
         io::stdin().lock().read_to_end(&mut text)?;
@@ -266,6 +280,8 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             Ok(bytes) => {
                 let file = SourceFile::new(t.display.clone(), bytes).at(&t.path);
                 let result = analysis::lint(&file, t.language, &config, options, project);
+                let (file, result) =
+                    fix_target(args.fix, t, file, result, &config, options, project, &fixed)?;
                 // Only files with something to show stay in memory.
                 let keep = !result.findings.is_empty()
                     || !result.problems.is_empty()
@@ -302,6 +318,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             }
         }
     }
+    fix_note(args, fixed.into_inner(), stderr)?;
     // A broken schema is the user's configuration mistake (exit 2), but the
     // other files' findings are still shown; no baseline is written from a
     // run that could not read everything.
@@ -311,6 +328,38 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     let items = sorted_items(&files, &located);
     let code = finish(args, &cwd, &targets.files, items, stdout, stderr)?;
     Ok(if fatal { EXIT_USAGE } else { code })
+}
+
+/// `--fix` on one file (when `fix`): its safe fixes applied and written,
+/// and the findings left; counts the fixes in `fixed`.
+#[allow(clippy::too_many_arguments)]
+fn fix_target(
+    fix: bool,
+    t: &Target,
+    file: SourceFile,
+    result: analysis::FileResult,
+    config: &Config,
+    options: &rules::Options,
+    project: &Project,
+    fixed: &std::sync::atomic::AtomicUsize,
+) -> Result<(SourceFile, analysis::FileResult), String> {
+    if !fix {
+        return Ok((file, result));
+    }
+    let relint = |f: &SourceFile| analysis::lint(f, t.language, config, options, project);
+    let (file, result, n) = crate::fix::fix_file(&t.path, file, result, relint)
+        .map_err(|e| format!("{}: cannot write the fixes: {e}", t.display))?;
+    fixed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    Ok((file, result))
+}
+
+/// The note of a `--fix` run: how many fixes it applied.
+fn fix_note(args: &CheckArgs, fixed: usize, stderr: &mut dyn Write) -> io::Result<()> {
+    if args.fix && !args.output.quiet {
+        let es = if fixed == 1 { "" } else { "es" };
+        writeln!(stderr, "slotlint: note: applied {fixed} fix{es}")?;
+    }
+    Ok(())
 }
 
 /// The end of `check`: writes or applies the baseline, prints the findings
@@ -395,6 +444,9 @@ fn find_targets(
         (true, None) => vec![PathBuf::from(".")],
         (false, _) => args.paths.clone(),
     };
+    if args.fix && paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err("`--fix` rewrites files; it cannot fix standard input".into());
+    }
     if args.stdin_filename.is_some() && !paths.iter().any(|p| p.as_os_str() == "-") {
         return Err(
             "`--stdin-filename` names the text read from `-`, which is not among the paths".into(),

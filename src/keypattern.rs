@@ -121,9 +121,83 @@ pub enum Segment {
 }
 
 /// A key as the program builds it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+///
+/// Equality and hashing ignore [`KeyPattern::layout`]: the same key written
+/// in two places is the same key.
+#[derive(Debug, Clone, Default)]
 pub struct KeyPattern {
     segments: Vec<Segment>,
+    layout: Option<std::sync::Arc<Layout>>,
+}
+
+impl PartialEq for KeyPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.segments == other.segments
+    }
+}
+
+impl Eq for KeyPattern {}
+
+impl std::hash::Hash for KeyPattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.segments.hash(state);
+    }
+}
+
+/// How a literal brace is written in the literal a key is spelled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BraceSyntax {
+    /// As itself: plain strings, redis-cli words.
+    Plain,
+    /// Doubled (`{{`, `}}`): Python f-strings, Rust `format!` templates.
+    Doubled,
+    /// As itself, but a `{` right after a literal `$` would open a
+    /// substitution: JavaScript template literals.
+    Template,
+}
+
+/// Where a key written out as one literal (a string, an f-string, a template
+/// literal, a `format!` template, a redis-cli word) has each of its tokens in
+/// the source: what a fix needs to edit the key where it is written. Tokens
+/// are the pattern's literal bytes and holes, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The source offset each token starts at (a hole: its whole
+    /// interpolation, `{uid}` or `${uid}`; a decoded escape: its backslash),
+    /// then the offset just past the last token. Tokens spelled out by one
+    /// piece of source (an escape for several bytes, a constant interpolated
+    /// whole) share an offset.
+    pub starts: Vec<usize>,
+    pub braces: BraceSyntax,
+}
+
+impl Layout {
+    /// The offset at which text goes in before token `i` (`i` = the token
+    /// count: after the last), when that is a place between two pieces of
+    /// source rather than inside one.
+    pub fn insertion_point(&self, i: usize) -> Option<usize> {
+        let at = *self.starts.get(i)?;
+        match i.checked_sub(1).map(|p| self.starts[p]) {
+            Some(before) if before >= at => None,
+            _ => Some(at),
+        }
+    }
+
+    /// The source range of token `i` when it is written by itself.
+    pub fn token_span(&self, i: usize) -> Option<crate::model::Span> {
+        let (start, end) = (*self.starts.get(i)?, *self.starts.get(i + 1)?);
+        (end > start && self.insertion_point(i).is_some())
+            .then(|| crate::model::Span::new(start, end))
+    }
+
+    /// How the literal brace `brace` (`{` or `}`) is written here.
+    pub fn brace(&self, brace: u8) -> String {
+        let one = char::from(brace).to_string();
+        match self.braces {
+            BraceSyntax::Doubled => one.repeat(2),
+            BraceSyntax::Plain | BraceSyntax::Template => one,
+        }
+    }
 }
 
 /// Where the hash tag of a pattern comes from.
@@ -185,8 +259,37 @@ impl KeyPattern {
         KeyPattern::new([Segment::Lit(bytes.into())])
     }
 
+    /// The pattern placed in the source: `layout` has one start per token
+    /// and an end (otherwise it is dropped, so a fix is never misplaced).
+    #[must_use]
+    pub fn with_layout(mut self, layout: Layout) -> Self {
+        let tokens = self.token_count();
+        let ordered = layout.starts.windows(2).all(|w| w[0] <= w[1]);
+        self.layout =
+            (ordered && layout.starts.len() == tokens + 1).then(|| std::sync::Arc::new(layout));
+        self
+    }
+
+    /// The number of tokens: literal bytes and holes.
+    pub fn token_count(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Lit(b) => b.len(),
+                Segment::Hole(_) => 1,
+            })
+            .sum()
+    }
+
+    /// Where the key is written in the source, token by token, when it is
+    /// written out as one literal; building on the pattern forgets it.
+    pub fn layout(&self) -> Option<&Layout> {
+        self.layout.as_deref()
+    }
+
     /// Appends a segment, keeping the pattern normalized.
     pub fn push(&mut self, segment: Segment) {
+        self.layout = None;
         match segment {
             Segment::Lit(bytes) if bytes.is_empty() => {}
             Segment::Lit(bytes) => {

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod discover;
 pub mod finding;
+pub mod fix;
 pub mod functions;
 pub mod init;
 pub mod keypattern;

@@ -28,7 +28,7 @@ type Parsed = Arc<dyn Any + Send + Sync>;
 #[derive(Default)]
 pub struct Project {
     /// Editor buffers by path: they override the disk.
-    buffers: RwLock<HashMap<PathBuf, Arc<[u8]>>>,
+    buffers: RwLock<HashMap<PathBuf, Arc<String>>>,
     cache: Mutex<Cache>,
 }
 
@@ -54,7 +54,7 @@ impl Project {
     }
 
     /// An editor's buffer for `path`: read instead of the disk until closed.
-    pub fn set_buffer(&self, path: &Path, text: Arc<[u8]>) {
+    pub fn set_buffer(&self, path: &Path, text: Arc<String>) {
         let path = normal(path);
         self.forget(&path);
         self.buffers
@@ -112,7 +112,7 @@ impl Project {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(path)
-            .cloned()
+            .map(|text| Arc::from(text.as_bytes()))
     }
 
     /// The text of `path`: its buffer, else the file if it is a regular file
@@ -212,7 +212,7 @@ mod tests {
             (first.as_deref(), second.as_deref(), builds),
             (Some(&6), Some(&6), 1)
         );
-        p.set_buffer(&a, Arc::from(&b"X = 22\n"[..]));
+        p.set_buffer(&a, Arc::new("X = 22\n".to_string()));
         assert_eq!(p.parsed(&a, "len", |t| Some(t.len())).as_deref(), Some(&7));
         p.close_buffer(&a);
         assert_eq!(p.parsed(&a, "len", |t| Some(t.len())).as_deref(), Some(&6));

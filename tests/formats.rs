@@ -235,6 +235,7 @@ fn json_has_the_documented_fields() {
             [
                 "certainty",
                 "end",
+                "fix",
                 "help",
                 "keys",
                 "label",

@@ -5,8 +5,9 @@
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Piece<'t> {
-    /// Literal text, escaped braces decoded.
-    Text(Vec<u8>),
+    /// Literal text, escaped braces decoded, and where in the template each
+    /// of its bytes is written.
+    Text { bytes: Vec<u8>, at: Vec<usize> },
     /// A replacement field: `template[start..end]` is `{inner}`.
     Field {
         start: usize,
@@ -21,21 +22,27 @@ pub(crate) enum Piece<'t> {
 pub(crate) fn scan(template: &[u8]) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut text = Vec::new();
+    let mut at = Vec::new();
     let mut i = 0;
     while i < template.len() {
         let b = template[i];
         if (b == b'{' || b == b'}') && template.get(i + 1) == Some(&b) {
             text.push(b);
+            at.push(i);
             i += 2;
             continue;
         }
         if b != b'{' {
             text.push(b);
+            at.push(i);
             i += 1;
             continue;
         }
         if !text.is_empty() {
-            out.push(Piece::Text(std::mem::take(&mut text)));
+            out.push(Piece::Text {
+                bytes: std::mem::take(&mut text),
+                at: std::mem::take(&mut at),
+            });
         }
         let Some(close) = template[i..].iter().position(|&c| c == b'}').map(|p| i + p) else {
             out.push(Piece::Unclosed { start: i });
@@ -49,7 +56,7 @@ pub(crate) fn scan(template: &[u8]) -> Vec<Piece<'_>> {
         i = close + 1;
     }
     if !text.is_empty() {
-        out.push(Piece::Text(text));
+        out.push(Piece::Text { bytes: text, at });
     }
     out
 }
@@ -63,13 +70,19 @@ mod tests {
         assert_eq!(
             scan(b"a{{b}}{x:>4}c{}"),
             vec![
-                Piece::Text(b"a{b}".to_vec()),
+                Piece::Text {
+                    bytes: b"a{b}".to_vec(),
+                    at: vec![0, 1, 3, 4]
+                },
                 Piece::Field {
                     start: 6,
                     end: 12,
                     inner: b"x:>4"
                 },
-                Piece::Text(b"c".to_vec()),
+                Piece::Text {
+                    bytes: b"c".to_vec(),
+                    at: vec![12]
+                },
                 Piece::Field {
                     start: 13,
                     end: 15,
@@ -79,7 +92,13 @@ mod tests {
         );
         assert_eq!(
             scan(b"k:{id"),
-            vec![Piece::Text(b"k:".to_vec()), Piece::Unclosed { start: 2 }]
+            vec![
+                Piece::Text {
+                    bytes: b"k:".to_vec(),
+                    at: vec![0, 1]
+                },
+                Piece::Unclosed { start: 2 }
+            ]
         );
         assert_eq!(scan(b""), Vec::<Piece<'_>>::new());
     }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
+use crate::keypattern::{BraceField, BraceSyntax, Hole, KeyPattern, Layout, Segment};
 use crate::model::Span;
 
 /// A fully literal string and the file offset of each decoded byte, plus the
@@ -16,6 +16,15 @@ pub(crate) struct Literal {
 }
 
 impl Literal {
+    /// Where the bytes are in the source, as the layout of a key spelled
+    /// by this literal alone.
+    pub(crate) fn layout(&self, braces: BraceSyntax) -> Layout {
+        Layout {
+            starts: self.offsets.clone(),
+            braces,
+        }
+    }
+
     /// The source span of the decoded bytes `start..end`.
     pub(crate) fn span(&self, start: usize, end: usize) -> Option<Span> {
         let first = *self.offsets.get(start)?;

@@ -15,6 +15,7 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     comments: super::CommentSyntax::Lua,
     prefilter,
     parse: |file, _| Ok(parse(&file.text)),
+    reparse: None,
 };
 
 /// `redis.call`/`server.call` (Valkey) and friends; `parse` gives an empty

@@ -64,7 +64,15 @@ pub struct FrontEnd {
     /// Never panics, whatever the bytes.
     /// Imports are followed into the files of `project`.
     pub parse: fn(&SourceFile, &Project) -> Result<Output, String>,
+    /// For an editor, a tree-sitter front-end parses again only what
+    /// changed: given the tree of the text before its latest edits (already
+    /// told of them), [`Self::parse`] that also gives the new tree.
+    pub reparse: Option<Reparse>,
 }
+
+/// See [`FrontEnd::reparse`].
+pub type Reparse =
+    fn(&SourceFile, &Project, Option<&tree_sitter::Tree>) -> (Output, Option<tree_sitter::Tree>);
 
 /// How a language writes comments and strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! MULTI/EXEC transactions, WATCH sets and script calls.
 
 use crate::commands::{self, CommandSpec};
-use crate::keypattern::KeyPattern;
+use crate::keypattern::{BraceSyntax, KeyPattern, Layout};
 use crate::lang::lua;
 use crate::lang::{Output, Problem};
 use crate::model::{Arg, Client, Group, GroupKind, Key, Op, Script, Span, Topology};
@@ -18,6 +18,7 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     comments: super::CommentSyntax::RedisCli,
     prefilter: super::always,
     parse: |file, _| Ok(parse(&file.text)),
+    reparse: None,
 };
 
 /// One argument of a command line after unquoting.
@@ -443,7 +444,10 @@ impl Parser {
             .iter()
             .filter_map(|&i| tokens.get(i))
             .map(|t| Key {
-                pattern: KeyPattern::literal(t.bytes.clone()),
+                pattern: KeyPattern::literal(t.bytes.clone()).with_layout(Layout {
+                    starts: t.offsets.clone(),
+                    braces: BraceSyntax::Plain,
+                }),
                 span: t.span,
             })
             .collect();

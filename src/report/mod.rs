@@ -20,6 +20,8 @@ pub enum Format {
     Human,
     /// `path:line:col: severity: message [SLnnn]`, one line per finding.
     Gcc,
+    /// `gcc` with the column counted in bytes, as Vim's errorformat `%c` reads it.
+    GccBytes,
     /// One JSON document: `{"version": 1, "findings": [...], "summary": {...}}`.
     Json,
     /// One JSON object per finding per line (the objects of `json`'s `findings`).
@@ -45,7 +47,8 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Human => human::render(items, color, out),
-        Format::Gcc => gcc::render(items, out),
+        Format::Gcc => gcc::render(items, false, out),
+        Format::GccBytes => gcc::render(items, true, out),
         Format::Json => json::render(items, out),
         Format::JsonLines => json::render_lines(items, out),
         Format::Sarif => sarif::render(items, out),

@@ -1,5 +1,6 @@
 //! SL002 cross-slot-command: one multi-key command over keys in different slots.
 
+use super::fixes::shared_tag_fix;
 use super::util::{
     command_spec, cross_slot, distinct_patterns, label_keys, same_tag_help, slots_by_node,
     topology_note,
@@ -50,6 +51,8 @@ impl Rule for CrossSlotCommand {
             .certainty(x.certainty)
             .primary_label(format!("one `{}` over {} keys", op.command, keys.len()))
             .help(same_tag_help(&x.patterns.iter().collect::<Vec<_>>()))
+            // Under defaults a configured value may differ: no mechanical fix.
+            .fix(shared_tag_fix(model, &distinct_patterns(&keys)).filter(|_| !x.under_defaults))
             .note("a cluster rejects a command whose keys hash to different slots with CROSSSLOT")
             .notes(topology_note(&slots_by_node(
                 cx.options.topology.as_deref(),

@@ -2,6 +2,7 @@
 //! a client that requires one slot per pipeline (ioredis Cluster; a
 //! node-redis cluster sends the whole pipeline to the node of its first key).
 
+use super::fixes::shared_tag_fix;
 use super::util::{
     cross_slot, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
 };
@@ -67,6 +68,7 @@ impl Rule for CrossSlotPipeline {
                 .certainty(certainty)
                 .primary_label("this pipeline")
                 .help(same_tag_help(&x.patterns.iter().collect::<Vec<_>>()))
+                .fix(shared_tag_fix(cx.model, &patterns).filter(|_| !x.under_defaults))
                 .note(format!(
                     "{who} sends a pipeline to one node: keys of slots served elsewhere fail (ioredis: `All keys in the pipeline should belong to the same slots allocation group`)"
                 ))

@@ -2,6 +2,7 @@
 //! set or script call whose keys span hash slots, and a script with flags
 //! (a shebang, or a function) whose body reaches keys of more than one slot.
 
+use super::fixes::shared_tag_fix;
 use super::scripts::{call_sites, reached_keys, Called};
 use super::util::{
     cross_slot, cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node,
@@ -71,6 +72,10 @@ impl Rule for CrossSlotTransaction {
                 .certainty(certainty)
                 .primary_label(format!("this {what}"))
                 .help(same_tag_help(&x.patterns.iter().collect::<Vec<_>>()))
+                .fix(
+                    shared_tag_fix(cx.model, &distinct_patterns(&keys))
+                        .filter(|_| !x.under_defaults && assumption.is_none()),
+                )
                 .note(note_for(group.kind))
                 .notes(topology_note(&slots_by_node(
                     cx.options.topology.as_deref(),

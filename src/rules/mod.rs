@@ -7,6 +7,7 @@ use crate::model::FileModel;
 mod cross_slot_command;
 mod cross_slot_pipeline;
 mod cross_slot_transaction;
+pub(crate) mod fixes;
 mod hot_slot_tag;
 mod key_naming;
 mod low_cardinality_tag;
@@ -19,7 +20,7 @@ pub(crate) mod scripts;
 mod sort_patterns;
 #[cfg(test)]
 mod test_support;
-mod undeclared_key;
+pub(crate) mod undeclared_key;
 mod unhashed_multi_key;
 pub(crate) mod unused_suppression;
 pub(crate) mod util;

@@ -3,6 +3,7 @@
 //! UNLINK, TOUCH, `mget_nonatomic`, `mset_nonatomic`): it works, but one part
 //! may succeed while another fails, and readers may see half of it.
 
+use super::fixes::shared_tag_fix;
 use super::util::{cross_slot_level, distinct_patterns, label_keys, same_tag_help, worst_pair};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
@@ -61,6 +62,7 @@ impl Rule for NonAtomicSplit {
             .certainty(certainty)
             .primary_label(format!("one `{}` sent as one command per slot", op.command))
             .help(same_tag_help(&distinct_patterns(&keys)))
+            .fix(shared_tag_fix(cx.model, &distinct_patterns(&keys)))
             .note("each slot's part runs on its own: some may succeed while others fail, and other clients can see a partial result");
             out.push(label_keys(finding, &keys));
         }

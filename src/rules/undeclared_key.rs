@@ -46,6 +46,22 @@ fn may_be_instance(key: &[Tok<'_>], family: &[Tok<'_>]) -> bool {
     reach[at(0, 0)]
 }
 
+/// The declared families (name, pattern, schema file) `key` may be an
+/// instance of, as this rule judges it (editors show them on hover).
+pub(crate) fn families_of<'f>(
+    key: &KeyPattern,
+    declared: &'f [(String, KeyPattern, String)],
+) -> Vec<&'f (String, KeyPattern, String)> {
+    let key = tokens(key);
+    if key.len() > MAX_KEY_TOKENS {
+        return Vec::new();
+    }
+    declared
+        .iter()
+        .filter(|(_, p, _)| may_be_instance(&key, &tokens(p)))
+        .collect()
+}
+
 /// Keys longer than this are not judged (a blob used as a key).
 const MAX_KEY_TOKENS: usize = 4096;
 

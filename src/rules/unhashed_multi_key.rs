@@ -3,6 +3,7 @@
 //! tag ties them together.
 
 use super::cross_slot_command::is_checked_multi_key;
+use super::fixes::shared_tag_fix;
 use super::util::{
     cross_slot, distinct_keys, distinct_patterns, label_keys, same_tag_help, same_under_defaults,
     worst_pair,
@@ -35,7 +36,7 @@ impl Rule for UnhashedMultiKey {
         for (i, op) in model.ops.iter().enumerate() {
             if op.keys.len() >= 2 && is_checked_multi_key(&op.command) {
                 let keys: Vec<_> = op.keys.iter().map(|k| (i, k)).collect();
-                self.judge(&format!("`{}`", op.command), op.span, &keys, out);
+                self.judge(cx.model, &format!("`{}`", op.command), op.span, &keys, out);
             }
         }
         for group in model
@@ -46,13 +47,20 @@ impl Rule for UnhashedMultiKey {
             .filter(|g| g.kind.is_atomic() && g.kind != GroupKind::Watch && g.assumption.is_none())
         {
             let keys = model.group_keys(group);
-            self.judge(group.kind.describe(), group.span, &keys, out);
+            self.judge(cx.model, group.kind.describe(), group.span, &keys, out);
         }
     }
 }
 
 impl UnhashedMultiKey {
-    fn judge(&self, what: &str, span: Span, keys: &[(usize, &Key)], out: &mut Vec<Finding>) {
+    fn judge(
+        &self,
+        model: &crate::model::FileModel,
+        what: &str,
+        span: Span,
+        keys: &[(usize, &Key)],
+        out: &mut Vec<Finding>,
+    ) {
         let distinct = distinct_keys(keys);
         if distinct.len() < 2 {
             return;
@@ -128,7 +136,8 @@ impl UnhashedMultiKey {
         let finding = Finding::new(self.id(), Severity::Warning, span, message)
             .certainty(certainty)
             .primary_label(format!("{} keys, no shared hash tag", distinct.len()))
-            .help(same_tag_help(&distinct_patterns(keys)));
+            .help(same_tag_help(&distinct_patterns(keys)))
+            .fix(shared_tag_fix(model, &distinct_patterns(keys)));
         out.push(label_keys(finding, keys));
     }
 }

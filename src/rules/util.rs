@@ -343,24 +343,38 @@ pub(crate) fn same_tag_help(keys: &[&KeyPattern]) -> String {
 }
 
 fn shared_tag_rewrite(keys: &[&KeyPattern]) -> Option<Vec<KeyPattern>> {
+    let at = shared_tag_positions(keys)?;
+    Some(
+        keys.iter()
+            .zip(at)
+            .map(|(k, (open, close))| with_tag(k, open, close))
+            .collect(),
+    )
+}
+
+/// Where the shared hash tag goes in each of `keys` (untagged, at least
+/// two): `{` before token `open`, `}` before token `close`. The keys then
+/// have one tag, a common prefix or the part around a shared value.
+pub(crate) fn shared_tag_positions(keys: &[&KeyPattern]) -> Option<Vec<(usize, usize)>> {
     if keys.len() < 2 || keys.iter().any(|k| k.hash_tag() != HashTag::Untagged) {
         return None;
     }
     if let Some(prefix) = common_prefix(keys) {
-        return Some(
-            keys.iter()
-                .map(|k| {
-                    let rest = from_tokens(&tokens(k)[tokens(&prefix).len()..]);
-                    let mut p = KeyPattern::literal("{");
-                    p.extend(&prefix);
-                    p.push(Segment::Lit(b"}".to_vec()));
-                    p.extend(&rest);
-                    p
-                })
-                .collect(),
-        );
+        let cut = prefix.token_count();
+        return Some(vec![(0, cut); keys.len()]);
     }
-    shared_hole_rewrite(keys)
+    shared_hole_positions(keys)
+}
+
+/// `key` with `{` before token `open` and `}` before token `close`.
+pub(crate) fn with_tag(key: &KeyPattern, open: usize, close: usize) -> KeyPattern {
+    let toks = tokens(key);
+    let mut fixed = toks[..open].to_vec();
+    fixed.push(Tok::Byte(b'{'));
+    fixed.extend_from_slice(&toks[open..close]);
+    fixed.push(Tok::Byte(b'}'));
+    fixed.extend_from_slice(&toks[close..]);
+    from_tokens(&fixed)
 }
 
 /// The longest common segment prefix, cut back to the last `:` boundary.
@@ -386,14 +400,14 @@ fn common_prefix(keys: &[&KeyPattern]) -> Option<KeyPattern> {
 
 /// `order:<id>` and `archive:order:<id>` → `{order:<id>}` and `archive:{order:<id>}`:
 /// the first hole every key has, tagged with the word before it.
-fn shared_hole_rewrite(keys: &[&KeyPattern]) -> Option<Vec<KeyPattern>> {
+fn shared_hole_positions(keys: &[&KeyPattern]) -> Option<Vec<(usize, usize)>> {
     keys[0]
         .holes()
         .filter(|h| h.name.is_some())
         .find_map(|hole| tag_around(keys, hole))
 }
 
-fn tag_around(keys: &[&KeyPattern], hole: &Hole) -> Option<Vec<KeyPattern>> {
+fn tag_around(keys: &[&KeyPattern], hole: &Hole) -> Option<Vec<(usize, usize)>> {
     let mut out = Vec::new();
     let mut tag: Option<Vec<Tok<'_>>> = None;
     for k in keys {
@@ -406,12 +420,7 @@ fn tag_around(keys: &[&KeyPattern], hole: &Hole) -> Option<Vec<KeyPattern>> {
             return None;
         }
         tag = Some(this_tag);
-        let mut fixed = toks[..start].to_vec();
-        fixed.push(Tok::Byte(b'{'));
-        fixed.extend_from_slice(&toks[start..=at]);
-        fixed.push(Tok::Byte(b'}'));
-        fixed.extend_from_slice(&toks[at + 1..]);
-        out.push(from_tokens(&fixed));
+        out.push((start, at + 1));
     }
     Some(out)
 }

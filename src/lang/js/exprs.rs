@@ -6,7 +6,7 @@ use tree_sitter::Node;
 
 use super::value::{self, Elem, Js, Lib, Literal, Opaque, Val};
 use super::{Cx, MAX_CALL_DEPTH, MAX_DEPTH};
-use crate::keypattern::{KeyPattern, Segment};
+use crate::keypattern::{BraceSyntax, KeyPattern, Layout, Segment};
 use crate::lang::value::merge;
 use crate::lang::walk::{children, Blocks};
 
@@ -26,7 +26,9 @@ impl<'a> Cx<'a> {
         match node.kind() {
             "string" => {
                 let lit = self.decode(node, false);
-                Val::Str(KeyPattern::literal(lit.bytes.clone()), Some(Box::new(lit)))
+                let p = KeyPattern::literal(lit.bytes.clone())
+                    .with_layout(lit.layout(BraceSyntax::Plain));
+                Val::Str(p, Some(Box::new(lit)))
             }
             "template_string" => self.template(node),
             "number" => self
@@ -184,26 +186,43 @@ impl<'a> Cx<'a> {
         let parts: Vec<Node<'a>> = node.named_children(&mut c).collect();
         if parts.iter().all(|p| p.kind() != "template_substitution") {
             let lit = self.decode(node, true);
-            return Val::Str(KeyPattern::literal(lit.bytes.clone()), Some(Box::new(lit)));
+            let p = KeyPattern::literal(lit.bytes.clone())
+                .with_layout(lit.layout(BraceSyntax::Template));
+            return Val::Str(p, Some(Box::new(lit)));
         }
         let mut out = KeyPattern::default();
+        // Where each token is written, for fixes that edit the template.
+        let mut starts = Vec::new();
         for part in parts {
+            let at = part.start_byte();
             match part.kind() {
-                "string_fragment" => out.push(Segment::Lit(
-                    self.src.get(part.byte_range()).unwrap_or(&[]).to_vec(),
-                )),
-                "escape_sequence" => out.push(Segment::Lit(unescape(self.text(part)))),
+                "string_fragment" => {
+                    let raw = self.src.get(part.byte_range()).unwrap_or(&[]);
+                    starts.extend((0..raw.len()).map(|i| at + i));
+                    out.push(Segment::Lit(raw.to_vec()));
+                }
+                "escape_sequence" => {
+                    let bytes = unescape(self.text(part));
+                    starts.extend(std::iter::repeat_n(at, bytes.len()));
+                    out.push(Segment::Lit(bytes));
+                }
                 "template_substitution" => {
                     let Some(e) = part.named_child(0) else {
                         continue;
                     };
-                    let v = self.eval(e);
-                    out.extend(&v.interpolated(self.text(e)));
+                    let v = self.eval(e).interpolated(self.text(e));
+                    starts.extend(std::iter::repeat_n(at, v.token_count()));
+                    out.extend(&v);
                 }
                 _ => {}
             }
         }
-        Val::Str(out, None)
+        starts.push(node.end_byte().saturating_sub(1));
+        let layout = Layout {
+            starts,
+            braces: BraceSyntax::Template,
+        };
+        Val::Str(out.with_layout(layout), None)
     }
 
     fn member(&mut self, node: Node<'a>) -> Val {

@@ -35,6 +35,7 @@ const fn front_end(
     editor_ids: &'static [&'static str],
     fences: &'static [&'static str],
     parse: fn(&crate::source::SourceFile, &crate::project::Project) -> Result<Output, String>,
+    reparse: super::Reparse,
 ) -> super::FrontEnd {
     super::FrontEnd {
         name,
@@ -45,6 +46,7 @@ const fn front_end(
         comments: super::CommentSyntax::Code(&["//"]),
         prefilter,
         parse,
+        reparse: Some(reparse),
     }
 }
 
@@ -55,6 +57,7 @@ pub const JAVASCRIPT: super::FrontEnd = front_end(
     &["javascript", "javascriptreact"],
     &["javascript", "js"],
     |file, _| Ok(parse(&file.text, Dialect::JavaScript)),
+    |file, _, old| parse_incremental(&file.text, Dialect::JavaScript, old),
 );
 
 /// TypeScript.
@@ -64,6 +67,7 @@ pub const TYPESCRIPT: super::FrontEnd = front_end(
     &["typescript"],
     &["typescript", "ts"],
     |file, _| Ok(parse(&file.text, Dialect::TypeScript)),
+    |file, _, old| parse_incremental(&file.text, Dialect::TypeScript, old),
 );
 
 /// TypeScript with JSX.
@@ -73,6 +77,7 @@ pub const TSX: super::FrontEnd = front_end(
     &["typescriptreact"],
     &["tsx"],
     |file, _| Ok(parse(&file.text, Dialect::Tsx)),
+    |file, _, old| parse_incremental(&file.text, Dialect::Tsx, old),
 );
 
 /// The client libraries and their calls.
@@ -141,13 +146,24 @@ struct Cx<'a> {
 
 /// Reads a JavaScript or TypeScript file. Never panics, whatever the bytes.
 pub fn parse(source: &[u8], dialect: Dialect) -> Output {
+    parse_incremental(source, dialect, None).0
+}
+
+/// [`parse`] for an editor: `old` is the tree of the text before its
+/// latest edits, already told of them (`Tree::edit`), so that tree-sitter
+/// parses again only what changed. Also returns the new tree.
+pub fn parse_incremental(
+    source: &[u8],
+    dialect: Dialect,
+    old: Option<&tree_sitter::Tree>,
+) -> (Output, Option<tree_sitter::Tree>) {
     let mut out = Output::default();
     if let Some(why) = too_big(source) {
         out.problems.push(Problem {
             span: Span::new(0, 0),
             message: format!("{why}: looks generated or minified; skipped"),
         });
-        return out;
+        return (out, None);
     }
     let mut parser = Parser::new();
     let language = match dialect {
@@ -156,14 +172,17 @@ pub fn parse(source: &[u8], dialect: Dialect) -> Output {
         Dialect::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
     };
     if parser.set_language(&language).is_err() {
-        return out;
+        return (out, None);
     }
-    let Some(tree) = parser.parse(source, None) else {
-        return out;
+    let Some(tree) = parser.parse(source, old) else {
+        return (out, None);
     };
-    let mut cx = Cx::new(source);
-    cx.run(tree.root_node());
-    cx.m.out
+    let out = {
+        let mut cx = Cx::new(source);
+        cx.run(tree.root_node());
+        cx.m.out
+    };
+    (out, Some(tree))
 }
 
 /// Why a file is too big to be hand-written, if it is.

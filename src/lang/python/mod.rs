@@ -46,6 +46,9 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     comments: super::CommentSyntax::Code(&["#"]),
     prefilter,
     parse: |file, project| Ok(parse_in(&file.text, file.location.as_deref(), project)),
+    reparse: Some(|file, project, old| {
+        parse_incremental(&file.text, file.location.as_deref(), project, old)
+    }),
 };
 
 /// redis-py imports and clients (`redis`, `RedisCluster`, `aioredis`,
@@ -212,34 +215,49 @@ pub fn parse(source: &[u8]) -> Output {
 /// Reads a Python file found at `path`, following its imports into the
 /// modules of `project`. Never panics, whatever the bytes.
 pub fn parse_in(source: &[u8], path: Option<&std::path::Path>, project: &Project) -> Output {
-    if !prefilter(source) {
-        return Output::default();
-    }
-    let Some(tree) = parse_tree(source) else {
-        return Output::default();
-    };
-    let arena = typed_arena::Arena::new();
-    let mut cx = Cx::new(project, &arena);
-    cx.add_module(path.map(crate::project::normal), source, tree.root_node());
-    cx.run();
-    let mut out = cx.m.out;
-    out.deps = cx
-        .loaded
-        .into_iter()
-        .filter_map(|(p, i)| i.filter(|&i| i > 0).map(|_| p))
-        .chain(cx.read_files)
-        .collect();
-    out.deps.dedup();
-    out.deps.sort();
-    out
+    parse_incremental(source, path, project, None).0
 }
 
-fn parse_tree(source: &[u8]) -> Option<tree_sitter::Tree> {
+/// [`parse_in`] for an editor: `old` is the tree of the text before its
+/// latest edits, already told of them (`Tree::edit`), so that tree-sitter
+/// parses again only what changed. Also returns the new tree.
+pub fn parse_incremental(
+    source: &[u8],
+    path: Option<&std::path::Path>,
+    project: &Project,
+    old: Option<&tree_sitter::Tree>,
+) -> (Output, Option<tree_sitter::Tree>) {
+    if !prefilter(source) {
+        return (Output::default(), None);
+    }
+    let Some(tree) = parse_tree(source, old) else {
+        return (Output::default(), None);
+    };
+    let out = {
+        let arena = typed_arena::Arena::new();
+        let mut cx = Cx::new(project, &arena);
+        cx.add_module(path.map(crate::project::normal), source, tree.root_node());
+        cx.run();
+        let mut out = cx.m.out;
+        out.deps = cx
+            .loaded
+            .into_iter()
+            .filter_map(|(p, i)| i.filter(|&i| i > 0).map(|_| p))
+            .chain(cx.read_files)
+            .collect();
+        out.deps.sort();
+        out.deps.dedup();
+        out
+    };
+    (out, Some(tree))
+}
+
+fn parse_tree(source: &[u8], old: Option<&tree_sitter::Tree>) -> Option<tree_sitter::Tree> {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
         .ok()?;
-    parser.parse(source, None)
+    parser.parse(source, old)
 }
 
 impl<'a> Cx<'a> {

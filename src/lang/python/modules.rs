@@ -59,7 +59,7 @@ impl<'a> Cx<'a> {
             return None;
         }
         let parsed = self.project.parsed(path, "python", |text| {
-            let tree = super::parse_tree(&text)?;
+            let tree = super::parse_tree(&text, None)?;
             Some(Parsed { text, tree })
         });
         let Some(parsed) = parsed else {
@@ -493,7 +493,10 @@ impl<'a> Cx<'a> {
             if replaced.is_none() && !dataclass {
                 continue;
             }
-            if let Some(default) = v.as_str().and_then(crate::keypattern::KeyPattern::as_literal) {
+            if let Some(default) = v
+                .as_str()
+                .and_then(crate::keypattern::KeyPattern::as_literal)
+            {
                 *v = Val::Opaque(super::value::Opaque {
                     name: format!("self.{attr}"),
                     default: Some(default.to_vec()),

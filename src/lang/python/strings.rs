@@ -6,7 +6,7 @@ use tree_sitter::Node;
 
 use super::value::{is_prefixish, Literal, Val};
 use super::Cx;
-use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
+use crate::keypattern::{BraceField, BraceSyntax, Hole, KeyPattern, Layout, Segment};
 use crate::lang::fields::{self, Piece};
 use crate::lang::holes::in_field;
 use crate::model::Span;
@@ -32,10 +32,16 @@ impl<'a> Cx<'a> {
             bytes: Vec::new(),
             offsets: Vec::new(),
         });
+        // Where each token of an f-string's pattern is written (a plain
+        // string's are its literal's offsets).
+        let mut starts = Vec::new();
         for part in parts {
             match part.kind() {
                 "string_content" => {
                     let (bytes, offsets) = self.content(part, raw, is_f);
+                    if is_f {
+                        starts.extend_from_slice(&offsets);
+                    }
                     if let Some(l) = &mut lit {
                         l.bytes.extend_from_slice(&bytes);
                         l.offsets.extend_from_slice(&offsets);
@@ -66,13 +72,16 @@ impl<'a> Cx<'a> {
                         literal: self.text(node).to_string(),
                         at: part.start_byte() - node.start_byte(),
                     });
-                    pattern.extend(&in_field(p, field));
+                    let p = in_field(p, field);
+                    starts.extend(std::iter::repeat_n(part.start_byte(), p.token_count()));
+                    pattern.extend(&p);
                 }
                 _ => {}
             }
         }
+        let end = parts_end(node);
         let lit = lit.map(|mut l| {
-            l.offsets.push(parts_end(node));
+            l.offsets.push(end);
             // Another module's text: every byte is placed at the call that led there.
             if let Some(site) = self.site.filter(|_| self.cur != 0) {
                 let last = l.offsets.len() - 1;
@@ -82,7 +91,21 @@ impl<'a> Cx<'a> {
             }
             Box::new(l)
         });
-        Val::Str(pattern, lit)
+        let layout = match &lit {
+            Some(l) if !is_f => l.layout(BraceSyntax::Plain),
+            _ => {
+                starts.push(end);
+                Layout {
+                    starts,
+                    braces: BraceSyntax::Doubled,
+                }
+            }
+        };
+        // Where another module writes a key cannot be edited from here.
+        if self.cur != 0 {
+            return Val::Str(pattern, lit);
+        }
+        Val::Str(pattern.with_layout(layout), lit)
     }
 
     /// Decoded bytes of a string content node and the file offset of each.
@@ -264,7 +287,7 @@ pub(super) fn format_template(
         };
         for piece in fields::scan(bytes) {
             let (start, end, field) = match piece {
-                Piece::Text(text) => {
+                Piece::Text { bytes: text, .. } => {
                     out.push(Segment::Lit(text));
                     continue;
                 }

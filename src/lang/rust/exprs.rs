@@ -7,7 +7,7 @@ use syn::{Expr, Token};
 
 use super::value::{decode_literal, Elem, Val};
 use super::{Cx, MAX_DEPTH};
-use crate::keypattern::{BraceField, KeyPattern, Segment};
+use crate::keypattern::{BraceField, BraceSyntax, KeyPattern, Layout, Segment};
 use crate::lang::fields::{self, Piece};
 use crate::lang::holes::in_field;
 
@@ -180,7 +180,9 @@ impl Cx<'_> {
                 let start = self.span(tok.span()).start;
                 match decode_literal(&tok.to_string(), start) {
                     Some(lit) => {
-                        Val::Str(KeyPattern::literal(lit.bytes.clone()), Some(Box::new(lit)))
+                        let p = KeyPattern::literal(lit.bytes.clone())
+                            .with_layout(lit.layout(BraceSyntax::Plain));
+                        Val::Str(p, Some(Box::new(lit)))
                     }
                     None => Val::Unknown,
                 }
@@ -435,10 +437,14 @@ impl Cx<'_> {
         }
         let mut out = KeyPattern::default();
         let mut next = 0usize;
+        // Where each token of the result is written in the template.
+        let offset = |i: usize| t_lit.as_ref().and_then(|l| l.offsets.get(i).copied());
+        let mut starts: Vec<Option<usize>> = Vec::new();
         for piece in fields::scan(&t) {
             let (start, end, inner) = match piece {
-                Piece::Text(text) => {
-                    out.push(Segment::Lit(text));
+                Piece::Text { bytes, at } => {
+                    starts.extend(at.iter().map(|&k| offset(k)));
+                    out.push(Segment::Lit(bytes));
                     continue;
                 }
                 Piece::Unclosed { .. } => return None,
@@ -471,7 +477,16 @@ impl Cx<'_> {
                     at: span.start.checked_sub(self.span_of(*tmpl).start)?,
                 })
             });
-            out.extend(&in_field(val.interpolated(&name), field));
+            let value = in_field(val.interpolated(&name), field);
+            starts.extend(std::iter::repeat_n(offset(start), value.token_count()));
+            out.extend(&value);
+        }
+        starts.push(offset(t.len()));
+        if let Some(starts) = starts.into_iter().collect::<Option<Vec<usize>>>() {
+            out = out.with_layout(Layout {
+                starts,
+                braces: BraceSyntax::Doubled,
+            });
         }
         Some(Val::Str(out, None))
     }

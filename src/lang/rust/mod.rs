@@ -33,6 +33,7 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     comments: super::CommentSyntax::Code(&["//"]),
     prefilter,
     parse: |file, _| Ok(parse(&file.text)),
+    reparse: None,
 };
 
 /// redis-rs and fred paths, builders and query calls.

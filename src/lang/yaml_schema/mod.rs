@@ -38,6 +38,7 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     comments: super::CommentSyntax::Yaml,
     prefilter: super::always,
     parse: parse_file,
+    reparse: None,
 };
 
 /// A schema file as a front-end reads it: its model, or the user error that

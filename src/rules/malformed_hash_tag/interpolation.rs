@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::super::fixes;
 use super::super::util::{from_tokens, tokens, KeyUse, Tok};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{BraceField, HashTag, Hole, KeyPattern};
@@ -191,6 +192,7 @@ fn tag_around(toks: &[Tok<'_>], at: usize) -> KeyPattern {
 }
 
 fn finding(
+    model: &FileModel,
     pattern: &KeyPattern,
     toks: &[Tok<'_>],
     at: usize,
@@ -232,7 +234,37 @@ fn finding(
             f.label(*span, format!("`{pattern}` is tagged by `{name}`"))
         }
     };
-    f
+    f.fix(field_fix(model, pattern, toks, at, ev))
+}
+
+/// The help as edits: the field's braces doubled wherever the key is
+/// written. Safe when the key then shares a slot with the keys it is used
+/// with, another key of them written with the value in a field getting the
+/// same fix.
+fn field_fix(
+    model: &FileModel,
+    pattern: &KeyPattern,
+    toks: &[Tok<'_>],
+    at: usize,
+    ev: &Evidence<'_>,
+) -> Option<crate::finding::Fix> {
+    let Tok::Hole(hole) = toks[at] else {
+        return None;
+    };
+    let name = hole.name.as_deref()?;
+    let mut also = Vec::new();
+    if let Evidence::Together { other, .. } = ev {
+        let theirs = tokens(&other.pattern);
+        let field_at = theirs
+            .iter()
+            .position(|t| matches!(t, Tok::Hole(h) if h.name == hole.name && h.field.is_some()));
+        if let (Some(i), HashTag::Untagged) = (field_at, other.pattern.hash_tag()) {
+            also.push((&other.pattern, tag_around(&theirs, i)));
+        }
+    }
+    let edits = fixes::double_field(model, pattern, at)?;
+    let title = format!("double the braces so that `{name}` becomes the hash tag");
+    fixes::rename_fix(model, pattern, edits, &tag_around(toks, at), &also, title)
 }
 
 /// Whether the token next to a field leaves it standing on its own, as a tag
@@ -275,7 +307,7 @@ pub(super) fn check(model: &FileModel, uses: &[KeyUse<'_>], out: &mut Vec<Findin
         });
         if let Some((at, field, ev)) = found {
             if seen.insert(field.span) {
-                out.push(finding(u.pattern, &toks, at, field, &ev));
+                out.push(finding(model, u.pattern, &toks, at, field, &ev));
             }
         }
     }

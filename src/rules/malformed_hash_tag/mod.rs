@@ -6,11 +6,12 @@
 
 mod interpolation;
 
+use super::fixes::{self, Change};
 use super::util::{from_tokens, key_uses, tag_bounds, tokens, KeyUse, Tok};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::keypattern::KeyPattern;
-use crate::model::Span;
+use crate::model::{FileModel, Span};
 
 pub(crate) struct MalformedHashTag;
 
@@ -137,6 +138,8 @@ struct Described {
     help: String,
     /// A secondary label (the real tag, the ignored one).
     other: Option<((usize, usize), &'static str)>,
+    /// The tokens the help removes, and what that does, when it is mechanical.
+    fix: Option<(Vec<usize>, &'static str)>,
 }
 
 /// The tokens to drop to remove the `{}` at `open`: with one of the
@@ -156,6 +159,7 @@ fn empty_and_separator(toks: &[Tok<'_>], open: usize) -> Vec<usize> {
 }
 
 /// The message and help for `problem` in the key `toks` of `p`.
+#[allow(clippy::too_many_lines)] // one arm per problem, each a paragraph of text
 fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Described> {
     let hashed = p.hashed()?;
     let slot = p.slot().map(|s| format!(" (slot {s})")).unwrap_or_default();
@@ -174,6 +178,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                         without(toks, &empty_and_separator(toks, at.0))
                     ),
                     other: Some((l, "ignored")),
+                    fix: Some((empty_and_separator(toks, at.0), "remove the empty `{}`")),
                 },
                 None => Described {
                     range: at,
@@ -182,6 +187,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                     help: "remove the `{}`, or put the part the keys should share inside it"
                         .into(),
                     other: None,
+                    fix: None,
                 },
             }
         }
@@ -192,6 +198,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
             help: "close the tag with `}` after the part the keys should share, or remove the `{`"
                 .into(),
             other: None,
+            fix: None,
         },
         Problem::Nested { open, close } => {
             let tag = text((open + 1, close));
@@ -209,10 +216,10 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
             } else {
                 tag.rsplit('{').next().unwrap_or_default().to_string()
             };
+            let drop: Vec<usize> = (open + 1..=open + extra)
+                .chain(close + 1..=close + extra)
+                .collect();
             let help = if doubled {
-                let drop: Vec<usize> = (open + 1..=open + extra)
-                    .chain(close + 1..=close + extra)
-                    .collect();
                 format!("use one pair of braces: `{}`", without(toks, &drop))
             } else {
                 "keep one pair of braces around the part the keys should share".into()
@@ -225,6 +232,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                 ),
                 help,
                 other: None,
+                fix: doubled.then_some((drop, "use one pair of braces")),
             }
         }
         Problem::Second { first, second } => Described {
@@ -240,6 +248,10 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                 without(toks, &[second.0, second.1 - 1])
             ),
             other: Some((first, "the hash tag")),
+            fix: Some((
+                vec![second.0, second.1 - 1],
+                "remove the second pair of braces",
+            )),
         },
         Problem::Stray { at } => {
             let what = if hashed.tagged {
@@ -253,13 +265,14 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                 message: format!("stray `}}` in `{p}` closes no `{{`: {what}{slot}"),
                 help: format!("remove the `}}`: `{}`", without(toks, &[at])),
                 other: None,
+                fix: Some((vec![at], "remove the stray `}`")),
             }
         }
     })
 }
 
 impl MalformedHashTag {
-    fn judge(u: &KeyUse<'_>) -> Option<Finding> {
+    fn judge(u: &KeyUse<'_>, model: &FileModel) -> Option<Finding> {
         // A hole that may hold braces decides the tag: nothing to say.
         u.pattern.hashed()?;
         let toks = tokens(u.pattern);
@@ -275,7 +288,13 @@ impl MalformedHashTag {
         if let Some(note) = u.uses_note() {
             f = f.note(note);
         }
-        Some(f)
+        let fix = d.fix.and_then(|(drop, title)| {
+            let changes: Vec<Change> = drop.iter().map(|&i| Change::Remove(i)).collect();
+            let edits = fixes::rename(model, u.pattern, &changes)?;
+            let fixed = without(&toks, &drop);
+            fixes::rename_fix(model, u.pattern, edits, &fixed, &[], title.into())
+        });
+        Some(f.fix(fix))
     }
 }
 
@@ -298,7 +317,7 @@ impl Rule for MalformedHashTag {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let uses = key_uses(cx.model);
         for u in &uses {
-            out.extend(Self::judge(u));
+            out.extend(Self::judge(u, cx.model));
         }
         interpolation::check(cx.model, &uses, out);
     }
