@@ -39,7 +39,7 @@ impl FunctionSummary {
         let script = model.scripts.get(f.script);
         let mut writes: Vec<String> = Vec::new();
         for c in script.iter().flat_map(|s| &s.calls) {
-            let write = crate::rules::util::command_spec(&c.command)
+            let write = crate::rules::command_spec(&c.command)
                 .is_some_and(crate::commands::CommandSpec::is_write);
             if write && !writes.contains(&c.command) {
                 writes.push(c.command.clone());

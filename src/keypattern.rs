@@ -741,6 +741,49 @@ pub fn parse_placeholders(text: &str) -> KeyPattern {
     p
 }
 
+/// One byte of literal text or one hole of a pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Tok<'a> {
+    Byte(u8),
+    Hole(&'a Hole),
+}
+
+impl Tok<'_> {
+    pub(crate) fn is(self, byte: u8) -> bool {
+        matches!(self, Tok::Byte(b) if b == byte)
+    }
+}
+
+/// A pattern as bytes and holes, so that brace positions are plain indices.
+pub(crate) fn tokens(pattern: &KeyPattern) -> Vec<Tok<'_>> {
+    let mut out = Vec::new();
+    for s in pattern.segments() {
+        match s {
+            Segment::Lit(b) => out.extend(b.iter().map(|&c| Tok::Byte(c))),
+            Segment::Hole(h) => out.push(Tok::Hole(h)),
+        }
+    }
+    out
+}
+
+/// The pattern made of `toks`.
+pub(crate) fn from_tokens(toks: &[Tok<'_>]) -> KeyPattern {
+    KeyPattern::new(toks.iter().map(|t| match *t {
+        Tok::Byte(b) => Segment::Lit(vec![b]),
+        Tok::Hole(h) => Segment::Hole(h.clone()),
+    }))
+}
+
+/// Index of the first `{`, and of the first `}` after it.
+pub(crate) fn tag_bounds(toks: &[Tok<'_>]) -> Option<(usize, Option<usize>)> {
+    let open = toks.iter().position(|t| t.is(b'{'))?;
+    let close = toks[open + 1..]
+        .iter()
+        .position(|t| t.is(b'}'))
+        .map(|i| open + 1 + i);
+    Some((open, close))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

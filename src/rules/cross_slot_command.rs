@@ -1,10 +1,11 @@
 //! SL002 cross-slot-command: one multi-key command over keys in different slots.
 
+use super::command_spec;
 use super::fixes::shared_tag_fix;
-use super::util::{
-    command_spec, cross_slot, distinct_patterns, label_keys, same_tag_help, slots_by_node,
-    topology_note,
-};
+use super::key_uses::distinct_patterns;
+use super::labels::{label_keys, slots_by_node, topology_note};
+use super::suggest::same_tag_help;
+use super::verdict::cross_slot;
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 

@@ -3,9 +3,10 @@
 //! node-redis cluster sends the whole pipeline to the node of its first key).
 
 use super::fixes::shared_tag_fix;
-use super::util::{
-    cross_slot, distinct_patterns, label_keys, same_tag_help, slots_by_node, topology_note,
-};
+use super::key_uses::distinct_patterns;
+use super::labels::{label_keys, slots_by_node, topology_note};
+use super::suggest::same_tag_help;
+use super::verdict::cross_slot;
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::model::GroupKind;

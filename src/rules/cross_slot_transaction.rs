@@ -3,11 +3,11 @@
 //! (a shebang, or a function) whose body reaches keys of more than one slot.
 
 use super::fixes::shared_tag_fix;
+use super::key_uses::distinct_patterns;
+use super::labels::{label_keys, slots_by_node, topology_note};
 use super::scripts::{call_sites, reached_keys, Called};
-use super::util::{
-    cross_slot, cross_slot_level, distinct_patterns, label_keys, same_tag_help, slots_by_node,
-    topology_note, worst_pair,
-};
+use super::suggest::same_tag_help;
+use super::verdict::{cross_slot, cross_slot_level, worst_pair};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::model::{GroupKind, Key, Script, Span, Topology};

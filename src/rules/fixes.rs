@@ -3,8 +3,9 @@
 //! renamed keys then share a slot. Rules attach the result to a finding;
 //! nothing here looks at the source text.
 
-use super::util::{shared_tag_positions, tokens, with_tag, Tok};
+use super::suggest::{shared_tag_positions, with_tag};
 use crate::finding::{Edit, Fix, Safety};
+use crate::keypattern::{tokens, Tok};
 use crate::keypattern::{BraceSyntax, KeyPattern, SameSlot};
 use crate::model::{FileModel, Key, Span};
 

@@ -1,12 +1,11 @@
 //! SL004 hot-slot-tag: a constant hash tag on a key family that varies
 //! elsewhere puts the whole family in one slot.
 
-use super::util::{
-    defaults_note, from_tokens, key_uses, slots_by_node, tag_bounds, tokens, topology_note, KeyUse,
-    Tok,
-};
+use super::key_uses::{key_uses, KeyUse};
+use super::labels::{defaults_note, slots_by_node, topology_note};
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
+use crate::keypattern::{from_tokens, tag_bounds, tokens, Tok};
 use crate::keypattern::{HashTag, Hole, KeyPattern, Segment};
 use crate::model::{Family, FileModel};
 

@@ -1,7 +1,7 @@
 //! SL012 key-naming: keys that break the naming rules of the config
 //! (`naming:` in `slotlint.yaml`: a regex for every key, or per schema family).
 
-use super::util::key_uses;
+use super::key_uses::key_uses;
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 

@@ -1,7 +1,8 @@
 //! SL005 low-cardinality-tag: a hash tag drawn from a small domain (a bool,
 //! an enum, a weekday, `x % 100`) spreads its family over a few slots only.
 
-use super::util::{defaults_note, key_uses, plural, KeyUse};
+use super::key_uses::{key_uses, KeyUse};
+use super::labels::{defaults_note, plural};
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{HashTag, KeyPattern};

@@ -10,6 +10,8 @@ mod cross_slot_transaction;
 pub(crate) mod fixes;
 mod hot_slot_tag;
 mod key_naming;
+pub(crate) mod key_uses;
+pub(crate) mod labels;
 mod low_cardinality_tag;
 mod malformed_hash_tag;
 mod node_local_command;
@@ -18,12 +20,13 @@ mod script_flag_violation;
 mod script_undeclared_key;
 pub(crate) mod scripts;
 mod sort_patterns;
+pub(crate) mod suggest;
 #[cfg(test)]
 mod test_support;
 pub(crate) mod undeclared_key;
 mod unhashed_multi_key;
 pub(crate) mod unused_suppression;
-pub(crate) mod util;
+pub(crate) mod verdict;
 
 /// Knobs rules read; set from the config file and the command line.
 #[derive(Debug, Clone)]
@@ -106,6 +109,12 @@ pub static RULES: &[&dyn Rule] = &[
     &script_flag_violation::ScriptFlagViolation,
     &unused_suppression::UnusedSuppression,
 ];
+
+/// The command table entry of a canonical name (`MGET`, `OBJECT ENCODING`).
+pub(crate) fn command_spec(canonical: &str) -> Option<&'static crate::commands::CommandSpec> {
+    let mut words = canonical.splitn(2, ' ');
+    crate::commands::lookup(words.next()?, words.next())
+}
 
 /// Finds a rule by id (`SL004`, case-insensitive) or name (`hot-slot-tag`).
 pub fn find(id_or_name: &str) -> Option<&'static dyn Rule> {

@@ -4,7 +4,10 @@
 //! may succeed while another fails, and readers may see half of it.
 
 use super::fixes::shared_tag_fix;
-use super::util::{cross_slot_level, distinct_patterns, label_keys, same_tag_help, worst_pair};
+use super::key_uses::distinct_patterns;
+use super::labels::label_keys;
+use super::suggest::same_tag_help;
+use super::verdict::{cross_slot_level, worst_pair};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 

@@ -1,7 +1,7 @@
 //! SL007 script-undeclared-key: a Lua script that hard-codes or builds key
 //! names instead of taking them from KEYS, or reads more KEYS than the call passes.
 
-use super::util::plural;
+use super::labels::plural;
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{KeyPattern, Segment};

@@ -6,7 +6,7 @@ use crate::functions::{FunctionSummary, FunctionTable};
 use crate::keypattern::{KeyPattern, Segment};
 use crate::model::{FileModel, Group, GroupKind, Key, Op, Script, ScriptFlags, ScriptKeyUse, Span};
 
-use super::util::command_spec;
+use super::command_spec;
 use super::Context;
 
 /// What one script call site runs.

@@ -4,10 +4,11 @@
 //! for any text, so only keys whose written parts contradict every family are
 //! reported.
 
-use super::util::{key_uses, tokens, Tok};
+use super::key_uses::key_uses;
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::KeyPattern;
+use crate::keypattern::{tokens, Tok};
 
 pub(crate) struct UndeclaredKey;
 

@@ -4,10 +4,10 @@
 
 use super::cross_slot_command::is_checked_multi_key;
 use super::fixes::shared_tag_fix;
-use super::util::{
-    cross_slot, distinct_keys, distinct_patterns, label_keys, same_tag_help, same_under_defaults,
-    worst_pair,
-};
+use super::key_uses::{distinct_keys, distinct_patterns};
+use super::labels::label_keys;
+use super::suggest::same_tag_help;
+use super::verdict::{cross_slot, same_under_defaults, worst_pair};
 use super::{Context, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{HashTag, SameSlot};

@@ -9,8 +9,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::super::fixes;
-use super::super::util::{from_tokens, tokens, KeyUse, Tok};
+use super::super::key_uses::KeyUse;
 use crate::finding::{Certainty, Finding, Severity};
+use crate::keypattern::{from_tokens, tokens, Tok};
 use crate::keypattern::{BraceField, HashTag, Hole, KeyPattern};
 use crate::model::{FileModel, Key, Op, Span};
 

@@ -7,10 +7,11 @@
 mod interpolation;
 
 use super::fixes::{self, Change};
-use super::util::{from_tokens, key_uses, tag_bounds, tokens, KeyUse, Tok};
+use super::key_uses::{key_uses, KeyUse};
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::keypattern::KeyPattern;
+use crate::keypattern::{from_tokens, tag_bounds, tokens, Tok};
 use crate::model::{FileModel, Span};
 
 pub(crate) struct MalformedHashTag;
