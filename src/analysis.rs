@@ -48,7 +48,8 @@ pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> File
 }
 
 /// One file as `check` reports it: analyzed, its suppression comments
-/// applied, then the config's rule levels.
+/// applied, then the config's rule levels (`file.path` picks the `per-path`
+/// ones: absolute, or relative to the directory the config was found from).
 pub fn lint(
     file: &SourceFile,
     language: Language,
@@ -57,7 +58,7 @@ pub fn lint(
 ) -> FileResult {
     let mut result = analyze(file, language, options);
     crate::suppress::apply(file, language, &mut result.findings);
-    config.apply(&mut result.findings);
+    config.apply(&file.path, &mut result.findings);
     result
 }
 
