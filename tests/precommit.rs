@@ -174,11 +174,11 @@ struct Repo {
 
 impl Repo {
     fn new(pre_commit: Vec<String>) -> Repo {
-        Repo::building(pre_commit, "pre-commit-rust", true)
+        Repo::building(pre_commit, python::build_dir("pre-commit-rust"), true)
     }
 
-    /// A repository whose hook builds slotlint in `target/tmp/<cargo_target>`.
-    fn building(pre_commit: Vec<String>, cargo_target: &str, bin_on_path: bool) -> Repo {
+    /// A repository whose hook builds slotlint in `cargo_target`.
+    fn building(pre_commit: Vec<String>, cargo_target: PathBuf, bin_on_path: bool) -> Repo {
         let tmp = tempfile::tempdir().expect("tempdir");
         fs::write(
             tmp.path().join("gitconfig"),
@@ -189,7 +189,7 @@ impl Repo {
             tmp,
             pre_commit,
             bin_on_path,
-            cargo_target: python::build_dir(cargo_target),
+            cargo_target,
         };
         fs::create_dir_all(repo.dir()).unwrap();
         repo.git(&repo.dir(), &["init", "-q"]);
@@ -414,7 +414,7 @@ fn pre_commit_rust_hook_builds_from_source() {
     let Some(pre_commit) = pre_commit() else {
         return;
     };
-    let repo = Repo::building(pre_commit, "pre-commit-rust", false);
+    let repo = Repo::building(pre_commit, python::build_dir("pre-commit-rust"), false);
     let (source, rev) = repo.source_copy();
     repo.use_hook(&source, &rev, "slotlint");
     repo.check_the_hook("slotlint");
@@ -424,9 +424,10 @@ fn pre_commit_rust_hook_builds_from_source() {
 /// repository and `pip install .` builds the wheel with maturin (fetched from
 /// the package index into pip's build environment) into the hook's virtual environment.
 /// The binary under test is not on the PATH: the `slotlint` pip installed
-/// is what blocks the commit. The build is a release build in
-/// `target/tmp/pre-commit-python` (dependencies stay built between runs;
-/// slotlint itself is compiled again, as the clone is new).
+/// is what blocks the commit. The build is a release build in the cargo
+/// target directory the wheel test shares (see `python::package_target`):
+/// dependencies stay built between runs; slotlint itself is compiled again,
+/// as the clone is new.
 #[test]
 fn pre_commit_python_hook_installs_the_wheel() {
     let Some(pre_commit) = pre_commit() else {
@@ -435,7 +436,7 @@ fn pre_commit_python_hook_installs_the_wheel() {
     if !python::available("the pre-commit python hook test") {
         return;
     }
-    let repo = Repo::building(pre_commit, "pre-commit-python", false);
+    let repo = Repo::building(pre_commit, python::package_target(), false);
     let (source, rev) = repo.source_copy();
     repo.use_hook(&source, &rev, "slotlint-python");
     repo.check_the_hook("slotlint");

@@ -3,8 +3,9 @@
 //! environment without an index, and the `slotlint` it installs — as a
 //! command and as `python -m slotlint` — lints the demo exactly as the
 //! binary under test does. The wheel build is a release build in
-//! `target/tmp/wheel`: minutes the first time, seconds when the sources have
-//! not changed since the last run.
+//! `target/tmp/python-package` (shared with the pre-commit python hook test,
+//! see `python::package_target`): minutes the first time, seconds when that
+//! directory holds a build of the same sources.
 
 #[path = "common/python.rs"]
 mod python;

@@ -87,13 +87,25 @@ pub fn build_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
+/// The cargo target directory of the release builds of the Python package:
+/// `scripts/build-wheel` here, and pip in the pre-commit hook test (which
+/// runs first: `precommit` sorts before `wheel`). Sharing it builds the
+/// dependencies once. The hook builds from a fresh copy of the working tree,
+/// newer than any output, so cargo always compiles slotlint again there; the
+/// wheel, built from the working tree itself, then reuses that build of the
+/// same sources (and the wheel test compares the installed binary's output
+/// with the binary under test's, so a stale build fails it).
+pub fn package_target() -> PathBuf {
+    build_dir("python-package")
+}
+
 /// The wheel, built once per test process by `scripts/build-wheel` with
-/// `target/tmp/wheel` as its cargo target directory.
+/// [`package_target`] as its cargo target directory.
 pub fn wheel() -> Result<PathBuf, String> {
     static WHEEL: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     WHEEL
         .get_or_init(|| {
-            let target = build_dir("wheel");
+            let target = package_target();
             let out = target.join("dist");
             // Only this build's wheel in `out`.
             let _ = std::fs::remove_dir_all(&out);
