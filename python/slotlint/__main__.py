@@ -7,7 +7,11 @@ from slotlint import find_slotlint_bin
 
 
 def main() -> None:
-    binary = os.fsdecode(find_slotlint_bin())
+    try:
+        binary = os.fsdecode(find_slotlint_bin())
+    except FileNotFoundError as e:
+        sys.stderr.write(f"{e}\n")
+        sys.exit(2)
     args = [binary, *sys.argv[1:]]
     if sys.platform == "win32":
         import subprocess
