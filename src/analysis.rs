@@ -107,7 +107,8 @@ fn analyze_model(
 }
 
 /// One file as `check` reports it: analyzed, its suppression comments
-/// applied, then the config's rule levels.
+/// applied, then the config's rule levels (`file.path` picks the `per-path`
+/// ones: absolute, or relative to the directory the config was found from).
 pub fn lint(
     file: &SourceFile,
     language: Language,
@@ -117,7 +118,7 @@ pub fn lint(
 ) -> FileResult {
     let mut result = analyze(file, language, options, project);
     crate::suppress::apply(file, language, &mut result.findings);
-    config.apply(&mut result.findings);
+    config.apply(&file.path, &mut result.findings);
     result
 }
 
@@ -136,7 +137,7 @@ pub fn lint_for_editor(
 ) -> Option<(FileResult, Option<FileModel>)> {
     let (mut result, model) = analyze_model(file, language, options, project, stop, cache)?;
     crate::suppress::apply(file, language, &mut result.findings);
-    config.apply(&mut result.findings);
+    config.apply(&file.path, &mut result.findings);
     Some((result, model))
 }
 

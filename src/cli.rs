@@ -69,9 +69,16 @@ struct CheckArgs {
     /// Files or directories to lint (default: the current directory)
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format
-    #[arg(long, value_enum, default_value = "human")]
-    format: Option<Format>,
+    /// Output format: human (default), gcc, json, json-lines, sarif, github;
+    /// `FORMAT=FILE` writes it to FILE. Repeatable: one run can write several
+    /// formats (`--format github --format sarif=slotlint.sarif`), at most one
+    /// of them to standard output
+    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_output)]
+    format: Vec<Output>,
+    /// Write the output to FILE instead of standard output (the format given
+    /// by the one `--format` without `=FILE`, or human)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output_file: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1
     #[arg(long, value_enum, default_value = "warning")]
     fail_on: Option<FailOn>,
@@ -124,6 +131,68 @@ struct OutputArgs {
     /// Record the current findings in a baseline file (for `--baseline`) and exit 0
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+}
+
+/// One output of `check`: a format, and the file it goes to (standard
+/// output when `None`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Output {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+/// `FORMAT` or `FORMAT=FILE`.
+fn parse_output(text: &str) -> Result<Output, String> {
+    let (name, file) = match text.split_once('=') {
+        Some((_, "")) => return Err(format!("`{text}` names no file after `=`")),
+        Some((name, file)) => (name, Some(PathBuf::from(file))),
+        None => (text, None),
+    };
+    let format = Format::from_str(name, false).map_err(|_| {
+        let known: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("unknown format `{name}` (known: {})", known.join(", "))
+    })?;
+    Ok(Output { format, file })
+}
+
+/// The outputs of a run: `--format`s with `--output-file` given to the one
+/// without a file (human when there is none). At most one goes to standard
+/// output, and no two to one file.
+fn outputs(args: &CheckArgs) -> Result<Vec<Output>, String> {
+    let mut outputs = args.format.clone();
+    let to_stdout = outputs.iter().filter(|o| o.file.is_none()).count();
+    if outputs.is_empty() || (to_stdout == 0 && args.output_file.is_some()) {
+        outputs.insert(
+            0,
+            Output {
+                format: Format::Human,
+                file: None,
+            },
+        );
+    }
+    if outputs.iter().filter(|o| o.file.is_none()).count() > 1 {
+        return Err("only one `--format` can write to standard output; \
+             give the others a file: `--format sarif=slotlint.sarif`"
+            .into());
+    }
+    if let Some(file) = &args.output_file {
+        if let Some(o) = outputs.iter_mut().find(|o| o.file.is_none()) {
+            o.file = Some(file.clone());
+        }
+    }
+    for (i, o) in outputs.iter().enumerate() {
+        let Some(file) = &o.file else { continue };
+        if outputs[..i].iter().any(|p| p.file.as_ref() == Some(file)) {
+            return Err(format!(
+                "two formats cannot both be written to `{}`",
+                file.display()
+            ));
+        }
+    }
+    Ok(outputs)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -234,6 +303,13 @@ fn check_config(args: &CheckArgs) -> io::Result<Result<Config, String>> {
 }
 
 fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
+    let outputs = match outputs(args) {
+        Ok(o) => o,
+        Err(e) => {
+            writeln!(stderr, "slotlint: error: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
     let config = match check_config(args)? {
         Ok(c) => c,
         Err(e) => {
@@ -326,7 +402,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         return Ok(EXIT_USAGE);
     }
     let items = sorted_items(&files, &located);
-    let code = finish(args, &cwd, &targets.files, items, stdout, stderr)?;
+    let code = finish(args, &outputs, &cwd, &targets.files, items, stdout, stderr)?;
     Ok(if fatal { EXIT_USAGE } else { code })
 }
 
@@ -366,6 +442,7 @@ fn fix_note(args: &CheckArgs, fixed: usize, stderr: &mut dyn Write) -> io::Resul
 /// (or their statistics), and returns the exit code.
 fn finish(
     args: &CheckArgs,
+    outputs: &[Output],
     cwd: &Path,
     analyzed: &[Target],
     mut items: Vec<Located<'_>>,
@@ -408,16 +485,26 @@ fn finish(
             )?;
         }
     }
-    let color = use_color(args.color.unwrap_or(ColorChoice::Auto));
-    let format = args.format.unwrap_or(Format::Human);
-    if out.statistics {
-        let json = matches!(format, Format::Json | Format::JsonLines);
-        report::statistics::render(&items, json, stdout)?;
-    } else {
-        report::render(format, &items, color, stdout)?;
-        if format == Format::Human && !out.quiet {
-            report::summary(&items, stdout)?;
+    let mut unwritten = false;
+    for output in outputs {
+        let Some(path) = &output.file else {
+            let color = use_color(args.color.unwrap_or(ColorChoice::Auto));
+            render(args, output.format, &items, color, stdout)?;
+            continue;
+        };
+        let mut text = Vec::new();
+        render(args, output.format, &items, false, &mut text)?;
+        if let Err(e) = std::fs::write(path, text) {
+            writeln!(
+                stderr,
+                "slotlint: error: {}: cannot write: {e}",
+                path.display()
+            )?;
+            unwritten = true;
         }
+    }
+    if unwritten {
+        return Ok(EXIT_USAGE);
     }
     let fail_at = match args.fail_on.unwrap_or(FailOn::Warning) {
         FailOn::Error => Severity::Error,
@@ -429,6 +516,26 @@ fn finish(
     } else {
         EXIT_OK
     })
+}
+
+/// The findings in one format (their statistics with `--statistics`), with
+/// the summary line after the human format unless `--quiet`.
+fn render(
+    args: &CheckArgs,
+    format: Format,
+    items: &[Located<'_>],
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if args.output.statistics {
+        let json = matches!(format, Format::Json | Format::JsonLines);
+        return report::statistics::render(items, json, out);
+    }
+    report::render(format, items, color, out)?;
+    if format == Format::Human && !args.output.quiet {
+        report::summary(items, out)?;
+    }
+    Ok(())
 }
 
 /// The files of a `check` run: the paths (`.` by default, `-` with just

@@ -379,7 +379,7 @@ fn main() {
             })
         })
         .collect();
-    let tests: [(&str, fn()); 6] = [
+    let tests: [(&str, fn()); 8] = [
         (
             "sarif_validates_against_the_official_schema",
             sarif_validates_against_the_official_schema,
@@ -404,6 +404,14 @@ fn main() {
             "editors_lint_stdin_under_a_file_name",
             editors_lint_stdin_under_a_file_name,
         ),
+        (
+            "one_run_writes_several_formats",
+            one_run_writes_several_formats,
+        ),
+        (
+            "output_mistakes_are_usage_errors",
+            output_mistakes_are_usage_errors,
+        ),
     ];
     trials.extend(tests.into_iter().map(|(name, test)| {
         Trial::test(name, move || {
@@ -412,4 +420,97 @@ fn main() {
         })
     }));
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// `--format F=FILE` and `--output-file`: one run writes the annotations to
+/// standard output and the SARIF log to a file, each exactly what a run with
+/// that one format prints; the exit code is the findings', not the outputs'.
+fn one_run_writes_several_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("slotlint.sarif");
+    let json = dir.path().join("findings.json");
+    let output = check(
+        &fixture_dir(),
+        &[
+            "--format",
+            "github",
+            &format!("--format=sarif={}", sarif.display()),
+            "--format",
+            &format!("json={}", json.display()),
+            "input.redis",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stderr.is_empty(), "{output:?}");
+    assert_eq!(stdout(&output), render("github").0);
+    assert_eq!(std::fs::read_to_string(&sarif).unwrap(), render("sarif").0);
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), render("json").0);
+
+    // ruff's spelling: the one format to a file, nothing on standard output.
+    let human = dir.path().join("report.txt");
+    for (args, expected) in [
+        (vec!["--format", "gcc", "--output-file"], render("gcc").0),
+        (vec!["-o"], render("human").0),
+    ] {
+        let output = check(
+            &fixture_dir(),
+            &[&args[..], &[human.to_str().unwrap(), "input.redis"]].concat(),
+            None,
+        );
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            (stdout(&output).as_str(), output.stderr.as_slice()),
+            ("", &b""[..])
+        );
+        assert_eq!(
+            std::fs::read_to_string(&human).unwrap(),
+            expected,
+            "{args:?}"
+        );
+    }
+}
+
+fn output_mistakes_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/out.sarif");
+    let cases: [(Vec<String>, &str); 4] = [
+        (
+            vec!["--format".into(), format!("sarif={}", missing.display())],
+            "cannot write: ",
+        ),
+        (
+            vec!["-o".into(), missing.display().to_string()],
+            "cannot write: ",
+        ),
+        (
+            vec![
+                "--format".into(),
+                "gcc".into(),
+                "--format".into(),
+                "json".into(),
+            ],
+            "only one `--format` can write to standard output",
+        ),
+        (
+            vec!["--format=json=a.out".into(), "--format=sarif=a.out".into()],
+            "two formats cannot both be written to `a.out`",
+        ),
+    ];
+    // A file, not stdin: a usage error exits before reading stdin.
+    std::fs::write(dir.path().join("a.redis"), "MGET a b\n").unwrap();
+    for (args, message) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = check(dir.path(), &[&args[..], &["a.redis"]].concat(), None);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("slotlint: error: ") && stderr.contains(message),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!dir.path().join("a.out").exists());
+    let output = check(dir.path(), &["--format", "sarif-2"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown format `sarif-2`"));
 }
