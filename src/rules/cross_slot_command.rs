@@ -7,23 +7,11 @@ use super::labels::{label_keys, slots_by_node, topology_note};
 use super::suggest::same_tag_help;
 use super::verdict::cross_slot;
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 
 pub(crate) struct CrossSlotCommand;
 
 impl Rule for CrossSlotCommand {
-    fn id(&self) -> &'static str {
-        "SL002"
-    }
-    fn name(&self) -> &'static str {
-        "cross-slot-command"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "one multi-key command over keys in different slots"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL002.md")
     }

@@ -14,18 +14,6 @@ use crate::model::GroupKind;
 pub(crate) struct CrossSlotPipeline;
 
 impl Rule for CrossSlotPipeline {
-    fn id(&self) -> &'static str {
-        "SL009"
-    }
-    fn name(&self) -> &'static str {
-        "cross-slot-pipeline"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "pipeline spanning slots where the client requires one slot/node (e.g. ioredis Cluster)"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL009.md")
     }

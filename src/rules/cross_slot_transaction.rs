@@ -15,18 +15,6 @@ use crate::model::{GroupKind, Key, Script, Span, Topology};
 pub(crate) struct CrossSlotTransaction;
 
 impl Rule for CrossSlotTransaction {
-    fn id(&self) -> &'static str {
-        "SL001"
-    }
-    fn name(&self) -> &'static str {
-        "cross-slot-transaction"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "MULTI/EXEC, transactional pipeline, WATCH set, or script KEYS spanning slots"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL001.md")
     }

@@ -244,7 +244,7 @@ impl HotSlotTag {
                 t.tagged_by(&entity)
             );
         }
-        let mut f = Finding::new("SL004", Severity::Warning, u.span, message)
+        let mut f = Finding::new(HotSlotTag.id(), Severity::Warning, u.span, message)
             .certainty(certainty)
             .primary_label("constant tag")
             .help(help);
@@ -268,18 +268,6 @@ struct TagGroup<'u, 'a> {
 }
 
 impl Rule for HotSlotTag {
-    fn id(&self) -> &'static str {
-        "SL004"
-    }
-    fn name(&self) -> &'static str {
-        "hot-slot-tag"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "constant hash tag on a key family that varies elsewhere"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL004.md")
     }
@@ -329,7 +317,7 @@ impl Rule for HotSlotTag {
                 g.slot,
                 qps_clause(u.family)
             );
-            let mut f = Finding::new("SL004", Severity::Warning, u.span, message)
+            let mut f = Finding::new(HotSlotTag.id(), Severity::Warning, u.span, message)
                 .certainty(Certainty::Likely)
                 .primary_label("constant tag")
                 .help(format!(

@@ -8,18 +8,6 @@ use crate::finding::{Certainty, Finding, Severity};
 pub(crate) struct KeyNaming;
 
 impl Rule for KeyNaming {
-    fn id(&self) -> &'static str {
-        "SL012"
-    }
-    fn name(&self) -> &'static str {
-        "key-naming"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "user naming rules from the config (regex per family or globally)"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL012.md")
     }

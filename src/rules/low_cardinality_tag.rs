@@ -50,7 +50,7 @@ impl LowCardinalityTag {
             "hash tag `{{{tag}}}` is the current {period}: every `{}` key written in one {period} lands in one slot",
             u.pattern
         );
-        let mut finding = Finding::new("SL005", Severity::Warning, u.span, message)
+        let mut finding = Finding::new(LowCardinalityTag.id(), Severity::Warning, u.span, message)
             .certainty(Certainty::Likely)
             .primary_label(format!("a tag that changes once a {period}"))
             .help("tag by an entity id (user, order, tenant) and keep the time outside the tag, e.g. `stats:{<user_id>}:<day>`")
@@ -126,7 +126,7 @@ impl LowCardinalityTag {
             }
         }
         notes.extend(u.uses_note());
-        let mut finding = Finding::new("SL005", Severity::Warning, u.span, message)
+        let mut finding = Finding::new(LowCardinalityTag.id(), Severity::Warning, u.span, message)
             .certainty(certainty)
             .primary_label("low-cardinality tag")
             .help("tag by a high-cardinality id (user, order, tenant id), or drop the tag if the keys need not share a slot");
@@ -138,18 +138,6 @@ impl LowCardinalityTag {
 }
 
 impl Rule for LowCardinalityTag {
-    fn id(&self) -> &'static str {
-        "SL005"
-    }
-    fn name(&self) -> &'static str {
-        "low-cardinality-tag"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "hash tag drawn from a small domain, so that a few slots carry the whole family"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL005.md")
     }

@@ -9,18 +9,6 @@ use crate::model::{Op, Span, Topology};
 pub(crate) struct NodeLocalCommand;
 
 impl Rule for NodeLocalCommand {
-    fn id(&self) -> &'static str {
-        "SL008"
-    }
-    fn name(&self) -> &'static str {
-        "node-local-command"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "KEYS, SCAN, FLUSHALL/FLUSHDB, RANDOMKEY, DBSIZE through a cluster client; what cluster mode refuses: SELECT n≠0, MOVE, COPY … DB n, SWAPDB, SORT BY/GET patterns"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL008.md")
     }

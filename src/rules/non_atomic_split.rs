@@ -14,18 +14,6 @@ use crate::finding::{Finding, Severity};
 pub(crate) struct NonAtomicSplit;
 
 impl Rule for NonAtomicSplit {
-    fn id(&self) -> &'static str {
-        "SL010"
-    }
-    fn name(&self) -> &'static str {
-        "non-atomic-split"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Info
-    }
-    fn summary(&self) -> &'static str {
-        "the client splits a cross-slot multi-key command per slot: it works, but not atomically"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL010.md")
     }

@@ -12,18 +12,6 @@ use crate::model::{Op, Script, Topology};
 pub(crate) struct ScriptFlagViolation;
 
 impl Rule for ScriptFlagViolation {
-    fn id(&self) -> &'static str {
-        "SL013"
-    }
-    fn name(&self) -> &'static str {
-        "script-flag-violation"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "script flags the server refuses or the script contradicts: no-cluster on a cluster, no-writes with writes, a writing script through *_RO"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL013.md")
     }

@@ -10,18 +10,6 @@ use crate::model::{Script, ScriptKeyUse};
 pub(crate) struct ScriptUndeclaredKey;
 
 impl Rule for ScriptUndeclaredKey {
-    fn id(&self) -> &'static str {
-        "SL007"
-    }
-    fn name(&self) -> &'static str {
-        "script-undeclared-key"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "Lua script builds or hard-codes key names instead of using KEYS, or uses more KEYS than numkeys passes"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL007.md")
     }

@@ -79,18 +79,6 @@ fn shared_start(a: &[Tok<'_>], b: &[Tok<'_>]) -> usize {
 }
 
 impl Rule for UndeclaredKey {
-    fn id(&self) -> &'static str {
-        "SL011"
-    }
-    fn name(&self) -> &'static str {
-        "undeclared-key"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "with a schema: a key in code that matches no declared family"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL011.md")
     }

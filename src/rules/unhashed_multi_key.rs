@@ -16,18 +16,6 @@ use crate::model::{GroupKind, Key, Span};
 pub(crate) struct UnhashedMultiKey;
 
 impl Rule for UnhashedMultiKey {
-    fn id(&self) -> &'static str {
-        "SL003"
-    }
-    fn name(&self) -> &'static str {
-        "unhashed-multi-key"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "multi-key command / transaction over keys with no hash tag (same slot only by luck)"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL003.md")
     }

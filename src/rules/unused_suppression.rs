@@ -12,26 +12,11 @@ use crate::model::Span;
 
 pub(crate) struct UnusedSuppression;
 
-/// The rule id.
-pub(crate) const ID: &str = "SL100";
-
 const HELP_PLACE: &str =
     "remove it; a suppression ignores findings that start on its own line, or, \
                           written on comment-only lines, on the line right below those comments";
 
 impl Rule for UnusedSuppression {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn name(&self) -> &'static str {
-        "unused-suppression"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Info
-    }
-    fn summary(&self) -> &'static str {
-        "a `slotlint: ignore` comment that suppresses nothing, names an unknown rule or is malformed"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../rules/SL100.md")
     }
@@ -41,7 +26,7 @@ impl Rule for UnusedSuppression {
 }
 
 fn finding(span: Span, message: String) -> Finding {
-    Finding::new(ID, Severity::Info, span, message)
+    Finding::new(UnusedSuppression.id(), Severity::Info, span, message)
 }
 
 /// A suppression (`rule` = one entry of its list, or `None` for a bare

@@ -8,8 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::super::fixes;
 use super::super::key_uses::KeyUse;
+use super::super::{fixes, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{from_tokens, tokens, Tok};
 use crate::keypattern::{BraceField, HashTag, Hole, KeyPattern};
@@ -213,7 +213,7 @@ fn finding(
         Evidence::Tagged { .. } => (Severity::Info, Certainty::Possible),
     };
     let mut f = Finding::new(
-        "SL006",
+        super::MalformedHashTag.id(),
         severity,
         field.span,
         format!(

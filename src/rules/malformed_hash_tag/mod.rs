@@ -280,7 +280,7 @@ impl MalformedHashTag {
         let d = describe(u.pattern, &toks, find_problem(&toks)?)?;
         let place = Place::find(u, &toks);
         let span = place.as_ref().map_or(u.span, |pl| pl.span(d.range));
-        let mut f = Finding::new("SL006", Severity::Warning, span, d.message)
+        let mut f = Finding::new(MalformedHashTag.id(), Severity::Warning, span, d.message)
             .primary_label(d.label)
             .help(d.help);
         if let (Some(pl), Some((r, text))) = (&place, d.other) {
@@ -300,18 +300,6 @@ impl MalformedHashTag {
 }
 
 impl Rule for MalformedHashTag {
-    fn id(&self) -> &'static str {
-        "SL006"
-    }
-    fn name(&self) -> &'static str {
-        "malformed-hash-tag"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "braces in a key that do not make the hash tag they look like"
-    }
     fn doc(&self) -> &'static str {
         include_str!("../../../rules/SL006.md")
     }
