@@ -10,7 +10,7 @@ mod comments;
 use crate::finding::Finding;
 use crate::lang::Language;
 use crate::model::Span;
-use crate::rules::{self, unused_suppression as sl100, Rule};
+use crate::rules::{self, unused_suppression as sl100};
 use crate::source::SourceFile;
 
 use comments::{find, Comment};
@@ -50,7 +50,7 @@ impl Directive {
     /// a bare `ignore` never drops SL100, else it would hide its own report.
     fn take(&mut self, rule: &str) -> bool {
         match &mut self.entries {
-            None if rule != sl100::UnusedSuppression.id() => {
+            None if rule != sl100::ID => {
                 self.used = true;
                 true
             }
@@ -91,7 +91,7 @@ pub fn apply(file: &SourceFile, language: Language, findings: &mut Vec<Finding>)
             Some(entries) => meta.extend(
                 entries
                     .iter()
-                    .filter(|e| !e.used && e.rule != sl100::UnusedSuppression.id())
+                    .filter(|e| !e.used && e.rule != sl100::ID)
                     .map(|e| sl100::unused(e.span, Some(e.rule))),
             ),
         }
@@ -101,8 +101,8 @@ pub fn apply(file: &SourceFile, language: Language, findings: &mut Vec<Finding>)
     meta.retain(|f| !suppressed(&mut directives, file, f));
     for d in &directives {
         for e in d.entries.iter().flatten() {
-            if !e.used && e.rule == sl100::UnusedSuppression.id() {
-                meta.push(sl100::unused(e.span, Some(sl100::UnusedSuppression.id())));
+            if !e.used && e.rule == sl100::ID {
+                meta.push(sl100::unused(e.span, Some(sl100::ID)));
             }
         }
     }
@@ -402,7 +402,7 @@ mod tests {
             .iter()
             .map(|f| {
                 let (line, col) = file.line_col(f.span.start);
-                if f.rule == sl100::UnusedSuppression.id() {
+                if f.rule == sl100::ID {
                     format!("{}@{line}:{col} {}", f.rule, f.message)
                 } else {
                     format!("{}@{line}", f.rule)

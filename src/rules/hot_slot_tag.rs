@@ -3,13 +3,14 @@
 
 use super::key_uses::{key_uses, KeyUse};
 use super::labels::{defaults_note, slots_by_node, topology_note};
-use super::{Context, Rule};
+use super::Context;
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{from_tokens, tag_bounds, tokens, Tok};
 use crate::keypattern::{HashTag, Hole, KeyPattern, Segment};
 use crate::model::{Family, FileModel};
 
-pub(crate) struct HotSlotTag;
+/// The rule id; its page `rules/SL004.md` says the rest.
+pub(crate) const ID: &str = "SL004";
 
 /// A bare-bones view of a key with a constant tag at `toks[open..=close]`.
 struct Tagged<'a> {
@@ -185,77 +186,75 @@ fn qps_clause(family: Option<&Family>) -> String {
     }
 }
 
-impl HotSlotTag {
-    /// A pattern with holes whose tag is constant (or constant by default).
-    fn judge_pattern(cx: &Context<'_>, u: &KeyUse<'_>) -> Option<Finding> {
-        let p = u.pattern;
-        let defaulted;
-        let (keyed, certainty, default_note) = match p.hash_tag() {
-            HashTag::Static { .. } => (p, Certainty::Likely, None),
-            // A tag filled by a configurable value (a prefix that may even
-            // hold the braces, like BullMQ's `{bull}`): judge its default.
-            HashTag::Dynamic(_) | HashTag::Uncertain => {
-                defaulted = p.with_defaults()?;
-                if !matches!(defaulted.hash_tag(), HashTag::Static { .. }) {
-                    return None;
-                }
-                (&defaulted, Certainty::Possible, Some(defaults_note(p)))
+/// A pattern with holes whose tag is constant (or constant by default).
+fn judge_pattern(cx: &Context<'_>, u: &KeyUse<'_>) -> Option<Finding> {
+    let p = u.pattern;
+    let defaulted;
+    let (keyed, certainty, default_note) = match p.hash_tag() {
+        HashTag::Static { .. } => (p, Certainty::Likely, None),
+        // A tag filled by a configurable value (a prefix that may even
+        // hold the braces, like BullMQ's `{bull}`): judge its default.
+        HashTag::Dynamic(_) | HashTag::Uncertain => {
+            defaulted = p.with_defaults()?;
+            if !matches!(defaulted.hash_tag(), HashTag::Static { .. }) {
+                return None;
             }
-            HashTag::Untagged => return None,
-        };
-        let HashTag::Static { tag, slot } = keyed.hash_tag() else {
-            return None;
-        };
-        let t = Tagged::new(keyed)?;
-        let holes = t.varying_holes();
-        if holes.is_empty() {
-            return None;
+            (&defaulted, Certainty::Possible, Some(defaults_note(p)))
         }
-        // A small family of known size in one slot is co-location on purpose
-        // (`{leaderboard}:<weekday>` for ZUNIONSTORE), not a hot slot.
-        let size = holes.iter().try_fold(1u64, |acc, &i| match t.toks[i] {
-            Tok::Hole(Hole {
-                domain: Some(n), ..
-            }) => Some(acc.saturating_mul(*n)),
-            _ => None,
-        });
-        if size.is_some_and(|n| n <= cx.options.low_cardinality_max) {
-            return None;
-        }
-        let parts: Vec<_> = holes.iter().map(|&i| (i, i + 1)).collect();
-        let part = pick(&parts, t.close)?;
-        let tag = KeyPattern::literal(tag);
-        let message = format!(
-            "constant {}hash tag `{{{tag}}}` puts every `{p}` key in slot {slot}{}",
-            if default_note.is_some() {
-                "default "
-            } else {
-                ""
-            },
-            qps_clause(u.family)
-        );
-        let mut help = format!(
-            "move the varying part into the tag, e.g. `{}`",
-            t.with_part_in_tag(part)
-        );
-        if let Some(entity) = entity_tag(cx.model, p) {
-            help = format!(
-                "{help}, or tag by the entity the keys are used with, e.g. `{}`",
-                t.tagged_by(&entity)
-            );
-        }
-        let mut f = Finding::new(HotSlotTag.id(), Severity::Warning, u.span, message)
-            .certainty(certainty)
-            .primary_label("constant tag")
-            .help(help);
-        if let Some(note) = default_note {
-            f = f.note(note);
-        }
-        if let Some(note) = u.uses_note() {
-            f = f.note(note);
-        }
-        Some(f)
+        HashTag::Untagged => return None,
+    };
+    let HashTag::Static { tag, slot } = keyed.hash_tag() else {
+        return None;
+    };
+    let t = Tagged::new(keyed)?;
+    let holes = t.varying_holes();
+    if holes.is_empty() {
+        return None;
     }
+    // A small family of known size in one slot is co-location on purpose
+    // (`{leaderboard}:<weekday>` for ZUNIONSTORE), not a hot slot.
+    let size = holes.iter().try_fold(1u64, |acc, &i| match t.toks[i] {
+        Tok::Hole(Hole {
+            domain: Some(n), ..
+        }) => Some(acc.saturating_mul(*n)),
+        _ => None,
+    });
+    if size.is_some_and(|n| n <= cx.options.low_cardinality_max) {
+        return None;
+    }
+    let parts: Vec<_> = holes.iter().map(|&i| (i, i + 1)).collect();
+    let part = pick(&parts, t.close)?;
+    let tag = KeyPattern::literal(tag);
+    let message = format!(
+        "constant {}hash tag `{{{tag}}}` puts every `{p}` key in slot {slot}{}",
+        if default_note.is_some() {
+            "default "
+        } else {
+            ""
+        },
+        qps_clause(u.family)
+    );
+    let mut help = format!(
+        "move the varying part into the tag, e.g. `{}`",
+        t.with_part_in_tag(part)
+    );
+    if let Some(entity) = entity_tag(cx.model, p) {
+        help = format!(
+            "{help}, or tag by the entity the keys are used with, e.g. `{}`",
+            t.tagged_by(&entity)
+        );
+    }
+    let mut f = Finding::new(ID, Severity::Warning, u.span, message)
+        .certainty(certainty)
+        .primary_label("constant tag")
+        .help(help);
+    if let Some(note) = default_note {
+        f = f.note(note);
+    }
+    if let Some(note) = u.uses_note() {
+        f = f.note(note);
+    }
+    Some(f)
 }
 
 /// Concrete keys sharing one digit-free constant tag.
@@ -267,73 +266,69 @@ struct TagGroup<'u, 'a> {
     keys: usize,
 }
 
-impl Rule for HotSlotTag {
-    fn doc(&self) -> &'static str {
-        include_str!("../../rules/SL004.md")
-    }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let uses = key_uses(cx.model);
-        let mut groups: Vec<TagGroup<'_, '_>> = Vec::new();
-        for u in &uses {
-            if u.pattern.has_holes() {
-                out.extend(Self::judge_pattern(cx, u).map(|f| with_node(cx, u.pattern, f)));
-                continue;
-            }
-            // A concrete key: judge by its text.
-            let HashTag::Static { tag, slot } = u.pattern.hash_tag() else {
-                continue;
-            };
-            if tag.iter().any(u8::is_ascii_digit) {
-                continue; // `{user:1001}`: an entity
-            }
-            let Some(t) = Tagged::new(u.pattern) else {
-                continue;
-            };
-            let id = pick(&t.id_runs(), t.close);
-            let i = groups.iter().position(|g| g.tag == tag).unwrap_or_else(|| {
-                groups.push(TagGroup {
-                    tag,
-                    slot,
-                    first: None,
-                    keys: 0,
-                });
-                groups.len() - 1
+/// The rule's findings for one file.
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let uses = key_uses(cx.model);
+    let mut groups: Vec<TagGroup<'_, '_>> = Vec::new();
+    for u in &uses {
+        if u.pattern.has_holes() {
+            out.extend(judge_pattern(cx, u).map(|f| with_node(cx, u.pattern, f)));
+            continue;
+        }
+        // A concrete key: judge by its text.
+        let HashTag::Static { tag, slot } = u.pattern.hash_tag() else {
+            continue;
+        };
+        if tag.iter().any(u8::is_ascii_digit) {
+            continue; // `{user:1001}`: an entity
+        }
+        let Some(t) = Tagged::new(u.pattern) else {
+            continue;
+        };
+        let id = pick(&t.id_runs(), t.close);
+        let i = groups.iter().position(|g| g.tag == tag).unwrap_or_else(|| {
+            groups.push(TagGroup {
+                tag,
+                slot,
+                first: None,
+                keys: 0,
             });
-            let group = &mut groups[i];
-            group.keys += 1;
-            if let (None, Some(id)) = (&group.first, id) {
-                group.first = Some((u, id));
-            }
+            groups.len() - 1
+        });
+        let group = &mut groups[i];
+        group.keys += 1;
+        if let (None, Some(id)) = (&group.first, id) {
+            group.first = Some((u, id));
         }
-        for g in groups {
-            let Some((u, id)) = g.first else { continue };
-            let Some(t) = Tagged::new(u.pattern) else {
-                continue;
-            };
-            let tag = KeyPattern::literal(g.tag);
-            let message = format!(
-                "constant hash tag `{{{tag}}}` puts every key like `{}` in slot {}{}",
-                u.pattern,
-                g.slot,
-                qps_clause(u.family)
-            );
-            let mut f = Finding::new(HotSlotTag.id(), Severity::Warning, u.span, message)
-                .certainty(Certainty::Likely)
-                .primary_label("constant tag")
-                .help(format!(
-                    "move the varying part into the tag, e.g. `{}`",
-                    t.with_part_in_tag(id)
-                ));
-            if g.keys > 1 {
-                f = f.note(format!(
-                    "{} distinct keys in this file share the tag `{{{tag}}}`",
-                    g.keys
-                ));
-            } else if let Some(note) = u.uses_note() {
-                f = f.note(note);
-            }
-            out.push(with_node(cx, u.pattern, f));
+    }
+    for g in groups {
+        let Some((u, id)) = g.first else { continue };
+        let Some(t) = Tagged::new(u.pattern) else {
+            continue;
+        };
+        let tag = KeyPattern::literal(g.tag);
+        let message = format!(
+            "constant hash tag `{{{tag}}}` puts every key like `{}` in slot {}{}",
+            u.pattern,
+            g.slot,
+            qps_clause(u.family)
+        );
+        let mut f = Finding::new(ID, Severity::Warning, u.span, message)
+            .certainty(Certainty::Likely)
+            .primary_label("constant tag")
+            .help(format!(
+                "move the varying part into the tag, e.g. `{}`",
+                t.with_part_in_tag(id)
+            ));
+        if g.keys > 1 {
+            f = f.note(format!(
+                "{} distinct keys in this file share the tag `{{{tag}}}`",
+                g.keys
+            ));
+        } else if let Some(note) = u.uses_note() {
+            f = f.note(note);
         }
+        out.push(with_node(cx, u.pattern, f));
     }
 }
 
@@ -345,7 +340,7 @@ mod tests {
     use crate::rules::test_support::*;
 
     fn one(model: &FileModel) -> Finding {
-        let mut found = run(&HotSlotTag, model);
+        let mut found = run(check, model);
         assert_eq!(found.len(), 1, "{:?}", messages(&found));
         found.remove(0)
     }
@@ -398,7 +393,7 @@ mod tests {
             "{config}:homepage", // one key
             "{user:1001}:profile",
         ] {
-            let found = run(&HotSlotTag, &model(vec![op("GET", vec![key(text, 0)])]));
+            let found = run(check, &model(vec![op("GET", vec![key(text, 0)])]));
             assert!(found.is_empty(), "{text}: {:?}", messages(&found));
         }
     }
@@ -407,10 +402,10 @@ mod tests {
     fn small_known_family_is_co_location() {
         let weekly = KeyPattern::new([lit("{leaderboard}:"), hole("day", Some(7), None)]);
         let m = model(vec![op("ZADD", vec![key_of(weekly, (0, 10))])]);
-        assert!(run(&HotSlotTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
         let big = KeyPattern::new([lit("{leaderboard}:"), hole("game", Some(5000), None)]);
         let m = model(vec![op("ZADD", vec![key_of(big, (0, 10))])]);
-        assert_eq!(run(&HotSlotTag, &m).len(), 1);
+        assert_eq!(run(check, &m).len(), 1);
     }
 
     #[test]
@@ -464,11 +459,7 @@ mod tests {
             lit("}:"),
             hole("id", None, None),
         ]);
-        assert!(run(
-            &HotSlotTag,
-            &model(vec![op("GET", vec![key_of(p, (0, 9))])])
-        )
-        .is_empty());
+        assert!(run(check, &model(vec![op("GET", vec![key_of(p, (0, 9))])])).is_empty());
     }
 
     #[test]
@@ -483,7 +474,7 @@ mod tests {
             op("SET", vec![key("{user:1001}:profile", 150)]),
             op("SET", vec![key("{cache}:v2:home", 170)]),
         ]);
-        let found = run(&HotSlotTag, &m);
+        let found = run(check, &m);
         assert_eq!(
             messages(&found),
             [
@@ -549,7 +540,7 @@ mod tests {
     #[test]
     fn schema_transaction_members_are_skipped() {
         let mut m = model(vec![op("", vec![key("{session}:<session_id>", 80)])]);
-        assert!(run(&HotSlotTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
         let mut fam = family("session", "{session}:<session_id>", 7);
         fam.qps = Some(20000);
         m.families.push(fam);

@@ -76,29 +76,39 @@ pub struct Context<'a> {
     pub options: &'a Options,
 }
 
-/// One lint. Its page (`rules/SLnnn.md`) names it in its front matter
-/// (`id`, `name`, `severity`, `summary`): the one place for those facts.
-pub trait Rule: Sync {
-    /// The documentation page `slotlint explain` prints.
-    fn doc(&self) -> &'static str;
-    /// Appends the rule's findings for one file.
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+/// One lint: its id, its page (`rules/SLnnn.md`, whose front matter names
+/// it: `name`, `severity`, `summary`) and its check. Each rule is a module
+/// with an `ID` and a `check` function; this list is the catalog.
+pub struct Rule {
+    id: &'static str,
+    page: &'static str,
+    check: fn(&Context<'_>, &mut Vec<Finding>),
+}
 
+impl Rule {
     /// `SL001`.
-    fn id(&self) -> &'static str {
-        front_matter(self.doc(), "id")
+    pub fn id(&self) -> &'static str {
+        self.id
     }
     /// `cross-slot-transaction`.
-    fn name(&self) -> &'static str {
-        front_matter(self.doc(), "name")
+    pub fn name(&self) -> &'static str {
+        front_matter(self.page, "name")
     }
     /// Severity of its most certain findings.
-    fn default_severity(&self) -> Severity {
-        Severity::parse(front_matter(self.doc(), "severity")).unwrap_or(Severity::Warning)
+    pub fn default_severity(&self) -> Severity {
+        Severity::parse(front_matter(self.page, "severity")).unwrap_or(Severity::Warning)
     }
     /// One line for `slotlint rules`.
-    fn summary(&self) -> &'static str {
-        front_matter(self.doc(), "summary")
+    pub fn summary(&self) -> &'static str {
+        front_matter(self.page, "summary")
+    }
+    /// The documentation page `slotlint explain` prints.
+    pub fn doc(&self) -> &'static str {
+        self.page
+    }
+    /// Appends the rule's findings for one file.
+    pub fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        (self.check)(cx, out);
     }
 }
 
@@ -115,21 +125,77 @@ fn front_matter(doc: &'static str, key: &str) -> &'static str {
 }
 
 /// Every rule, in id order.
-pub static RULES: &[&dyn Rule] = &[
-    &cross_slot_transaction::CrossSlotTransaction,
-    &cross_slot_command::CrossSlotCommand,
-    &unhashed_multi_key::UnhashedMultiKey,
-    &hot_slot_tag::HotSlotTag,
-    &low_cardinality_tag::LowCardinalityTag,
-    &malformed_hash_tag::MalformedHashTag,
-    &script_undeclared_key::ScriptUndeclaredKey,
-    &node_local_command::NodeLocalCommand,
-    &cross_slot_pipeline::CrossSlotPipeline,
-    &non_atomic_split::NonAtomicSplit,
-    &undeclared_key::UndeclaredKey,
-    &key_naming::KeyNaming,
-    &script_flag_violation::ScriptFlagViolation,
-    &unused_suppression::UnusedSuppression,
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: cross_slot_transaction::ID,
+        page: include_str!("../../rules/SL001.md"),
+        check: cross_slot_transaction::check,
+    },
+    Rule {
+        id: cross_slot_command::ID,
+        page: include_str!("../../rules/SL002.md"),
+        check: cross_slot_command::check,
+    },
+    Rule {
+        id: unhashed_multi_key::ID,
+        page: include_str!("../../rules/SL003.md"),
+        check: unhashed_multi_key::check,
+    },
+    Rule {
+        id: hot_slot_tag::ID,
+        page: include_str!("../../rules/SL004.md"),
+        check: hot_slot_tag::check,
+    },
+    Rule {
+        id: low_cardinality_tag::ID,
+        page: include_str!("../../rules/SL005.md"),
+        check: low_cardinality_tag::check,
+    },
+    Rule {
+        id: malformed_hash_tag::ID,
+        page: include_str!("../../rules/SL006.md"),
+        check: malformed_hash_tag::check,
+    },
+    Rule {
+        id: script_undeclared_key::ID,
+        page: include_str!("../../rules/SL007.md"),
+        check: script_undeclared_key::check,
+    },
+    Rule {
+        id: node_local_command::ID,
+        page: include_str!("../../rules/SL008.md"),
+        check: node_local_command::check,
+    },
+    Rule {
+        id: cross_slot_pipeline::ID,
+        page: include_str!("../../rules/SL009.md"),
+        check: cross_slot_pipeline::check,
+    },
+    Rule {
+        id: non_atomic_split::ID,
+        page: include_str!("../../rules/SL010.md"),
+        check: non_atomic_split::check,
+    },
+    Rule {
+        id: undeclared_key::ID,
+        page: include_str!("../../rules/SL011.md"),
+        check: undeclared_key::check,
+    },
+    Rule {
+        id: key_naming::ID,
+        page: include_str!("../../rules/SL012.md"),
+        check: key_naming::check,
+    },
+    Rule {
+        id: script_flag_violation::ID,
+        page: include_str!("../../rules/SL013.md"),
+        check: script_flag_violation::check,
+    },
+    Rule {
+        id: unused_suppression::ID,
+        page: include_str!("../../rules/SL100.md"),
+        check: unused_suppression::check,
+    },
 ];
 
 /// The command table entry of a canonical name (`MGET`, `OBJECT ENCODING`).
@@ -139,10 +205,9 @@ pub(crate) fn command_spec(canonical: &str) -> Option<&'static crate::commands::
 }
 
 /// Finds a rule by id (`SL004`, case-insensitive) or name (`hot-slot-tag`).
-pub fn find(id_or_name: &str) -> Option<&'static dyn Rule> {
+pub fn find(id_or_name: &str) -> Option<&'static Rule> {
     RULES
         .iter()
-        .copied()
         .find(|r| r.id().eq_ignore_ascii_case(id_or_name) || r.name() == id_or_name)
 }
 
@@ -162,7 +227,7 @@ mod tests {
 
     #[test]
     fn catalog_is_in_id_order_and_unique() {
-        let ids: Vec<_> = RULES.iter().map(|r| r.id()).collect();
+        let ids: Vec<_> = RULES.iter().map(Rule::id).collect();
         let mut sorted = ids.clone();
         sorted.sort_unstable();
         sorted.dedup();
@@ -179,7 +244,8 @@ mod tests {
                 Severity::parse(front_matter(r.doc(), "severity")).is_some(),
                 "{id}"
             );
-            assert_eq!(r.doc().lines().nth(1), Some(format!("id: {id}").as_str()));
+            // The rule's own id is the one its page gives.
+            assert_eq!(front_matter(r.doc(), "id"), id);
         }
         assert_eq!(
             front_matter("---\nid: SL1\nsummary:  a: b \n---\nid: no\n", "summary"),

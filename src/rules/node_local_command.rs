@@ -2,99 +2,94 @@
 //! and what cluster mode refuses outright (one table, [`REFUSALS`]: other
 //! databases, SORT's BY/GET patterns).
 
-use super::{Context, Rule};
+use super::Context;
 use crate::finding::{Certainty, Finding, Severity};
 use crate::model::{Op, Span, Topology};
 
-pub(crate) struct NodeLocalCommand;
+/// The rule id; its page `rules/SL008.md` says the rest.
+pub(crate) const ID: &str = "SL008";
 
-impl Rule for NodeLocalCommand {
-    fn doc(&self) -> &'static str {
-        include_str!("../../rules/SL008.md")
-    }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for op in &cx.model.ops {
-            let client = cx.model.client(op.client);
-            let topology = client.map_or(Topology::Unknown, |c| c.topology);
-            if topology == Topology::Standalone {
-                continue;
-            }
-            let certainty = if topology == Topology::Cluster {
-                Certainty::Proven
-            } else {
-                Certainty::Likely
-            };
-            let refusals = REFUSALS
-                .iter()
-                .filter(|r| r.commands.contains(&op.command.as_str()));
-            for refusal in refusals {
-                for r in (refusal.judge)(op) {
-                    let certainty = if r.unsure {
-                        Certainty::Possible
-                    } else {
-                        certainty
-                    };
-                    let span = r.span.unwrap_or(op.span);
-                    let mut f = Finding::new(self.id(), r.severity, span, r.message)
-                        .certainty(certainty)
-                        .primary_label(format!("`{}`", op.command))
-                        .help(r.help)
-                        .note(format!("the server answers `{}`", r.reply));
-                    if let Some(c) = client.filter(|c| !c.label.is_empty()) {
-                        f = f.note(format!("through {}", c.label));
-                    }
-                    out.push(f);
-                }
-            }
-            let Some((message, help)) = explain(op) else {
-                continue;
-            };
-            let mut f = Finding::new(self.id(), Severity::Warning, op.span, message)
-                .certainty(certainty)
-                .primary_label(format!("`{}`", op.command))
-                .help(help);
-            if let Some(c) = client.filter(|c| !c.label.is_empty()) {
-                f = f.note(format!("through {}", c.label));
-            }
-            if let Some(t) = cx.options.topology.as_deref() {
-                let mut nodes: Vec<String> = t.nodes().iter().map(|n| format!("`{n}`")).collect();
-                nodes.sort();
-                if nodes.len() > 1 {
-                    f = f.note(format!(
-                        "the configured topology has {} nodes ({}); one call reaches one of them",
-                        nodes.len(),
-                        nodes.join(", ")
-                    ));
-                }
-            }
-            out.push(f);
+/// The rule's findings for one file.
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for op in &cx.model.ops {
+        let client = cx.model.client(op.client);
+        let topology = client.map_or(Topology::Unknown, |c| c.topology);
+        if topology == Topology::Standalone {
+            continue;
         }
-        self.check_scripts(cx, out);
+        let certainty = if topology == Topology::Cluster {
+            Certainty::Proven
+        } else {
+            Certainty::Likely
+        };
+        let refusals = REFUSALS
+            .iter()
+            .filter(|r| r.commands.contains(&op.command.as_str()));
+        for refusal in refusals {
+            for r in (refusal.judge)(op) {
+                let certainty = if r.unsure {
+                    Certainty::Possible
+                } else {
+                    certainty
+                };
+                let span = r.span.unwrap_or(op.span);
+                let mut f = Finding::new(ID, r.severity, span, r.message)
+                    .certainty(certainty)
+                    .primary_label(format!("`{}`", op.command))
+                    .help(r.help)
+                    .note(format!("the server answers `{}`", r.reply));
+                if let Some(c) = client.filter(|c| !c.label.is_empty()) {
+                    f = f.note(format!("through {}", c.label));
+                }
+                out.push(f);
+            }
+        }
+        let Some((message, help)) = explain(op) else {
+            continue;
+        };
+        let mut f = Finding::new(ID, Severity::Warning, op.span, message)
+            .certainty(certainty)
+            .primary_label(format!("`{}`", op.command))
+            .help(help);
+        if let Some(c) = client.filter(|c| !c.label.is_empty()) {
+            f = f.note(format!("through {}", c.label));
+        }
+        if let Some(t) = cx.options.topology.as_deref() {
+            let mut nodes: Vec<String> = t.nodes().iter().map(|n| format!("`{n}`")).collect();
+            nodes.sort();
+            if nodes.len() > 1 {
+                f = f.note(format!(
+                    "the configured topology has {} nodes ({}); one call reaches one of them",
+                    nodes.len(),
+                    nodes.join(", ")
+                ));
+            }
+        }
+        out.push(f);
     }
+    check_scripts(cx, out);
 }
 
-impl NodeLocalCommand {
-    /// `KEYS`, `SCAN` and the like called inside a script: a script runs on
-    /// the node of its keys and sees that node only.
-    fn check_scripts(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        // A script file read by the code is judged in its own file.
-        for script in cx.model.scripts.iter().filter(|s| !s.external) {
-            for call in &script.calls {
-                let Some((_, help)) = explain_command(&call.command) else {
-                    continue;
-                };
-                let message = format!(
-                    "`{}` inside a script sees only the node the script runs on",
-                    call.command
-                );
-                out.push(
-                    Finding::new(self.id(), Severity::Warning, call.span, message)
-                        .certainty(Certainty::Likely)
-                        .primary_label(format!("`{}` in a script", call.command))
-                        .help(help)
-                        .note("on a cluster a script runs on the node that serves its keys; the rest of the key space is on other nodes"),
-                );
-            }
+/// `KEYS`, `SCAN` and the like called inside a script: a script runs on
+/// the node of its keys and sees that node only.
+fn check_scripts(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    // A script file read by the code is judged in its own file.
+    for script in cx.model.scripts.iter().filter(|s| !s.external) {
+        for call in &script.calls {
+            let Some((_, help)) = explain_command(&call.command) else {
+                continue;
+            };
+            let message = format!(
+                "`{}` inside a script sees only the node the script runs on",
+                call.command
+            );
+            out.push(
+                Finding::new(ID, Severity::Warning, call.span, message)
+                    .certainty(Certainty::Likely)
+                    .primary_label(format!("`{}` in a script", call.command))
+                    .help(help)
+                    .note("on a cluster a script runs on the node that serves its keys; the rest of the key space is on other nodes"),
+            );
         }
     }
 }

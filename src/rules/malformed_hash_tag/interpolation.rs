@@ -8,8 +8,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::super::fixes;
 use super::super::key_uses::KeyUse;
-use super::super::{fixes, Rule};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{from_tokens, tokens, Tok};
 use crate::keypattern::{BraceField, HashTag, Hole, KeyPattern};
@@ -213,7 +213,7 @@ fn finding(
         Evidence::Tagged { .. } => (Severity::Info, Certainty::Possible),
     };
     let mut f = Finding::new(
-        super::MalformedHashTag.id(),
+        super::ID,
         severity,
         field.span,
         format!(
@@ -316,7 +316,7 @@ pub(super) fn check(model: &FileModel, uses: &[KeyUse<'_>], out: &mut Vec<Findin
 
 #[cfg(test)]
 mod tests {
-    use super::super::MalformedHashTag;
+    use super::super::check;
     use crate::finding::{Certainty, Severity};
     use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
     use crate::model::{Client, Span};
@@ -348,7 +348,7 @@ mod tests {
             op("INCR", vec![fstring("cart:", "uid", ":count", 40)]),
         ]);
         m.groups.push(transaction(vec![0, 1]));
-        let found = run(&MalformedHashTag, &m);
+        let found = run(check, &m);
         assert_eq!(
             messages(&found),
             [
@@ -381,7 +381,7 @@ mod tests {
                 vec![fstring("", "uid", ":a", 0), fstring("", "uid", ":b", 20)],
             )
         };
-        assert_eq!(run(&MalformedHashTag, &model(vec![mget()])).len(), 2);
+        assert_eq!(run(check, &model(vec![mget()])).len(), 2);
         let mut m = model(vec![mget()]);
         m.ops[0].client = Some(0);
         m.clients.push(Client {
@@ -391,7 +391,7 @@ mod tests {
             pipeline_one_slot: false,
             name: None,
         });
-        assert!(run(&MalformedHashTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
     }
 
     #[test]
@@ -401,7 +401,7 @@ mod tests {
             op("HGETALL", vec![tagged]),
             op("GET", vec![fstring("", "uid", ":cart", 10)]),
         ]);
-        let found = run(&MalformedHashTag, &m);
+        let found = run(check, &m);
         assert_eq!(found.len(), 1);
         let f = &found[0];
         assert_eq!(
@@ -415,7 +415,7 @@ mod tests {
                 op("HGETALL", vec![key(other, 100)]),
                 op("GET", vec![fstring("", "uid", ":cart", 10)]),
             ]);
-            assert!(run(&MalformedHashTag, &m).is_empty(), "{other}");
+            assert!(run(check, &m).is_empty(), "{other}");
         }
     }
 
@@ -433,7 +433,7 @@ mod tests {
             op("SET", vec![plain]),
         ]);
         m.groups.push(transaction(vec![2, 3]));
-        assert!(run(&MalformedHashTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
         // A word built from the value (`chain-{id}:a`) is not a would-be tag.
         let m = model(vec![op(
             "DEL",
@@ -442,6 +442,6 @@ mod tests {
                 fstring("chain-", "id", ":b", 30),
             ],
         )]);
-        assert!(run(&MalformedHashTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
     }
 }

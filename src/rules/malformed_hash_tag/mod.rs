@@ -8,13 +8,14 @@ mod interpolation;
 
 use super::fixes::{self, Change};
 use super::key_uses::{key_uses, KeyUse};
-use super::{Context, Rule};
+use super::Context;
 use crate::finding::{Finding, Severity};
 use crate::keypattern::KeyPattern;
 use crate::keypattern::{from_tokens, tag_bounds, tokens, Tok};
 use crate::model::{FileModel, Span};
 
-pub(crate) struct MalformedHashTag;
+/// The rule id; its page `rules/SL006.md` says the rest.
+pub(crate) const ID: &str = "SL006";
 
 /// What is wrong, as token ranges `(start, end)` of the pattern.
 #[derive(Clone, Copy)]
@@ -272,44 +273,38 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
     })
 }
 
-impl MalformedHashTag {
-    fn judge(u: &KeyUse<'_>, model: &FileModel) -> Option<Finding> {
-        // A hole that may hold braces decides the tag: nothing to say.
-        u.pattern.hashed()?;
-        let toks = tokens(u.pattern);
-        let d = describe(u.pattern, &toks, find_problem(&toks)?)?;
-        let place = Place::find(u, &toks);
-        let span = place.as_ref().map_or(u.span, |pl| pl.span(d.range));
-        let mut f = Finding::new(MalformedHashTag.id(), Severity::Warning, span, d.message)
-            .primary_label(d.label)
-            .help(d.help);
-        if let (Some(pl), Some((r, text))) = (&place, d.other) {
-            f = f.label(pl.span(r), text);
-        }
-        if let Some(note) = u.uses_note() {
-            f = f.note(note);
-        }
-        let fix = d.fix.and_then(|(drop, title)| {
-            let changes: Vec<Change> = drop.iter().map(|&i| Change::Remove(i)).collect();
-            let edits = fixes::rename(model, u.pattern, &changes)?;
-            let fixed = without(&toks, &drop);
-            fixes::rename_fix(model, u.pattern, edits, &fixed, &[], title.into())
-        });
-        Some(f.fix(fix))
+fn judge(u: &KeyUse<'_>, model: &FileModel) -> Option<Finding> {
+    // A hole that may hold braces decides the tag: nothing to say.
+    u.pattern.hashed()?;
+    let toks = tokens(u.pattern);
+    let d = describe(u.pattern, &toks, find_problem(&toks)?)?;
+    let place = Place::find(u, &toks);
+    let span = place.as_ref().map_or(u.span, |pl| pl.span(d.range));
+    let mut f = Finding::new(ID, Severity::Warning, span, d.message)
+        .primary_label(d.label)
+        .help(d.help);
+    if let (Some(pl), Some((r, text))) = (&place, d.other) {
+        f = f.label(pl.span(r), text);
     }
+    if let Some(note) = u.uses_note() {
+        f = f.note(note);
+    }
+    let fix = d.fix.and_then(|(drop, title)| {
+        let changes: Vec<Change> = drop.iter().map(|&i| Change::Remove(i)).collect();
+        let edits = fixes::rename(model, u.pattern, &changes)?;
+        let fixed = without(&toks, &drop);
+        fixes::rename_fix(model, u.pattern, edits, &fixed, &[], title.into())
+    });
+    Some(f.fix(fix))
 }
 
-impl Rule for MalformedHashTag {
-    fn doc(&self) -> &'static str {
-        include_str!("../../../rules/SL006.md")
+/// The rule's findings for one file.
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let uses = key_uses(cx.model);
+    for u in &uses {
+        out.extend(judge(u, cx.model));
     }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let uses = key_uses(cx.model);
-        for u in &uses {
-            out.extend(Self::judge(u, cx.model));
-        }
-        interpolation::check(cx.model, &uses, out);
-    }
+    interpolation::check(cx.model, &uses, out);
 }
 
 #[cfg(test)]
@@ -328,7 +323,7 @@ mod tests {
             crate::keypattern::parse_placeholders(text),
             (4, 4 + src.len()),
         );
-        run(&MalformedHashTag, &model(vec![op("SET", vec![k])]))
+        run(check, &model(vec![op("SET", vec![k])]))
     }
 
     fn one(src: &str) -> Finding {
@@ -455,7 +450,7 @@ mod tests {
         // A hole that may hold braces decides the tag.
         let p = KeyPattern::new([Segment::Hole(Hole::opaque(Some("key".into()))), lit("{}")]);
         let m = model(vec![op("SET", vec![key_of(p, (0, 9))])]);
-        assert!(run(&MalformedHashTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
     }
 
     #[test]
@@ -464,7 +459,7 @@ mod tests {
             op("SET", vec![key("a{}", 30)]),
             op("GET", vec![key("a{}", 4)]),
         ]);
-        let found = run(&MalformedHashTag, &m);
+        let found = run(check, &m);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].span, Span::new(5, 7));
         assert_eq!(found[0].notes, ["used 2 times in this file"]);
@@ -477,7 +472,7 @@ mod tests {
             families: vec![family("cart", "{user:<user_id>}:{cart}", 10)],
             ..FileModel::default()
         };
-        let found = run(&MalformedHashTag, &m);
+        let found = run(check, &m);
         assert_eq!(found.len(), 1);
         // Pattern text starts at 10 + len("cart: \"") = 17.
         assert_eq!(found[0].span, Span::new(17 + 17, 17 + 23));
