@@ -308,6 +308,14 @@ pub struct FileModel {
 }
 
 impl FileModel {
+    /// The Redis Function whose callback is script `i`, if it is one.
+    pub fn function_of(&self, script: usize) -> Option<&Function> {
+        self.libraries
+            .iter()
+            .flat_map(|l| &l.functions)
+            .find(|f| f.script == script)
+    }
+
     /// Gives clients of unknown kind the topology the first matching hint
     /// names. Ops and groups with no client at all count as one unnamed client.
     pub fn apply_client_hints(&mut self, hints: &[ClientHint]) {

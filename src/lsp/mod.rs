@@ -360,7 +360,7 @@ impl<'o> Server<'o> {
         match n.method.as_str() {
             "initialized" => self.initialized()?,
             "$/cancelRequest" => {
-                if let Some(id) = n.params.get("id").and_then(request_id) {
+                if let Some(id) = n.params.get("id").and_then(transport::request_id) {
                     self.cancel(id)?;
                 }
             }
@@ -531,18 +531,6 @@ fn capabilities() -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         ..ServerCapabilities::default()
-    }
-}
-
-/// A request id in a `$/cancelRequest`.
-fn request_id(id: &Value) -> Option<RequestId> {
-    match id {
-        Value::Number(n) => n
-            .as_i64()
-            .and_then(|n| i32::try_from(n).ok())
-            .map(RequestId::from),
-        Value::String(s) => Some(RequestId::from(s.clone())),
-        _ => None,
     }
 }
 

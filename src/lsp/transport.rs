@@ -94,7 +94,7 @@ pub(crate) fn read(input: &mut dyn BufRead) -> io::Result<Option<Frame>> {
 }
 
 /// A JSON-RPC id as `lsp-server` knows them: an `i32` or a string.
-fn request_id(id: &Value) -> Option<RequestId> {
+pub(crate) fn request_id(id: &Value) -> Option<RequestId> {
     match id {
         Value::Number(n) => n
             .as_i64()

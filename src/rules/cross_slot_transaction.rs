@@ -10,7 +10,7 @@ use super::suggest::same_tag_help;
 use super::verdict::{cross_slot, cross_slot_level, worst_pair};
 use super::Context;
 use crate::finding::{Finding, Severity};
-use crate::model::{GroupKind, Key, Script, Span, Topology};
+use crate::model::{GroupKind, Key, Span, Topology};
 
 /// The rule id; its page `rules/SL001.md` says the rest.
 pub(crate) const ID: &str = "SL001";
@@ -119,7 +119,10 @@ fn check_script_bodies(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let body = reached_keys(&script.key_uses, None, |u| u.span);
         let keys: Vec<(usize, &Key)> = body.iter().enumerate().collect();
         let called = Called {
-            name: function_name(cx, i, script),
+            name: cx.model.function_of(i).map_or_else(
+                || "a script with a shebang".to_string(),
+                |f| format!("function `{}`", f.name),
+            ),
             flags: script.flags.clone(),
             key_uses: Vec::new(),
             writes: Vec::new(),
@@ -177,19 +180,6 @@ fn report(
         ));
     }
     out.push(label_keys(finding, keys));
-}
-
-/// "function `f`" for a function's body, else "a script with a shebang".
-fn function_name(cx: &Context<'_>, i: usize, _script: &Script) -> String {
-    cx.model
-        .libraries
-        .iter()
-        .flat_map(|l| &l.functions)
-        .find(|f| f.script == i)
-        .map_or_else(
-            || "a script with a shebang".to_string(),
-            |f| format!("function `{}`", f.name),
-        )
 }
 
 fn note_for(kind: GroupKind) -> String {

@@ -29,7 +29,10 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
     for (i, script) in cx.model.scripts.iter().enumerate() {
-        let what = describe(cx, i);
+        let what = cx.model.function_of(i).map_or_else(
+            || "the script".to_string(),
+            |f| format!("function `{}`", f.name),
+        );
         check_body(script, &what, out);
     }
     for (group, op, _, called) in call_sites(cx) {
@@ -40,19 +43,6 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .map_or(Topology::Unknown, |c| c.topology);
         check_call(op, group.span, &called, topology, out);
     }
-}
-
-/// How messages name script `i`: a function by its name, else "the script".
-fn describe(cx: &Context<'_>, i: usize) -> String {
-    cx.model
-        .libraries
-        .iter()
-        .flat_map(|l| &l.functions)
-        .find(|f| f.script == i)
-        .map_or_else(
-            || "the script".to_string(),
-            |f| format!("function `{}`", f.name),
-        )
 }
 
 const READ_ONLY_WRITE: &str = "Write commands are not allowed from read-only scripts";

@@ -122,19 +122,14 @@ fn check_function_numkeys(
     if max <= numkeys {
         return;
     }
-    let mut f = Finding::new(
-        ID,
-        Severity::Error,
+    let mut f = too_few_keys(
         at,
-        format!(
-            "function `{name}` reads `keys[{max}]` but the call passes {}",
-            plural(u64::from(numkeys), "key", "keys")
-        ),
+        format!("function `{name}` reads `keys[{max}]`"),
+        numkeys,
+        max,
+        "the arguments",
     )
-    .primary_label(format!("called with numkeys {numkeys}"))
-    .help(format!(
-        "pass {max} keys (numkeys {max}) or read the value from the arguments"
-    ));
+    .primary_label(format!("called with numkeys {numkeys}"));
     f = match (called.local, called.location.is_empty()) {
         (Some(span), _) => f.label(span, format!("function `{name}` is registered here")),
         (None, false) => f.note(format!(
@@ -146,6 +141,28 @@ fn check_function_numkeys(
     out.push(f);
 }
 
+/// "`reads` but the call passes `numkeys` keys", at `at`.
+fn too_few_keys(
+    at: crate::model::Span,
+    reads: String,
+    numkeys: u32,
+    max: u32,
+    rest: &str,
+) -> Finding {
+    Finding::new(
+        ID,
+        Severity::Error,
+        at,
+        format!(
+            "{reads} but the call passes {}",
+            plural(u64::from(numkeys), "key", "keys")
+        ),
+    )
+    .help(format!(
+        "pass {max} keys (numkeys {max}) or read the value from {rest}"
+    ))
+}
+
 fn check_numkeys(script: &Script, out: &mut Vec<Finding>) {
     let (Some(numkeys), Some((max, span))) = (script.numkeys, script.max_key_index) else {
         return;
@@ -154,20 +171,15 @@ fn check_numkeys(script: &Script, out: &mut Vec<Finding>) {
         return;
     }
     out.push(
-        Finding::new(
-            ID,
-            Severity::Error,
+        too_few_keys(
             span,
-            format!(
-                "script reads `KEYS[{max}]` but the call passes {}",
-                plural(u64::from(numkeys), "key", "keys")
-            ),
+            format!("script reads `KEYS[{max}]`"),
+            numkeys,
+            max,
+            "ARGV",
         )
         .primary_label(format!("`KEYS[{max}]` is nil"))
-        .label(script.span, format!("called with numkeys {numkeys}"))
-        .help(format!(
-            "pass {max} keys (numkeys {max}) or read the value from ARGV"
-        )),
+        .label(script.span, format!("called with numkeys {numkeys}")),
     );
 }
 

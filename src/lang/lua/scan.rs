@@ -554,16 +554,7 @@ impl<'a> Scanner<'a> {
             }
             return;
         }
-        let mut names = Vec::new();
-        let mut j = i + 1;
-        while let Some(n) = self.name_at(j) {
-            names.push(n.to_vec());
-            j += 1;
-            if !self.is_sym(j, ",") {
-                break;
-            }
-            j += 1;
-        }
+        let (names, j) = self.name_list(i + 1);
         if self.is_sym(j, "=") {
             let (vals, end) = self.explist(j + 1);
             let (vals, built) = self.values_built(vals);
@@ -590,16 +581,7 @@ impl<'a> Scanner<'a> {
         if i > 0 && (self.is_sym(i - 1, ",") || self.is_kw(i - 1, "local")) {
             return;
         }
-        let mut names = Vec::new();
-        let mut j = i;
-        while let Some(n) = self.name_at(j) {
-            names.push(n.to_vec());
-            j += 1;
-            if !self.is_sym(j, ",") {
-                break;
-            }
-            j += 1;
-        }
+        let (names, j) = self.name_list(i);
         if !self.is_sym(j, "=") {
             return;
         }
@@ -613,6 +595,20 @@ impl<'a> Scanner<'a> {
             vals,
             built,
         });
+    }
+
+    /// The names `a, b, c` from token `j` on, and the token after them.
+    fn name_list(&self, mut j: usize) -> (Vec<Vec<u8>>, usize) {
+        let mut names = Vec::new();
+        while let Some(n) = self.name_at(j) {
+            names.push(n.to_vec());
+            j += 1;
+            if !self.is_sym(j, ",") {
+                break;
+            }
+            j += 1;
+        }
+        (names, j)
     }
 
     /// `KEYS` (or a keys parameter): `KEYS[<integer>]` is indexed, anything else is dynamic.
