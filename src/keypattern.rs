@@ -317,12 +317,7 @@ impl KeyPattern {
         if old.is_empty() {
             return self.clone();
         }
-        let mut out = KeyPattern::default();
-        for seg in &self.segments {
-            let Segment::Lit(bytes) = seg else {
-                out.push(seg.clone());
-                continue;
-            };
+        self.map_literals(|bytes, out| {
             let mut i = 0;
             let mut lit = Vec::new();
             while i < bytes.len() {
@@ -336,6 +331,19 @@ impl KeyPattern {
                 }
             }
             out.push(Segment::Lit(lit));
+        })
+    }
+
+    /// The pattern with each literal segment rewritten by `f`, which pushes
+    /// what it becomes onto the output; holes are kept as they are.
+    #[must_use]
+    pub fn map_literals(&self, mut f: impl FnMut(&[u8], &mut KeyPattern)) -> KeyPattern {
+        let mut out = KeyPattern::default();
+        for seg in &self.segments {
+            match seg {
+                Segment::Lit(bytes) => f(bytes, &mut out),
+                Segment::Hole(_) => out.push(seg.clone()),
+            }
         }
         out
     }

@@ -38,6 +38,16 @@ pub struct Located<'a> {
     pub finding: &'a Finding,
 }
 
+impl<'a> Located<'a> {
+    /// Each of `findings`, in `file`.
+    pub fn all_in(file: &'a SourceFile, findings: &'a [Finding]) -> Vec<Located<'a>> {
+        findings
+            .iter()
+            .map(|finding| Located { file, finding })
+            .collect()
+    }
+}
+
 /// Writes findings (already sorted and deduplicated) in `format`.
 pub fn render(
     format: Format,

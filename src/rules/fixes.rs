@@ -326,18 +326,23 @@ mod tests {
         out
     }
 
+    /// `MGET user:1:name user:1:email`, both keys written as plain literals.
+    fn mget_name_and_email() -> crate::model::Op {
+        op(
+            "MGET",
+            vec![
+                placed("user:1:name", 5, BraceSyntax::Plain),
+                placed("user:1:email", 17, BraceSyntax::Plain),
+            ],
+        )
+    }
+
     #[test]
     fn a_shared_prefix_becomes_the_tag_everywhere_the_key_is_written() {
         // MGET user:1:name user:1:email / GET user:1:name
         let text = "MGET user:1:name user:1:email\nGET user:1:name\n";
         let m = model(vec![
-            op(
-                "MGET",
-                vec![
-                    placed("user:1:name", 5, BraceSyntax::Plain),
-                    placed("user:1:email", 17, BraceSyntax::Plain),
-                ],
-            ),
+            mget_name_and_email(),
             op("GET", vec![placed("user:1:name", 34, BraceSyntax::Plain)]),
         ]);
         let (a, b) = (
@@ -395,13 +400,7 @@ mod tests {
     fn no_fix_where_a_place_cannot_be_edited() {
         // The second `user:1:name` is not written as one literal.
         let m = model(vec![
-            op(
-                "MGET",
-                vec![
-                    placed("user:1:name", 5, BraceSyntax::Plain),
-                    placed("user:1:email", 17, BraceSyntax::Plain),
-                ],
-            ),
+            mget_name_and_email(),
             op("GET", vec![key("user:1:name", 40)]),
         ]);
         let (a, b) = (

@@ -410,6 +410,16 @@ mod tests {
 
     #[test]
     fn constant_by_default() {
+        let expect = |p: KeyPattern, message: &str, note: &str| {
+            let f = one(&model(vec![op("HGETALL", vec![key_of(p, (0, 20))])]));
+            assert_eq!(f.message, message);
+            assert_eq!(f.certainty, Certainty::Possible);
+            assert_eq!(f.notes, [note]);
+            assert_eq!(
+                f.help.as_deref(),
+                Some("move the varying part into the tag, e.g. `{bull:<queue>}:<id>`")
+            );
+        };
         let p = KeyPattern::new([
             lit("{"),
             hole("prefix", None, Some("bull")),
@@ -418,16 +428,10 @@ mod tests {
             lit(":"),
             hole("id", None, None),
         ]);
-        let f = one(&model(vec![op("HGETALL", vec![key_of(p, (0, 20))])]));
-        assert_eq!(
-            f.message,
-            "constant default hash tag `{bull}` puts every `{<prefix>}:<queue>:<id>` key in slot 9263"
-        );
-        assert_eq!(f.certainty, Certainty::Possible);
-        assert_eq!(f.notes, ["with the default `<prefix>` = `bull`"]);
-        assert_eq!(
-            f.help.as_deref(),
-            Some("move the varying part into the tag, e.g. `{bull:<queue>}:<id>`")
+        expect(
+            p,
+            "constant default hash tag `{bull}` puts every `{<prefix>}:<queue>:<id>` key in slot 9263",
+            "with the default `<prefix>` = `bull`",
         );
         // BullMQ: a prefix that holds the braces itself, `{bull}` by default.
         let p = KeyPattern::new([
@@ -440,15 +444,10 @@ mod tests {
             lit(":"),
             hole("id", None, None),
         ]);
-        let f = one(&model(vec![op("HGETALL", vec![key_of(p, (0, 20))])]));
-        assert_eq!(
-            f.message,
-            "constant default hash tag `{bull}` puts every `<prefix>:<queue>:<id>` key in slot 9263"
-        );
-        assert_eq!(f.notes, ["with the default `<prefix>` = `{bull}`"]);
-        assert_eq!(
-            f.help.as_deref(),
-            Some("move the varying part into the tag, e.g. `{bull:<queue>}:<id>`")
+        expect(
+            p,
+            "constant default hash tag `{bull}` puts every `<prefix>:<queue>:<id>` key in slot 9263",
+            "with the default `<prefix>` = `{bull}`",
         );
         // A default that leaves the tag dynamic says nothing.
         let p = KeyPattern::new([

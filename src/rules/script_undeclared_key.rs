@@ -124,7 +124,7 @@ fn check_function_numkeys(
     }
     let mut f = too_few_keys(
         at,
-        format!("function `{name}` reads `keys[{max}]`"),
+        &format!("function `{name}` reads `keys[{max}]`"),
         numkeys,
         max,
         "the arguments",
@@ -144,7 +144,7 @@ fn check_function_numkeys(
 /// "`reads` but the call passes `numkeys` keys", at `at`.
 fn too_few_keys(
     at: crate::model::Span,
-    reads: String,
+    reads: &str,
     numkeys: u32,
     max: u32,
     rest: &str,

@@ -200,13 +200,8 @@ pub(super) fn percent_format(
     args: &[(Val, String)],
     whole: &Val,
 ) -> KeyPattern {
-    let mut out = KeyPattern::default();
     let mut next = 0;
-    for seg in template.segments() {
-        let Segment::Lit(bytes) = seg else {
-            out.push(seg.clone());
-            continue;
-        };
+    template.map_literals(|bytes, out| {
         let mut i = 0;
         let mut lit = Vec::new();
         while i < bytes.len() {
@@ -264,8 +259,7 @@ pub(super) fn percent_format(
             i = j + 1;
         }
         out.push(Segment::Lit(lit));
-    }
-    out
+    })
 }
 
 /// `template.format(*pos, **kw)`: `{}`, `{0}`, `{name}` fields; `{{`/`}}` are
