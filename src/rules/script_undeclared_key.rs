@@ -173,7 +173,7 @@ fn check_numkeys(script: &Script, out: &mut Vec<Finding>) {
     out.push(
         too_few_keys(
             span,
-            format!("script reads `KEYS[{max}]`"),
+            &format!("script reads `KEYS[{max}]`"),
             numkeys,
             max,
             "ARGV",
