@@ -280,28 +280,16 @@ impl<'a> Cx<'a> {
     pub(super) fn method_call(&mut self, e: &Expr, m: &syn::ExprMethodCall) -> Val {
         let method = m.method.to_string();
         let span = Span::new(self.span_of(&m.method).start, self.span_of(e).end);
-        if matches!(method.as_str(), "map" | "filter_map" | "flat_map") {
-            if let Some(Expr::Closure(cl)) = m.args.first() {
-                self.eval(&m.receiver);
-                let mut vars = Vec::new();
-                for p in &cl.inputs {
-                    let p = match p {
-                        syn::Pat::Type(t) => &*t.pat,
-                        p => p,
-                    };
-                    if let syn::Pat::Ident(id) = p {
-                        vars.push(id.ident.to_string());
-                    }
-                    self.bind(p, Val::Unknown);
-                }
-                return match self.eval(&cl.body) {
-                    v @ Val::Str(..) => Val::Family(Box::new(v), vars),
-                    _ => Val::opaque(self.text(e)),
-                };
-            }
+        if let Some(v) = self.mapped(e, m, &method) {
+            return v;
         }
         let recv = self.eval(&m.receiver);
         let args = self.elems(m.args.iter());
+        if method == "collect" {
+            if let Some(v) = self.collected(m, &recv) {
+                return v;
+            }
+        }
         if let Val::Ext(Rs::Struct(inst)) = &recv {
             if let Some(def) = self.method_of(&inst.ty, &method) {
                 return self.call_function(e, def, &args, Some(recv));
@@ -375,6 +363,43 @@ impl<'a> Cx<'a> {
                 }
             }
         }
+    }
+
+    /// `.map(|x| …)` and friends with a closure: a family of what the closure
+    /// makes when that is a string.
+    fn mapped(&mut self, e: &Expr, m: &syn::ExprMethodCall, method: &str) -> Option<Val> {
+        if !matches!(method, "map" | "filter_map" | "flat_map") {
+            return None;
+        }
+        let Some(Expr::Closure(cl)) = m.args.first() else {
+            return None;
+        };
+        self.eval(&m.receiver);
+        let mut vars = Vec::new();
+        for p in &cl.inputs {
+            let p = match p {
+                syn::Pat::Type(t) => &*t.pat,
+                p => p,
+            };
+            if let syn::Pat::Ident(id) = p {
+                vars.push(id.ident.to_string());
+            }
+            self.bind(p, Val::Unknown);
+        }
+        Some(match self.eval(&cl.body) {
+            v @ Val::Str(..) => Val::Family(Box::new(v), vars),
+            _ => Val::opaque(self.text(e)),
+        })
+    }
+
+    /// `.collect()` of unknown items: any number of them (into a `String`, text).
+    fn collected(&self, m: &syn::ExprMethodCall, recv: &Val) -> Option<Val> {
+        if !matches!(recv, Val::Opaque(_) | Val::Unknown) {
+            return None;
+        }
+        let into = m.turbofish.as_ref().and_then(|t| t.args.first());
+        into.is_none_or(|t| super::is_collection_type(&self.text(t)))
+            .then(|| Val::Family(Box::new(Val::opaque(self.name_of(&m.receiver))), Vec::new()))
     }
 
     fn str_method(

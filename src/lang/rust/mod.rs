@@ -416,6 +416,30 @@ fn client_of_type(ty: &str, fred: bool) -> Option<methods::ClientKind> {
     }
 }
 
+/// Whether a type (as written, whitespace removed) holds any number of items.
+fn is_collection_type(ty: &str) -> bool {
+    let t = ty
+        .trim_start_matches('&')
+        .trim_start_matches("mut")
+        .trim_start_matches('&');
+    // Bytes are one value (a binary key), not a collection of them.
+    if t.starts_with("[u8") || t.starts_with("Vec<u8>") {
+        return false;
+    }
+    t.starts_with('[')
+        || [
+            "Vec<",
+            "VecDeque<",
+            "HashSet<",
+            "BTreeSet<",
+            "SmallVec<",
+            "implIntoIterator",
+            "implIterator",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p))
+}
+
 /// A number or bool type, and how many values it has when few.
 struct Numeric {
     domain: Option<u64>,
@@ -677,6 +701,8 @@ impl<'a> Cx<'a> {
             Val::Pipeline(self.new_pipe(None, at, GroupKind::Pipeline))
         } else if let Some(n) = is_numeric_type(&text) {
             Val::numeric(name, n.domain)
+        } else if is_collection_type(&text) {
+            Val::Family(Box::new(Val::opaque(name)), vec![name.to_string()])
         } else if let Some(t) = self.struct_type(ty) {
             structs::instance(t, name)
         } else {
@@ -760,6 +786,17 @@ impl<'a> Cx<'a> {
                         ..o
                     }),
                     Val::Unknown => Val::opaque(&name),
+                    // A value of a struct nothing more is known of: named after the local.
+                    Val::Ext(value::Rs::Struct(mut inst)) if inst.fields.is_empty() => {
+                        inst.name.clone_from(&name);
+                        Val::Ext(value::Rs::Struct(inst))
+                    }
+                    // Unknown items collected: named after the local.
+                    Val::Family(elem, vars)
+                        if vars.is_empty() && matches!(*elem, Val::Opaque(_)) =>
+                    {
+                        Val::Family(Box::new(Val::opaque(&name)), vec![name.clone()])
+                    }
                     v => v,
                 };
                 self.env.insert(name, val);
@@ -767,6 +804,12 @@ impl<'a> Cx<'a> {
             syn::Pat::Type(t) => {
                 let ty = self.type_text(&t.ty);
                 let val = match (val, is_numeric_type(&ty)) {
+                    // `let s: String = parts.collect();`
+                    (Val::Family(..), None) if !is_collection_type(&ty) => Val::Unknown,
+                    // `let ids: Vec<String> = con.smembers(k)?;`: any number of them.
+                    (Val::Opaque(_) | Val::Unknown, None) if is_collection_type(&ty) => {
+                        Val::Family(Box::new(Val::opaque(self.text(&t.pat))), Vec::new())
+                    }
                     (Val::Opaque(o), Some(n)) => Val::Opaque(value::Opaque {
                         numeric: true,
                         domain: n.domain.or(o.domain),

@@ -624,7 +624,28 @@ impl<'a> Cx<'a> {
         }
         let found = self
             .resolve_item(&segments(path), |i, n| i.structs.contains_key(n))
-            .map(|(k, name)| TypeRef { module: k, name });
+            .map(|(k, name)| TypeRef { module: k, name })
+            .or_else(|| {
+                // Another crate's wrapper of one of ours (`Persisted<Store>`,
+                // `Option<Config>`): its fields and methods are the inner
+                // struct's. A collection of them is not one of them.
+                let last = path.segments.last()?;
+                let collection = matches!(
+                    last.ident.to_string().as_str(),
+                    "Vec" | "VecDeque" | "HashMap" | "BTreeMap" | "HashSet" | "BTreeSet"
+                );
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                let mut types = args.args.iter().filter_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                });
+                let inner = types.next()?;
+                (!collection && types.next().is_none())
+                    .then(|| self.struct_type(inner))
+                    .flatten()
+            });
         self.type_structs.insert(key, found.clone());
         found
     }

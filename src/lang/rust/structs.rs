@@ -223,19 +223,39 @@ impl<'a> Cx<'a> {
         }
         self.ensure_fields(&inst.ty);
         let shown = format!("{}.{name}", inst.name);
-        if let Some(fv) = self.fields.get(&inst.ty).and_then(|f| f.get(name)).cloned() {
-            let v = match fv.val {
-                Val::Opaque(o) => Val::Opaque(Opaque { name: shown, ..o }),
-                v => v,
-            };
-            return if fv.module == 0 {
-                v
-            } else {
-                let at = self.span_of(e);
-                self.relocate(v, at)
-            };
+        let known = self.fields.get(&inst.ty).and_then(|f| f.get(name)).cloned();
+        match known {
+            // Nothing known of the value but what its type says.
+            Some(FieldVal {
+                val: Val::Opaque(o),
+                ..
+            }) if o.default.is_none() && o.int_default.is_none() => {
+                if let v @ (Val::Client(_) | Val::Ext(Rs::Struct(_))) =
+                    self.field_by_type(inst, name, &shown)
+                {
+                    return v;
+                }
+                Val::Opaque(Opaque { name: shown, ..o })
+            }
+            Some(fv) => {
+                let v = match fv.val {
+                    Val::Opaque(o) => Val::Opaque(Opaque { name: shown, ..o }),
+                    v => v,
+                };
+                if fv.module == 0 {
+                    v
+                } else {
+                    let at = self.span_of(e);
+                    self.relocate(v, at)
+                }
+            }
+            None => self.field_by_type(inst, name, &shown),
         }
-        // Nothing assigns it: what its type says.
+    }
+
+    /// Field `name` of `inst` as its declared type makes it: a connection, a
+    /// number, a value of another struct of the project, or opaque.
+    fn field_by_type(&mut self, inst: &Inst, name: &str, shown: &str) -> Val {
         let ty = self.items(inst.ty.module).and_then(|i| {
             let s = i.structs.get(&inst.ty.name)?;
             s.fields
@@ -248,15 +268,15 @@ impl<'a> Cx<'a> {
         };
         let saved = std::mem::replace(&mut self.cur, inst.ty.module);
         let saved_impl = self.impl_ty.replace(inst.ty.clone());
-        let text = self.text(ty);
+        let text = self.type_text(ty);
         let v = if let Some(kind) = super::client_of_type(&text, self.fred) {
             Val::Client(self.client(kind))
         } else if let Some(n) = super::is_numeric_type(&text) {
-            Val::numeric(&shown, n.domain)
+            Val::numeric(shown, n.domain)
         } else if let Some(t) = self.struct_type(ty).filter(|t| *t != inst.ty) {
-            instance(t, &shown)
+            instance(t, shown)
         } else {
-            Val::opaque(&shown)
+            Val::opaque(shown)
         };
         self.impl_ty = saved_impl;
         self.cur = saved;
