@@ -393,6 +393,18 @@ fn last_ident(path: &syn::Path) -> String {
 fn client_of_type(ty: &str, fred: bool) -> Option<methods::ClientKind> {
     let t: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
     let bare = t.trim_start_matches('&').trim_start_matches("mut");
+    // How to connect is not a connection.
+    if [
+        "ConnectionInfo",
+        "ConnectionAddr",
+        "ConnectionConfig",
+        "ConnectionOptions",
+    ]
+    .iter()
+    .any(|n| t.contains(n))
+    {
+        return None;
+    }
     if fred
         && matches!(
             bare,
