@@ -285,13 +285,16 @@ fn analyze_text(text: &str, path: Option<PathBuf>, project: &Project) -> Output 
     let mut cx = Cx::new(project, &arena, text.contains("fred::"));
     cx.add_module(path, text, &file);
     cx.run();
-    let mut out = cx.m.out;
-    out.deps = cx
-        .loaded
-        .into_iter()
-        .filter_map(|(p, i)| i.filter(|&i| i > 0).map(|_| p))
-        .chain(cx.read)
+    // The other files read: modules, then `include_str!` texts.
+    let mut deps: Vec<PathBuf> = cx
+        .mods
+        .iter()
+        .skip(1)
+        .filter_map(|m| m.path.clone())
         .collect();
+    deps.extend(cx.read);
+    let mut out = cx.m.out;
+    out.deps = deps;
     out.deps.sort();
     out.deps.dedup();
     out
