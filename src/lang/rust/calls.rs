@@ -1,7 +1,9 @@
 //! Calls: redis-rs and fred constructors, `redis::cmd(..)` builders, typed
-//! command methods (`Commands`/`AsyncCommands`, fred's client) → ops,
-//! pipelines and transactions → groups, `Script` invocations, string and
-//! iterator methods, and same-file helper functions (key builders).
+//! command methods (`Commands`/`AsyncCommands`, fred's client and custom
+//! commands) → ops, pipelines and transactions → groups, `Script`
+//! invocations, string and iterator methods, `unwrap_or` defaults, and the
+//! project's functions and methods (key builders, helpers handed a
+//! connection), in this module or others.
 
 use syn::Expr;
 
@@ -9,7 +11,8 @@ use super::methods::{
     flatten, is_connection_method, is_redisish, method_argv, ClientKind, CLUSTER_FANS_OUT,
     CLUSTER_SPLITS, PASS_THROUGH,
 };
-use super::value::{Elem, Rs, Val};
+use super::modules::segments;
+use super::value::{Elem, Opaque, Rs, Val};
 use super::{CmdBuild, Cx, FnDef, ScriptBuild, MAX_CALL_DEPTH};
 use crate::commands;
 use crate::keypattern::KeyPattern;
@@ -83,19 +86,31 @@ impl<'a> Cx<'a> {
                 let client = self.client(ClientKind::Cluster);
                 return Val::Pipeline(self.new_pipe(Some(client), span, GroupKind::Pipeline));
             }
-            ("Script", "new") => {
+            ("Script", "new" | "from_lua") => {
                 let lit = match &first {
-                    Val::Str(_, Some(l)) => Some((**l).clone()),
+                    Val::Str(_, Some(l)) => Some(std::rc::Rc::new((**l).clone())),
                     _ => None,
                 };
+                let at = args.first().map_or(span, |a| a.span);
+                // The same script made again (a constructor run twice) is the same value.
+                let known = self.script_sites.get(&at).and_then(|ids| {
+                    ids.iter()
+                        .copied()
+                        .find(|&i| self.scripts.get(i).is_some_and(|s| s.lit == lit))
+                });
+                if let Some(i) = known {
+                    return Val::Ext(Rs::Script(i));
+                }
                 self.scripts.push(ScriptBuild {
                     lit,
-                    span: args.first().map_or(span, |a| a.span),
+                    span: at,
                     keys: Vec::new(),
                     counted: true,
                     invocation: false,
                 });
-                return Val::Ext(Rs::Script(self.scripts.len() - 1));
+                let i = self.scripts.len() - 1;
+                self.script_sites.entry(at).or_default().push(i);
+                return Val::Ext(Rs::Script(i));
             }
             ("ClusterClient" | "ClusterClientBuilder", _) => {
                 return Val::Client(self.client(ClientKind::Cluster));
@@ -117,6 +132,8 @@ impl<'a> Cx<'a> {
                 return self.conn_method(client, &last, args.get(1..).unwrap_or_default(), span, e);
             }
             ("String", "new" | "with_capacity") => return Val::lit(""),
+            // fred's custom commands: the command's name.
+            ("CustomCommand", "new" | "new_static") if self.fred => return first,
             (
                 "LazyLock" | "Lazy" | "String" | "Box" | "Arc" | "Rc" | "Mutex" | "RwLock"
                 | "RefCell" | "Cow" | "Vec" | "Some" | "Ok" | "Bytes",
@@ -127,10 +144,38 @@ impl<'a> Cx<'a> {
             }
             _ => {}
         }
+        let segs = segments(&func.path);
+        let local = segs.len() == 1 && self.unique_fn(&last, None).is_some();
+        if !local {
+            if let Some(def) = self.resolve_fn(&segs) {
+                return self.call_function(e, def, &args, None);
+            }
+        }
         if let Some(def) = self.unique_fn(&last, None) {
-            return self.call_function(e, def, &args);
+            return self.call_function(e, def, &args, None);
         }
         Val::opaque(self.text(e))
+    }
+
+    /// The function a path names: a free function of a module (through
+    /// `use`, `crate::`, `super::`, globs) or an associated function of a
+    /// struct (`Queue::new`, `Self::key`).
+    fn resolve_fn(&mut self, segs: &[String]) -> Option<FnDef<'a>> {
+        let (k, rest) = self.resolve(self.cur, segs)?;
+        match rest.as_slice() {
+            [name] => {
+                if let Some(d) = self.free_fn(k, name) {
+                    return Some(d);
+                }
+                let globs = self.glob_modules(k);
+                globs.into_iter().find_map(|g| self.free_fn(g, name))
+            }
+            [ty, name] => {
+                let ty = self.struct_in(k, ty)?;
+                self.method_of(&ty, name)
+            }
+            _ => None,
+        }
     }
 
     /// `redis::transaction(con, &keys, |con, pipe| …)`: WATCH the keys, run
@@ -157,9 +202,9 @@ impl<'a> Cx<'a> {
         Val::Unknown
     }
 
-    /// The one same-file function (or method, `with_self`) of this name.
-    fn unique_fn(&self, name: &str, with_self: Option<bool>) -> Option<FnDef<'a>> {
-        let defs = self.fns.get(name)?;
+    /// The one function (or method, `with_self`) of this name in the running module.
+    fn unique_fn(&mut self, name: &str, with_self: Option<bool>) -> Option<FnDef<'a>> {
+        let defs = self.items(self.cur)?.fns.get(name)?;
         let mut it = defs
             .iter()
             .filter(|d| with_self.is_none_or(|s| d.has_self == s));
@@ -167,9 +212,17 @@ impl<'a> Cx<'a> {
         it.next().is_none().then_some(*first)
     }
 
-    /// A same-file function: a key builder gives the pattern it returns; a
-    /// helper handed a connection or pipeline runs with it (recording its ops).
-    fn call_function(&mut self, e: &Expr, def: FnDef<'a>, args: &[Elem]) -> Val {
+    /// A function of the project: a key builder gives the pattern it
+    /// returns; a helper handed a connection or pipeline runs with it
+    /// (recording its ops). Code of another module places what it makes at
+    /// this call.
+    fn call_function(
+        &mut self,
+        e: &Expr,
+        def: FnDef<'a>,
+        args: &[Elem],
+        receiver: Option<Val>,
+    ) -> Val {
         let name = self.name_of(e);
         if self.call_depth >= MAX_CALL_DEPTH {
             return Val::opaque(name);
@@ -177,7 +230,21 @@ impl<'a> Cx<'a> {
         let handed = args
             .iter()
             .any(|a| matches!(a.val, Val::Client(_) | Val::Pipeline(_)));
-        let env = self.param_env(&def, Some(args));
+        // Another module's function that is handed no connection and gives
+        // back nothing a key is made of: nothing to learn by running it.
+        if def.module != 0 && !handed && !def.has_self && plain_output(&def.sig.output) {
+            return Val::opaque(name);
+        }
+        let at = self.span_of(e);
+        let from = self.cur;
+        let saved_site = self.site;
+        if from == 0 {
+            self.site = Some(at);
+        }
+        let saved_cur = std::mem::replace(&mut self.cur, def.module);
+        let owner = self.owner_type(&def);
+        let saved_impl = std::mem::replace(&mut self.impl_ty, owner);
+        let env = self.param_env(&def, Some(args), receiver);
         let saved_env = std::mem::replace(&mut self.env, env);
         let saved_returns = std::mem::take(&mut self.returns);
         let saved_recording = self.m.recording;
@@ -188,6 +255,9 @@ impl<'a> Cx<'a> {
         let mut returns = std::mem::replace(&mut self.returns, saved_returns);
         self.env = saved_env;
         self.m.recording = saved_recording;
+        self.impl_ty = saved_impl;
+        self.cur = saved_cur;
+        self.site = saved_site;
         if tail != Val::Unknown || returns.is_empty() {
             returns.push(tail);
         }
@@ -195,43 +265,59 @@ impl<'a> Cx<'a> {
         if returns.iter().any(|v| *v != first) {
             return Val::opaque(name);
         }
-        match first {
+        let v = match first {
             Val::Opaque(o) => Val::Opaque(super::value::Opaque { name, ..o }),
             Val::Unknown => Val::opaque(name),
             v => v,
+        };
+        if def.module != 0 && from == 0 {
+            self.relocate(v, at)
+        } else {
+            v
         }
     }
 
     pub(super) fn method_call(&mut self, e: &Expr, m: &syn::ExprMethodCall) -> Val {
         let method = m.method.to_string();
         let span = Span::new(self.span_of(&m.method).start, self.span_of(e).end);
-        if matches!(method.as_str(), "map" | "filter_map" | "flat_map") {
-            if let Some(Expr::Closure(cl)) = m.args.first() {
-                self.eval(&m.receiver);
-                let mut vars = Vec::new();
-                for p in &cl.inputs {
-                    let p = match p {
-                        syn::Pat::Type(t) => &*t.pat,
-                        p => p,
-                    };
-                    if let syn::Pat::Ident(id) = p {
-                        vars.push(id.ident.to_string());
-                    }
-                    self.bind(p, Val::Unknown);
-                }
-                return match self.eval(&cl.body) {
-                    v @ Val::Str(..) => Val::Family(Box::new(v), vars),
-                    _ => Val::opaque(self.text(e)),
-                };
-            }
+        if let Some(v) = self.mapped(e, m, &method) {
+            return v;
         }
         let recv = self.eval(&m.receiver);
         let args = self.elems(m.args.iter());
+        if method == "collect" {
+            if let Some(v) = self.collected(m, &recv) {
+                return v;
+            }
+        }
+        if let Val::Ext(Rs::Struct(inst)) = &recv {
+            if let Some(def) = self.method_of(&inst.ty, &method) {
+                return self.call_function(e, def, &args, Some(recv));
+            }
+            if PASS_THROUGH.contains(&method.as_str()) {
+                return recv;
+            }
+        }
+        if matches!(method.as_str(), "unwrap_or" | "unwrap_or_else")
+            && matches!(recv, Val::Opaque(_) | Val::Unknown)
+        {
+            if let Some(v) = args
+                .first()
+                .and_then(|a| self.with_default(&recv, m, &a.val))
+            {
+                return v;
+            }
+        }
         match recv {
             Val::Client(c) => self.conn_method(Some(c), &method, &args, span, e),
             Val::Ext(Rs::Cmd(i)) => {
                 // A command kept in a variable and sent later is reported where it is sent.
-                let chained = !matches!(&*m.receiver, Expr::Path(_));
+                // Built in this chain (not in a helper whose result is sent here).
+                let chained = !matches!(&*m.receiver, Expr::Path(_))
+                    && self
+                        .cmds
+                        .get(i)
+                        .is_some_and(|c| c.span.start == self.span_of(&m.receiver).start);
                 self.cmd_method(i, &method, &args, span, chained)
             }
             Val::Pipeline(p) => self.pipe_method(p, &method, &args, span),
@@ -253,8 +339,10 @@ impl<'a> Cx<'a> {
             }
             recv => {
                 let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
-                if let Some(def) = self.unique_fn(&method, Some(true)).filter(|_| is_self) {
-                    return self.call_function(e, def, &args);
+                if is_self {
+                    if let Some(def) = self.unique_fn(&method, Some(true)) {
+                        return self.call_function(e, def, &args, None);
+                    }
                 }
                 let receiver = self.name_of(&m.receiver);
                 if matches!(recv, Val::Opaque(_) | Val::Unknown)
@@ -275,6 +363,43 @@ impl<'a> Cx<'a> {
                 }
             }
         }
+    }
+
+    /// `.map(|x| …)` and friends with a closure: a family of what the closure
+    /// makes when that is a string.
+    fn mapped(&mut self, e: &Expr, m: &syn::ExprMethodCall, method: &str) -> Option<Val> {
+        if !matches!(method, "map" | "filter_map" | "flat_map") {
+            return None;
+        }
+        let Some(Expr::Closure(cl)) = m.args.first() else {
+            return None;
+        };
+        self.eval(&m.receiver);
+        let mut vars = Vec::new();
+        for p in &cl.inputs {
+            let p = match p {
+                syn::Pat::Type(t) => &*t.pat,
+                p => p,
+            };
+            if let syn::Pat::Ident(id) = p {
+                vars.push(id.ident.to_string());
+            }
+            self.bind(p, Val::Unknown);
+        }
+        Some(match self.eval(&cl.body) {
+            v @ Val::Str(..) => Val::Family(Box::new(v), vars),
+            _ => Val::opaque(self.text(e)),
+        })
+    }
+
+    /// `.collect()` of unknown items: any number of them (into a `String`, text).
+    fn collected(&self, m: &syn::ExprMethodCall, recv: &Val) -> Option<Val> {
+        if !matches!(recv, Val::Opaque(_) | Val::Unknown) {
+            return None;
+        }
+        let into = m.turbofish.as_ref().and_then(|t| t.args.first());
+        into.is_none_or(|t| super::is_collection_type(&self.text(t)))
+            .then(|| Val::Family(Box::new(Val::opaque(self.name_of(&m.receiver))), Vec::new()))
     }
 
     fn str_method(
@@ -307,7 +432,10 @@ impl<'a> Cx<'a> {
                 Val::Unknown
             }
             "len" => Val::numeric(self.text(e), None),
-            m if PASS_THROUGH.contains(&m) => Val::Str(p.clone(), lit),
+            // `Some(x).unwrap_or(y)`: a value that is there.
+            m if PASS_THROUGH.contains(&m) || m.starts_with("unwrap_or") => {
+                Val::Str(p.clone(), lit)
+            }
             "to_lowercase" | "to_ascii_lowercase" => p.as_literal().map_or_else(
                 || Val::opaque(self.text(e)),
                 |b| Val::lit(b.to_ascii_lowercase()),
@@ -338,10 +466,32 @@ impl<'a> Cx<'a> {
             }
             _ => {}
         }
-        if let Some(argv) = method_argv(method, args, span) {
-            self.emit_op(&argv, span, client);
+        if let Some(argv) = method_argv(method, args, span, self.fred) {
+            let op = self.emit_op(&argv, span, client);
+            self.script_cmd(&argv, op, span, client);
         }
         Val::opaque(self.text(e))
+    }
+
+    /// `opt.unwrap_or("rsmq")`, `opt.unwrap_or_else(|| …)`: an unknown value
+    /// whose default is the literal given.
+    fn with_default(&self, recv: &Val, m: &syn::ExprMethodCall, default: &Val) -> Option<Val> {
+        let mut o = match recv {
+            Val::Opaque(o) => o.clone(),
+            _ => Opaque {
+                name: self.name_of(&m.receiver),
+                ..Opaque::default()
+            },
+        };
+        match default {
+            Val::Str(p, _) => o.default = Some(p.as_literal()?.to_vec()),
+            Val::Int(n) => {
+                o.int_default = Some(*n);
+                o.numeric = true;
+            }
+            _ => return None,
+        }
+        Some(Val::Opaque(o))
     }
 
     fn client_arg(args: &[Elem]) -> Option<usize> {
@@ -421,7 +571,7 @@ impl<'a> Cx<'a> {
                 return Val::Unknown;
             }
             _ => {
-                if let Some(argv) = method_argv(method, args, span) {
+                if let Some(argv) = method_argv(method, args, span, self.fred) {
                     if let Some(cmds) = self.queued.get_mut(p) {
                         cmds.push(CmdBuild { argv, span });
                     }
@@ -487,6 +637,13 @@ impl<'a> Cx<'a> {
                 self.invoke(&sb, span, Self::client_arg(args));
                 Val::Unknown
             }
+            // fred's `script.evalsha(&client, keys, args)`.
+            "evalsha" | "evalsha_with_reload" | "eval" if self.fred && !sb.invocation => {
+                sb.keys = args.get(1).map(flatten).unwrap_or_default();
+                sb.counted = !matches!(args.get(1).map(|a| &a.val), Some(Val::Family(..)));
+                self.invoke(&sb, span, Self::client_arg(args));
+                Val::Unknown
+            }
             _ => Val::Ext(Rs::Script(s)),
         }
     }
@@ -507,7 +664,19 @@ impl<'a> Cx<'a> {
             return;
         };
         let numkeys = u32::try_from(n).ok().filter(|_| sb.counted);
-        let script = self.m.script(sb.lit.as_ref(), sb.span, numkeys);
+        // Text of another file (`include_str!`, another module) has its own
+        // lexical problems, reported there.
+        let problems = self.m.out.problems.len();
+        let external = sb
+            .lit
+            .as_deref()
+            .is_some_and(|l| self.included.contains(&l.bytes));
+        let script = self
+            .m
+            .script_text(sb.lit.as_deref(), sb.span, numkeys, external);
+        if sb.lit.as_deref().is_some_and(super::structs::is_placed) {
+            self.m.out.problems.truncate(problems);
+        }
         self.m.script_group(op, span, script, client);
     }
 
@@ -525,7 +694,13 @@ impl<'a> Cx<'a> {
         };
         let Some(w0) = word(0) else { return };
         if w0 == "FUNCTION" && word(1).as_deref() == Some("LOAD") {
-            if let Some(Val::Str(_, Some(l))) = full.last().map(|e| &e.val) {
+            // A library read from a `.lua` file is that file's: it is linted
+            // there, and its functions are found by name across the run.
+            if let Some(Val::Str(_, Some(l))) = full
+                .last()
+                .map(|e| &e.val)
+                .filter(|v| !matches!(v, Val::Str(_, Some(l)) if super::structs::is_placed(l)))
+            {
                 let out = &mut self.m.out;
                 lua::load_library(&mut out.model, &mut out.problems, &l.bytes, &l.offsets);
             }
@@ -556,7 +731,10 @@ impl<'a> Cx<'a> {
             ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(l)))) => Some(&**l),
             _ => None,
         };
-        let script = self.m.script(lit, target.map_or(span, |e| e.span), numkeys);
+        let external = lit.is_some_and(|l| self.included.contains(&l.bytes));
+        let script = self
+            .m
+            .script_text(lit, target.map_or(span, |e| e.span), numkeys, external);
         let name = target.and_then(|e| e.val.literal_bytes());
         lua::name_fcall(&mut self.m.out.model, &w0, name.as_deref());
         self.m.script_group(op, span, script, client);
@@ -571,6 +749,39 @@ impl<'a> Cx<'a> {
             &[]
         };
         self.m.argv_op(argv, span, client, skip)
+    }
+}
+
+/// Whether a function gives back nothing keys are made of: nothing, a
+/// number or bool, or such a value in a `Result` or `Option`.
+fn plain_output(output: &syn::ReturnType) -> bool {
+    fn plain(ty: &syn::Type) -> bool {
+        match ty {
+            syn::Type::Tuple(t) => t.elems.is_empty(),
+            syn::Type::Path(p) => {
+                let Some(last) = p.path.segments.last() else {
+                    return false;
+                };
+                let name = last.ident.to_string();
+                if super::is_numeric_type(&name).is_some() {
+                    return true;
+                }
+                match (&last.arguments, name.as_str()) {
+                    (
+                        syn::PathArguments::AngleBracketed(a),
+                        "Result" | "Option" | "RedisResult",
+                    ) => {
+                        matches!(a.args.first(), Some(syn::GenericArgument::Type(t)) if plain(t))
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+    match output {
+        syn::ReturnType::Default => true,
+        syn::ReturnType::Type(_, ty) => plain(ty),
     }
 }
 

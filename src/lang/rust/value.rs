@@ -18,6 +18,25 @@ pub(crate) enum Rs {
     Cmd(usize),
     /// A `redis::Script` or `ScriptInvocation`: index into the front-end's scripts.
     Script(usize),
+    /// A value of one of the project's structs.
+    Struct(Box<Inst>),
+}
+
+/// A struct of the project: the module that defines it and its name there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct TypeRef {
+    pub(crate) module: usize,
+    pub(crate) name: String,
+}
+
+/// A value of a struct: its type, what the code calls it (fields read from
+/// it are named after it) and the fields a literal gave it; the others are
+/// what the type's constructions give them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Inst {
+    pub(crate) ty: TypeRef,
+    pub(crate) name: String,
+    pub(crate) fields: Vec<(String, Val)>,
 }
 
 impl Ext for Rs {
