@@ -264,6 +264,9 @@ pub struct Script {
     pub global_keys: Option<Span>,
     /// An `FCALL`/`FCALL_RO` call site: the function it calls, by name.
     pub function: Option<String>,
+    /// The text is a file of its own (a `.lua` file the code reads), linted
+    /// there: only what the call adds (its keys, numkeys) is judged here.
+    pub external: bool,
 }
 
 /// A function a library registers (`redis.register_function`).

@@ -313,12 +313,41 @@ impl<K> Builder<K> {
         span: Span,
         numkeys: Option<u32>,
     ) -> usize {
+        self.script_text(lit, span, numkeys, false)
+    }
+
+    /// [`Self::script`], for text that may be a file of its own (`external`:
+    /// a `.lua` file the code reads, whose lexical problems are its own).
+    pub(crate) fn script_text(
+        &mut self,
+        lit: Option<&Literal>,
+        span: Span,
+        numkeys: Option<u32>,
+        external: bool,
+    ) -> usize {
+        // A file of its own is placed at the call that runs it.
+        let placed;
+        let lit = match lit {
+            Some(l) if external => {
+                let mut offsets = vec![span.start; l.bytes.len()];
+                offsets.push(span.end);
+                placed = Literal {
+                    bytes: l.bytes.clone(),
+                    offsets,
+                };
+                Some(&placed)
+            }
+            other => other,
+        };
         let script = match lit {
             Some(lit) => {
                 let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);
-                self.out.problems.extend(analysis.problems);
+                if !external {
+                    self.out.problems.extend(analysis.problems);
+                }
                 Script {
                     numkeys,
+                    external,
                     ..analysis.script
                 }
             }

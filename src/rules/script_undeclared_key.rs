@@ -33,6 +33,10 @@ impl Rule for ScriptUndeclaredKey {
         }
         for script in &cx.model.scripts {
             self.check_numkeys(script, out);
+            // A script file read by the code is judged in its own file.
+            if script.external {
+                continue;
+            }
             self.check_global_keys(script, out);
             let from = keys_source(script);
             for used in &script.key_uses {

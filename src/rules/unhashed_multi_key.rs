@@ -40,7 +40,13 @@ impl Rule for UnhashedMultiKey {
             .iter()
             // A transaction only by assumption, over keys nothing is known
             // of, is too speculative to report.
-            .filter(|g| g.kind.is_atomic() && g.kind != GroupKind::Watch && g.assumption.is_none())
+            // A group the code batches per slot shares its slot by construction.
+            .filter(|g| {
+                g.kind.is_atomic()
+                    && g.kind != GroupKind::Watch
+                    && g.assumption.is_none()
+                    && !g.per_slot
+            })
         {
             let keys = model.group_keys(group);
             self.judge(group.kind.describe(), group.span, &keys, out);
