@@ -77,6 +77,7 @@ impl<'a> Cx<'a> {
     /// Calls a value: a function of the project, a class (a factory call),
     /// or runs the callbacks passed to something unknown.
     fn call_value(&mut self, f: &Val, node: Node<'a>, args: &[Elem], text: &str) -> Val {
+        let f = &self.resolved(f.clone());
         let kind = match f {
             Val::Ext(Js::Func(id)) => {
                 let out = self.call_function(*id, node, &vals(args), None, text);
@@ -204,7 +205,7 @@ impl<'a> Cx<'a> {
         }
         let f = self.lookup_callee(func);
         let f = match f {
-            Val::Ext(Js::Func(_) | Js::Lib(_)) => f,
+            Val::Ext(Js::Func(_) | Js::Lib(_) | Js::Module(_)) => f,
             _ if self.md().node_redis && name == "createCluster" => {
                 Val::Ext(Js::Lib(Lib::CreateCluster))
             }
@@ -264,6 +265,7 @@ impl<'a> Cx<'a> {
         text: &str,
     ) -> Val {
         let args = self.eval_args(arg_nodes);
+        let recv = self.resolved(recv);
         let obj_text = self.text(obj);
         if matches!(method, "assign" | "extend" | "defaults")
             && (obj_text == "Object"
@@ -498,15 +500,35 @@ impl<'a> Cx<'a> {
             ..
         } = def;
         self.ready(module);
-        let saved_site = self.site;
-        if self.cur == 0 && module != 0 {
-            self.site = Some(self.span(node));
-        }
-        let saved_cur = std::mem::replace(&mut self.cur, module);
-        let env = if top || module != saved_cur {
-            self.mods[module].env.clone()
+        let site = if self.cur == 0 && module != 0 {
+            Some(self.span(node))
         } else {
+            self.site
+        };
+        // A function of a module's top level called for its value gives the
+        // same for the same arguments at the same place: computed once.
+        let ready = self.mods[module].state == super::State::Ready;
+        let memo = (top && ready && !handed_redis && !self.learning)
+            .then(|| (id, class.or(def.class), site, format!("{args:?}")));
+        // A helper that walks a cluster's nodes gives clients of one node.
+        let walks = super::walks_nodes(&String::from_utf8_lossy(
+            &self.mods[module].src[f.byte_range()],
+        ));
+        if let Some(v) = memo.as_ref().and_then(|k| self.memo.get(k)) {
+            let v = v.clone();
+            self.cluster_aware |= walks;
+            return v;
+        }
+        let saved_site = std::mem::replace(&mut self.site, site);
+        let saved_cur = std::mem::replace(&mut self.cur, module);
+        // A module whose top level is running has its bindings so far in
+        // the running code's environment.
+        let env = if (top || module != saved_cur) && ready {
+            self.mods[module].env.clone()
+        } else if module == saved_cur {
             self.env.clone()
+        } else {
+            self.mods[module].env.clone()
         };
         let saved_env = std::mem::replace(&mut self.env, env);
         let saved_class = std::mem::replace(&mut self.class, class.or(def.class));
@@ -519,8 +541,6 @@ impl<'a> Cx<'a> {
         self.call_depth += 1;
         let saved_aware = self.cluster_aware;
         self.run_body(f, Some(args));
-        // A helper that walks a cluster's nodes gives clients of one node.
-        let walks = super::walks_nodes(self.text(f));
         self.cluster_aware = saved_aware;
         self.call_depth -= 1;
         self.m.recording = saved_recording;
@@ -538,7 +558,11 @@ impl<'a> Cx<'a> {
         self.cur = saved_cur;
         self.site = saved_site;
         self.cluster_aware |= walks;
-        self.returned(returns, text)
+        let out = self.returned(returns, text);
+        if let Some(k) = memo {
+            self.memo.insert(k, out.clone());
+        }
+        out
     }
 
     /// What a function gives from what it returns: one value; clients of

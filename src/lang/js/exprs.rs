@@ -293,7 +293,14 @@ impl<'a> Cx<'a> {
             Val::Ext(Js::Lib(lib)) => {
                 super::member_of_lib(*lib, prop).map_or(Val::Unknown, |l| Val::Ext(Js::Lib(l)))
             }
-            Val::Ext(Js::Module(i)) => self.member(*i, prop).unwrap_or_else(|| Val::opaque(text)),
+            Val::Ext(Js::Module(i)) => match self.member(*i, prop) {
+                Some(v) => v,
+                None => match self.module_value(*i) {
+                    // `module.exports = Foo`: Foo's static members.
+                    Val::Ext(Js::Module(_)) => Val::opaque(text),
+                    other => self.property(&other, prop, text),
+                },
+            },
             Val::Ext(Js::Instance(c)) => {
                 if let Some(v) = self.class_attr(*c, prop) {
                     return v;
@@ -502,6 +509,7 @@ impl<'a> Cx<'a> {
             return Val::Unknown;
         };
         let v = self.eval(ctor);
+        let v = self.resolved(v);
         let text = self.text(ctor);
         let ioredis = self.md().ioredis;
         let kind = match v {

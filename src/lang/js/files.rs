@@ -64,8 +64,8 @@ impl<'a> Cx<'a> {
                 };
                 Some(Val::lit(name))
             }
-            "readFileSync" | "readFile" => Some(self.read_text(&first, node)),
-            "readdirSync" | "readdir" => {
+            "readFileSync" | "readFile" | "readFileAsync" => Some(self.read_text(&first, node)),
+            "readdirSync" | "readdir" | "readdirAsync" => {
                 if !self.listed_dirs.contains(&first) {
                     self.listed_dirs.push(first.clone());
                 }

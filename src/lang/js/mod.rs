@@ -178,8 +178,11 @@ struct Class<'a> {
     methods: Vec<(String, Node<'a>)>,
     /// Field definitions of the class body.
     fields: Vec<Node<'a>>,
-    /// Every `this.x` the class's code assigns, once computed.
+    /// Its fields and every `this.x` its constructor assigns, once
+    /// computed; then what methods assign, attribute by attribute.
     attrs: Option<Env>,
+    /// The attributes whose assignments in methods are joined in.
+    learned_attrs: HashSet<String>,
 }
 
 /// What an `import` binds a name to.
@@ -291,6 +294,9 @@ struct Cx<'a> {
     read_files: Vec<PathBuf>,
     /// Directories the code lists (`fs.readdirSync(dir)`).
     listed_dirs: Vec<PathBuf>,
+    /// What calls of top-level functions gave, by function, class, place
+    /// and arguments.
+    memo: HashMap<(usize, Option<usize>, Option<Span>, String), Val>,
 }
 
 /// Reads a JavaScript or TypeScript file on its own. Never panics, whatever the bytes.
@@ -381,6 +387,7 @@ impl<'a> Cx<'a> {
             cluster_aware: false,
             read_files: Vec::new(),
             listed_dirs: Vec::new(),
+            memo: HashMap::new(),
         }
     }
 
@@ -584,15 +591,18 @@ fn groups_by_slot(text: &str) -> bool {
 /// (`"masters" in client`, `cluster.nodes()`, `nodeClient`): a client of
 /// unknown kind there is used for one node at a time.
 fn walks_nodes(text: &str) -> bool {
-    [
-        "masters",
-        ".nodes(",
-        "nodeClient",
-        "isCluster",
-        "instanceof Cluster",
-    ]
-    .iter()
-    .any(|w| text.contains(w))
+    ["masters", ".nodes(", "nodeClient", "isCluster"]
+        .iter()
+        .any(|w| text.contains(w))
+        // `instanceof Cluster`, `instanceof ioredis_1.Cluster`
+        || text.match_indices("instanceof ").any(|(at, w)| {
+            let rest = &text[at + w.len()..];
+            let name: &str = rest
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.'))
+                .next()
+                .unwrap_or("");
+            name.ends_with("Cluster")
+        })
 }
 
 /// The Redis library a module name is.

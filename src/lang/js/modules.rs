@@ -154,6 +154,7 @@ impl<'a> Cx<'a> {
                         self.add_class(name, decl);
                     }
                 }
+                "expression_statement" => self.collect_export_star(decl),
                 "lexical_declaration" | "variable_declaration" => {
                     // `const X = class X { … }`
                     for d in children(decl) {
@@ -184,6 +185,7 @@ impl<'a> Cx<'a> {
             methods: Vec::new(),
             fields: Vec::new(),
             attrs: None,
+            learned_attrs: std::collections::HashSet::new(),
         };
         for c in children(node) {
             if c.kind() == "class_heritage" {
@@ -312,6 +314,7 @@ impl<'a> Cx<'a> {
                 methods,
                 fields: Vec::new(),
                 attrs: None,
+                learned_attrs: std::collections::HashSet::new(),
             });
             self.mods[self.cur].classes.insert(name.clone(), id);
             self.mods[self.cur].funcs.remove(&name);
@@ -367,6 +370,37 @@ impl<'a> Cx<'a> {
                 }
                 "string" => {}
                 _ => stack.extend(children(n)),
+            }
+        }
+    }
+
+    /// `__exportStar(require("./x"), exports)` (what `tsc` makes of
+    /// `export * from './x'`), `tslib.__exportStar(…)`.
+    fn collect_export_star(&mut self, stmt: Node<'a>) {
+        let Some(call) = stmt
+            .named_child(0)
+            .filter(|c| c.kind() == "call_expression")
+        else {
+            return;
+        };
+        let callee = call
+            .child_by_field_name("function")
+            .map_or("", |f| self.text(f));
+        if !callee.ends_with("__exportStar") {
+            return;
+        }
+        let spec = call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .filter(|r| r.kind() == "call_expression")
+            .and_then(|r| r.child_by_field_name("arguments"))
+            .and_then(|a| a.named_child(0))
+            .filter(|s| s.kind() == "string")
+            .map(|s| self.string_text(s));
+        if let Some(path) = spec.and_then(|s| self.resolve(&s)) {
+            let here = self.cur;
+            if !self.mods[here].star_exports.contains(&path) {
+                self.mods[here].star_exports.push(path);
             }
         }
     }
@@ -500,10 +534,18 @@ impl<'a> Cx<'a> {
         if path.extension().is_some_and(|e| e == "json") {
             return self.json_module(&path);
         }
-        let Some(i) = self.load(&path) else {
-            return Val::Unknown;
-        };
-        self.module_value(i)
+        // Its top level runs when something of it is used.
+        self.load(&path)
+            .map_or(Val::Unknown, |i| Val::Ext(Js::Module(i)))
+    }
+
+    /// A module used as a value (called, constructed, a receiver): its
+    /// `module.exports` when that is one value; anything else as it is.
+    pub(super) fn resolved(&mut self, v: Val) -> Val {
+        match v {
+            Val::Ext(Js::Module(i)) => self.module_value(i),
+            other => other,
+        }
     }
 
     /// What requiring module `i` gives: its `module.exports` when that is
@@ -567,6 +609,12 @@ impl<'a> Cx<'a> {
             let Some(i) = self.load(&path).filter(|&i| i != module) else {
                 continue;
             };
+            // A module that never writes the name exports it only through
+            // its own re-exports.
+            let m = &self.mods[i];
+            if m.star_exports.is_empty() && memchr::memmem::find(m.src, name.as_bytes()).is_none() {
+                continue;
+            }
             self.loading += 1;
             let v = self.member(i, name);
             self.loading -= 1;
@@ -674,6 +722,7 @@ impl<'a> Cx<'a> {
         let key = format!("this.{attr}");
         for c in self.lineage(class) {
             self.ensure_attrs(c);
+            self.learn_attr(c, attr);
             if let Some(v) = self.classes[c].attrs.as_ref().and_then(|a| a.get(&key)) {
                 return Some(v.clone());
             }
@@ -681,14 +730,9 @@ impl<'a> Cx<'a> {
         None
     }
 
-    /// Computes a class's attributes once: its fields, then every `this.x`
-    /// its constructor and methods assign (the constructor's first), joined
-    /// where several assign the same one.
-    fn ensure_attrs(&mut self, class: usize) {
-        if self.classes[class].attrs.is_some() {
-            return;
-        }
-        self.classes[class].attrs = Some(Env::new());
+    /// Runs `f` as code of `class` that learns its attributes: nothing is
+    /// recorded, callbacks run, calls are followed one level deep.
+    fn learning_in<T>(&mut self, class: usize, f: impl FnOnce(&mut Self) -> T) -> T {
         let module = self.classes[class].module;
         self.ready(module);
         let saved_site = self.enter(module);
@@ -700,41 +744,10 @@ impl<'a> Cx<'a> {
         let saved_learning = std::mem::replace(&mut self.learning, true);
         let saved_returns = std::mem::take(&mut self.returns);
         let saved_pipes = self.m.pipes.len();
-        let fields = self.classes[class].fields.clone();
-        for f in fields {
-            let prop = f
-                .child_by_field_name("property")
-                .or_else(|| f.child_by_field_name("name"));
-            if let (Some(p), Some(v)) = (prop, f.child_by_field_name("value")) {
-                let val = self.eval(v);
-                let name = format!("this.{}", self.text(p));
-                self.env.insert(name, val);
-            }
-        }
-        let mut attrs: Env = self.this_bindings();
-        let mut bodies: Vec<Node<'a>> = self.classes[class].ctor.into_iter().collect();
-        bodies.extend(self.classes[class].methods.iter().map(|(_, m)| *m));
-        for (i, def) in bodies.into_iter().enumerate() {
-            if !self.learned.insert(def.id()) {
-                continue;
-            }
-            self.env = self.mods[module].env.clone();
-            let saved_pending = self.pending.len();
-            self.run_body(def, None);
-            self.pending.truncate(saved_pending);
-            for (k, v) in self.this_bindings() {
-                let v = match attrs.get(&k) {
-                    Some(old) if i > 0 => self.merge(old, &v, &k),
-                    _ => v,
-                };
-                attrs.insert(k, v);
-            }
-            // What the constructor sets is seen by the methods.
-            if let Some(a) = self.classes[class].attrs.as_mut() {
-                a.clone_from(&attrs);
-            }
-        }
-        self.classes[class].attrs = Some(attrs);
+        let saved_pending = self.pending.len();
+        let depth = self.call_depth.max(super::MAX_CALL_DEPTH - 1);
+        let saved_depth = std::mem::replace(&mut self.call_depth, depth);
+        let out = f(self);
         self.cur = saved_cur;
         self.site = saved_site;
         self.env = saved_env;
@@ -742,7 +755,76 @@ impl<'a> Cx<'a> {
         self.m.recording = saved_recording;
         self.learning = saved_learning;
         self.returns = saved_returns;
+        self.call_depth = saved_depth;
         self.m.pipes.truncate(saved_pipes);
+        self.pending.truncate(saved_pending);
+        out
+    }
+
+    /// Computes a class's attributes once: its fields, then every `this.x`
+    /// its constructor assigns (or the methods it calls).
+    fn ensure_attrs(&mut self, class: usize) {
+        if self.classes[class].attrs.is_some() {
+            return;
+        }
+        self.classes[class].attrs = Some(Env::new());
+        let fields = self.classes[class].fields.clone();
+        let ctor = self.classes[class].ctor;
+        let attrs = self.learning_in(class, |cx| {
+            for f in fields {
+                let prop = f
+                    .child_by_field_name("property")
+                    .or_else(|| f.child_by_field_name("name"));
+                if let (Some(p), Some(v)) = (prop, f.child_by_field_name("value")) {
+                    let val = cx.eval(v);
+                    let name = format!("this.{}", cx.text(p));
+                    cx.env.insert(name, val);
+                }
+            }
+            if let Some(def) = ctor.filter(|d| cx.learned.insert(d.id())) {
+                cx.run_body(def, None);
+            }
+            cx.this_bindings()
+        });
+        self.classes[class].attrs = Some(attrs);
+    }
+
+    /// Joins into a class's attribute `attr` what its methods that assign
+    /// `this.<attr>` give it (a digest loaded in a method, a client made on
+    /// `connect()`), once per attribute.
+    fn learn_attr(&mut self, class: usize, attr: &str) {
+        if !self.classes[class].learned_attrs.insert(attr.to_string()) {
+            return;
+        }
+        let methods: Vec<Node<'a>> = {
+            let src = self.mods[self.classes[class].module].src;
+            self.classes[class]
+                .methods
+                .iter()
+                .map(|(_, m)| *m)
+                .filter(|m| assigns_this(&src[m.byte_range()], Some(attr)))
+                .collect()
+        };
+        let key = format!("this.{attr}");
+        for def in methods {
+            let v = self.learning_in(class, |cx| {
+                cx.run_body(def, None);
+                cx.env.get(&key).cloned()
+            });
+            let Some(v) = v else { continue };
+            let old = self.classes[class]
+                .attrs
+                .as_ref()
+                .and_then(|a| a.get(&key))
+                .cloned();
+            let v = match old {
+                Some(old) => self.merge(&old, &v, &key),
+                None => v,
+            };
+            if let Some(a) = self.classes[class].attrs.as_mut() {
+                a.insert(key.clone(), v);
+            }
+        }
     }
 
     /// The `this.x` bindings of the environment.
@@ -753,6 +835,27 @@ impl<'a> Cx<'a> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }
+}
+
+/// Whether code assigns a property of `this` (`this.x = …`, not `==`), or
+/// calls a method of `this` that may; only `attr` when given.
+fn assigns_this(text: &[u8], attr: Option<&str>) -> bool {
+    memchr::memmem::find_iter(text, b"this.").any(|at| {
+        let rest = &text[at + 5..];
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'$')
+            .count();
+        if attr.is_some_and(|a| a.as_bytes() != &rest[..name]) {
+            return false;
+        }
+        let after = rest[name..].trim_ascii_start();
+        match after {
+            [b'=', next, ..] => *next != b'=' && *next != b'>',
+            [b'(', ..] => attr.is_none(),
+            _ => false,
+        }
+    })
 }
 
 /// Whether a node is a function value.

@@ -99,3 +99,119 @@ fn dump_models() {
     }
     std::fs::write(std::env::var("SLOTLINT_DUMP_OUT").unwrap_or_default(), out).unwrap();
 }
+
+/// The model of `file` in a project written to a temporary directory.
+fn project_model(files: &[(&str, &str)], file: &str) -> crate::lang::Output {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+    let path = dir.path().join(file);
+    let text = std::fs::read(&path).unwrap();
+    let project = crate::project::Project::new();
+    super::parse_in(&text, Dialect::of(&path), Some(&path), &project)
+}
+
+fn model_keys(out: &crate::lang::Output) -> Vec<String> {
+    out.model
+        .ops
+        .iter()
+        .flat_map(|o| o.keys.iter().map(|k| k.pattern.to_string()))
+        .collect()
+}
+
+#[test]
+fn modules_are_followed_and_listed_as_dependencies() {
+    let out = project_model(
+        &[
+            ("keys.js", "exports.user = (id) => `app:user:${id}`;"),
+            (
+                "lib/esm.ts",
+                "export const NS = 'ns'; export function k(x: string) { return `${NS}:${x}`; }",
+            ),
+            (
+                "main.js",
+                "const Redis = require('ioredis'); const keys = require('./keys');\n\
+                 import { k } from './lib/esm';\n\
+                 const r = new Redis();\n\
+                 r.get(keys.user(1)); r.get(k('a')); r.get(require('./missing').x);",
+            ),
+        ],
+        "main.js",
+    );
+    assert_eq!(
+        model_keys(&out),
+        ["app:user:1", "ns:a", "<require('./missing').x>"]
+    );
+    let deps: Vec<String> = out
+        .deps
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(deps, ["keys.js", "esm.ts"]);
+}
+
+#[test]
+fn cyclic_and_deep_imports_end() {
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "a.js".into(),
+            "const b = require('./b'); exports.k = () => b.k();".into(),
+        ),
+        (
+            "b.js".into(),
+            "const a = require('./a'); exports.k = () => a.k();".into(),
+        ),
+    ];
+    for i in 0..100 {
+        files.push((
+            format!("m{i}.js"),
+            format!(
+                "const n = require('./m{}'); exports.k = () => n.k() + ':{i}';",
+                i + 1
+            ),
+        ));
+    }
+    files.push((
+        "main.js".into(),
+        "const Redis = require('ioredis'); const r = new Redis();\n\
+         r.get(require('./a').k()); r.get(require('./m0').k());"
+            .into(),
+    ));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let out = project_model(&files, "main.js");
+    assert_eq!(out.model.ops.len(), 2);
+    assert!(out.deps.len() <= 64);
+}
+
+#[test]
+fn other_modules_text_is_placed_at_the_call() {
+    let out = project_model(
+        &[
+            (
+                "scripts.js",
+                "module.exports.pop = 'return redis.call(\"GET\", \"fixed\")';",
+            ),
+            (
+                "main.js",
+                "const Redis = require('ioredis'); const r = new Redis();\n\
+                 const { pop } = require('./scripts');\n\
+                 r.eval(pop, 0);",
+            ),
+        ],
+        "main.js",
+    );
+    let main = "const Redis = require('ioredis'); const r = new Redis();\nconst { pop } = require('./scripts');\nr.eval(pop, 0);";
+    for s in &out.model.scripts {
+        for u in &s.key_uses {
+            assert!(u.span.end <= main.len(), "{u:?}");
+        }
+    }
+    assert_eq!(out.model.scripts.len(), 1);
+    assert_eq!(out.model.scripts[0].key_uses.len(), 1);
+}
