@@ -523,7 +523,9 @@ impl<'a> Cx<'a> {
         let saved_cur = std::mem::replace(&mut self.cur, module);
         // A module whose top level is running has its bindings so far in
         // the running code's environment.
-        let env = if (top || module != saved_cur) && ready {
+        let env = if let Some(closure) = self.closures.get(&id) {
+            closure.clone()
+        } else if (top || module != saved_cur) && ready {
             self.mods[module].env.clone()
         } else if module == saved_cur {
             self.env.clone()
@@ -546,6 +548,14 @@ impl<'a> Cx<'a> {
         self.m.recording = saved_recording;
         let returns = std::mem::replace(&mut self.returns, saved_returns);
         let inner = std::mem::replace(&mut self.env, saved_env);
+        // A function made here and given back sees this call's bindings.
+        for v in &returns {
+            if let Val::Ext(Js::Func(made)) = v {
+                if self.fns.get(made).is_some_and(|d| !d.top) && !self.closures.contains_key(made) {
+                    self.closures.insert(*made, inner.clone());
+                }
+            }
+        }
         // A method of the same instance: what it sets on `this` is set.
         if self.class.is_some() && self.class == saved_class {
             for (k, v) in inner {

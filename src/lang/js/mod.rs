@@ -201,8 +201,9 @@ enum Export<'a> {
     Local(String),
     /// A name of another module (`export { k } from './keys'`).
     From(PathBuf, String),
-    /// `export default <expression>`.
-    Default(Node<'a>),
+    /// An expression: `export default <expression>`, the getter tsc writes
+    /// for a re-export (`Object.defineProperty(exports, "x", { get: … })`).
+    Expr(Node<'a>),
 }
 
 /// Whether a module's top level has been run for its bindings.
@@ -297,6 +298,9 @@ struct Cx<'a> {
     /// What calls of top-level functions gave, by function, class, place
     /// and arguments.
     memo: HashMap<(usize, Option<usize>, Option<Span>, String), Val>,
+    /// Function values a call gave back (`createEval(script, 1)` returns a
+    /// function): the bindings they see, the call's.
+    closures: HashMap<usize, Env>,
 }
 
 /// Reads a JavaScript or TypeScript file on its own. Never panics, whatever the bytes.
@@ -388,6 +392,7 @@ impl<'a> Cx<'a> {
             read_files: Vec::new(),
             listed_dirs: Vec::new(),
             memo: HashMap::new(),
+            closures: HashMap::new(),
         }
     }
 

@@ -386,6 +386,10 @@ impl<'a> Cx<'a> {
         let callee = call
             .child_by_field_name("function")
             .map_or("", |f| self.text(f));
+        if callee == "Object.defineProperty" {
+            self.collect_getter_export(call);
+            return;
+        }
         if !callee.ends_with("__exportStar") {
             return;
         }
@@ -402,6 +406,38 @@ impl<'a> Cx<'a> {
             if !self.mods[here].star_exports.contains(&path) {
                 self.mods[here].star_exports.push(path);
             }
+        }
+    }
+
+    /// `Object.defineProperty(exports, "x", { get: function () { return m.x; } })`:
+    /// the name `x` is what the getter returns.
+    fn collect_getter_export(&mut self, call: Node<'a>) {
+        let Some(args) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        let parts = children(args);
+        let (Some(target), Some(name), Some(desc)) = (parts.first(), parts.get(1), parts.get(2))
+        else {
+            return;
+        };
+        if self.text(*target) != "exports" || name.kind() != "string" || desc.kind() != "object" {
+            return;
+        }
+        let getter = children(*desc).into_iter().find_map(|p| {
+            let key = p.child_by_field_name("key")?;
+            (self.text(key) == "get").then(|| p.child_by_field_name("value"))?
+        });
+        let returned = getter
+            .and_then(|g| g.child_by_field_name("body"))
+            .and_then(|b| {
+                children(b)
+                    .into_iter()
+                    .find(|s| s.kind() == "return_statement")
+            })
+            .and_then(|r| r.named_child(0));
+        if let Some(expr) = returned {
+            let name = self.string_text(*name);
+            self.mods[self.cur].exports.insert(name, Export::Expr(expr));
         }
     }
 
@@ -441,7 +477,7 @@ impl<'a> Cx<'a> {
         if let Some(value) = stmt.child_by_field_name("value") {
             self.mods[self.cur]
                 .exports
-                .insert("default".to_string(), Export::Default(value));
+                .insert("default".to_string(), Export::Expr(value));
             return;
         }
         let mut any = false;
@@ -581,9 +617,14 @@ impl<'a> Cx<'a> {
     pub(super) fn member(&mut self, module: usize, name: &str) -> Option<Val> {
         self.ready(module);
         let m = &self.mods[module];
+        // `exports.x = void 0` (tsc's placeholder) says nothing: an ES export
+        // or a getter of the same name does.
+        let placeholder = |v: &Val| matches!(v, Val::Opaque(_) | Val::Unknown);
         for key in [format!("exports.{name}"), format!("module.exports.{name}")] {
             if let Some(v) = m.env.get(&key) {
-                return Some(v.clone());
+                if !(placeholder(v) && m.exports.contains_key(name)) {
+                    return Some(v.clone());
+                }
             }
         }
         match m.env.get("module.exports") {
@@ -651,7 +692,7 @@ impl<'a> Cx<'a> {
                 self.loading -= 1;
                 v
             }
-            Export::Default(node) => {
+            Export::Expr(node) => {
                 let saved_rec = std::mem::replace(&mut self.m.recording, false);
                 let saved_env = std::mem::replace(&mut self.env, self.mods[module].env.clone());
                 let v = self.in_module(module, |cx| cx.eval(node));
