@@ -78,13 +78,9 @@ impl<'a> Cx<'a> {
     /// The text of `path`, placed at `node`: every byte at the read (in the
     /// linted file, the place that led there).
     fn read_text(&mut self, path: &Path, node: Node<'a>) -> Val {
-        let path = crate::project::normal(path);
-        let Some(text) = self.project.read(&path) else {
+        let Some(text) = self.files.read(path) else {
             return Val::opaque(self.text(node));
         };
-        if !self.read_files.contains(&path) {
-            self.read_files.push(path);
-        }
         Val::Ext(Js::File(Box::new(self.placed(&text, node))))
     }
 
@@ -102,16 +98,12 @@ impl<'a> Cx<'a> {
     /// `require('./scripts.json')`: the JSON's objects, arrays, strings and
     /// numbers, its strings placed where the linted file led to it.
     pub(super) fn json_module(&mut self, path: &Path) -> Val {
-        let Some(text) = self.project.read(path).filter(|t| t.len() <= MAX_JSON) else {
+        let Some(text) = self.files.read(path).filter(|t| t.len() <= MAX_JSON) else {
             return Val::Unknown;
         };
         let Ok(json) = serde_json::from_slice::<serde_json::Value>(&text) else {
             return Val::Unknown;
         };
-        let path = crate::project::normal(path);
-        if !self.read_files.contains(&path) {
-            self.read_files.push(path);
-        }
         let site = if self.cur == 0 {
             self.here
         } else {
@@ -127,7 +119,7 @@ impl<'a> Cx<'a> {
         let dirs = self.listed_dirs.clone();
         let mut any = false;
         for dir in dirs {
-            for file in self.project.files_in(&dir) {
+            for file in self.files.project.files_in(&dir) {
                 let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
                     continue;
                 };
@@ -137,12 +129,9 @@ impl<'a> Cx<'a> {
                 if self.defined.contains_key(command) {
                     continue;
                 }
-                let Some(text) = self.project.read(&file) else {
+                let Some(text) = self.files.read(&file) else {
                     continue;
                 };
-                if !self.read_files.contains(&file) {
-                    self.read_files.push(file.clone());
-                }
                 let mut offsets = vec![span.start; text.len()];
                 offsets.push(span.end);
                 self.defined.insert(

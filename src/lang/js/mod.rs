@@ -25,11 +25,11 @@ mod value;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use tree_sitter::{Node, Parser};
 
 use crate::lang::builder::Builder;
+use crate::lang::modules::{Loader, State};
 use crate::lang::walk::Blocks;
 use crate::lang::Output;
 use crate::lang::Problem;
@@ -188,6 +188,8 @@ struct Class<'a> {
 /// What an `import` binds a name to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Import {
+    /// A Redis library or one of its exports (`import { Cluster } from 'ioredis'`).
+    Lib(Lib),
     /// A module of the project (`import * as k from './keys'`).
     Module(PathBuf),
     /// A name exported by a module of the project (`import { k } from './keys'`).
@@ -204,14 +206,6 @@ enum Export<'a> {
     /// An expression: `export default <expression>`, the getter tsc writes
     /// for a re-export (`Object.defineProperty(exports, "x", { get: … })`).
     Expr(Node<'a>),
-}
-
-/// Whether a module's top level has been run for its bindings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Fresh,
-    Running,
-    Ready,
 }
 
 /// A module the analysis reads: the linted file (index 0) or one it imports.
@@ -239,23 +233,14 @@ struct Module<'a> {
     state: State,
 }
 
-/// A module parsed once per run and shared through the project.
-struct Parsed {
-    text: Arc<[u8]>,
-    tree: tree_sitter::Tree,
-}
-
 /// The interpreter state for one file.
 struct Cx<'a> {
     /// The linted file's module, then the modules its imports led to.
     mods: Vec<Module<'a>>,
     /// The module whose code is being run.
     cur: usize,
-    /// Modules by path (`None`: not a module the analysis can read).
-    loaded: HashMap<PathBuf, Option<usize>>,
-    project: &'a Project,
-    /// Keeps the imported modules' trees alive while their nodes are used.
-    arena: &'a typed_arena::Arena<Arc<Parsed>>,
+    /// The modules and files read.
+    files: Loader<'a>,
     /// While code of another module runs: the place in the linted file that
     /// led there, where every op and key made there is placed.
     site: Option<Span>,
@@ -291,8 +276,6 @@ struct Cx<'a> {
     per_slot: bool,
     /// Inside a function that checks for a cluster and walks its nodes itself.
     cluster_aware: bool,
-    /// Files the code reads (scripts, JSON modules).
-    read_files: Vec<PathBuf>,
     /// Directories the code lists (`fs.readdirSync(dir)`).
     listed_dirs: Vec<PathBuf>,
     /// What calls of top-level functions gave, by function, class, place
@@ -323,18 +306,11 @@ pub fn parse_in(source: &[u8], dialect: Dialect, path: Option<&Path>, project: &
         return out;
     };
     let arena = typed_arena::Arena::new();
-    let mut cx = Cx::new(project, &arena);
-    cx.add_module(path.map(crate::project::normal), source, tree.root_node());
+    let mut cx = Cx::new(Loader::new(project, &arena, modules::MAX_MODULES));
+    cx.add_module(path.map(crate::project::normal), (source, tree.root_node()));
     cx.run();
     let mut out = cx.m.out;
-    out.deps = cx
-        .loaded
-        .into_iter()
-        .filter_map(|(p, i)| i.filter(|&i| i > 0).map(|_| p))
-        .chain(cx.read_files)
-        .collect();
-    out.deps.sort();
-    out.deps.dedup();
+    out.deps = cx.files.deps();
     out
 }
 
@@ -363,13 +339,11 @@ fn too_big(source: &[u8]) -> Option<String> {
 }
 
 impl<'a> Cx<'a> {
-    fn new(project: &'a Project, arena: &'a typed_arena::Arena<Arc<Parsed>>) -> Self {
+    fn new(files: Loader<'a>) -> Self {
         Cx {
             mods: Vec::new(),
             cur: 0,
-            loaded: HashMap::new(),
-            project,
-            arena,
+            files,
             site: None,
             here: Span::default(),
             loading: 0,
@@ -389,7 +363,6 @@ impl<'a> Cx<'a> {
             pending: Vec::new(),
             per_slot: false,
             cluster_aware: false,
-            read_files: Vec::new(),
             listed_dirs: Vec::new(),
             memo: HashMap::new(),
             closures: HashMap::new(),
@@ -624,6 +597,7 @@ fn member_of_lib(lib: Lib, name: &str) -> Option<Lib> {
     match (lib, name) {
         (Lib::IoRedis, "Cluster") => Some(Lib::IoCluster),
         (Lib::IoRedis, "Redis" | "default") => Some(Lib::IoRedis),
+        (Lib::NodeRedis, "default") => Some(Lib::NodeRedis),
         (Lib::NodeRedis, "createClient") => Some(Lib::CreateClient),
         (Lib::NodeRedis, "createCluster") => Some(Lib::CreateCluster),
         _ => None,

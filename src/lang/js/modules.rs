@@ -7,16 +7,16 @@
 //! inherited through `extends`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use tree_sitter::Node;
 
 use super::value::{Js, Val};
-use super::{Class, Cx, Dialect, Env, Export, Import, Module, Parsed, State};
+use super::{Class, Cx, Dialect, Env, Export, Import, Module};
+use crate::lang::modules::State;
 use crate::lang::walk::{children, Blocks};
 
 /// Most modules one analysis reads.
-const MAX_MODULES: usize = 64;
+pub(super) const MAX_MODULES: usize = 64;
 /// Modules loaded inside each other (one's top level needing the next).
 const MAX_LOADING: usize = 8;
 /// Base classes followed from a class.
@@ -25,13 +25,14 @@ const MAX_BASES: usize = 8;
 const EXTENSIONS: &[&str] = &["js", "ts", "tsx", "mjs", "cjs", "mts", "cts", "jsx", "json"];
 
 impl<'a> Cx<'a> {
-    /// Adds a module and records what it defines; returns its index.
+    /// Adds a module (its text and syntax tree) and records what it
+    /// defines; returns its index.
     pub(super) fn add_module(
         &mut self,
         path: Option<PathBuf>,
-        src: &'a [u8],
-        root: Node<'a>,
+        parsed: (&'a [u8], Node<'a>),
     ) -> usize {
+        let (src, root) = parsed;
         let has = |needle: &str| memchr::memmem::find(src, needle.as_bytes()).is_some();
         self.mods.push(Module {
             path: path.clone(),
@@ -57,7 +58,7 @@ impl<'a> Cx<'a> {
         });
         let index = self.mods.len() - 1;
         if let Some(path) = path {
-            self.loaded.insert(path, Some(index));
+            self.files.record(path, index);
         }
         let saved = std::mem::replace(&mut self.cur, index);
         self.collect(root);
@@ -67,30 +68,19 @@ impl<'a> Cx<'a> {
 
     /// The module at `path`, loaded through the project on first use.
     pub(super) fn load(&mut self, path: &Path) -> Option<usize> {
-        if let Some(&known) = self.loaded.get(path) {
-            return known;
-        }
-        if self.mods.len() >= MAX_MODULES {
-            return None;
+        if self.files.tried(path) {
+            return self.files.index(path);
         }
         let dialect = Dialect::of(path);
-        let parsed = self.project.parsed(path, "javascript", |text| {
-            if super::too_big(&text).is_some() {
-                return None;
-            }
-            let tree = super::parse_tree(&text, dialect)?;
-            Some(Parsed { text, tree })
-        });
-        let Some(parsed) = parsed else {
-            self.loaded.insert(path.to_path_buf(), None);
-            return None;
-        };
-        let parsed: &'a Arc<Parsed> = self.arena.alloc(parsed);
-        Some(self.add_module(
-            Some(path.to_path_buf()),
-            &parsed.text,
-            parsed.tree.root_node(),
-        ))
+        let parsed = self
+            .files
+            .parse(path, "javascript", self.mods.len(), |text| {
+                if super::too_big(text).is_some() {
+                    return None;
+                }
+                super::parse_tree(text, dialect)
+            })?;
+        Some(self.add_module(Some(path.to_path_buf()), parsed))
     }
 
     /// Runs a module's top level for its bindings, once, without recording.
@@ -235,29 +225,15 @@ impl<'a> Cx<'a> {
         let Some(body) = ctor.child_by_field_name("body") else {
             return Vec::new();
         };
-        let mut out = Vec::new();
-        for stmt in children(body) {
-            let Some(e) = stmt.named_child(0).filter(|e| {
-                stmt.kind() == "expression_statement" && e.kind() == "assignment_expression"
-            }) else {
-                continue;
-            };
-            let (Some(left), Some(right)) = (
-                e.child_by_field_name("left"),
-                e.child_by_field_name("right"),
-            ) else {
-                continue;
-            };
-            if !is_function(right) {
-                continue;
-            }
-            if let Some(name) = self.text(left).strip_prefix("this.") {
-                if !name.contains('.') {
-                    out.push((name.to_string(), right));
-                }
-            }
-        }
-        out
+        children(body)
+            .into_iter()
+            .filter_map(assignment)
+            .filter(|(_, right)| is_function(*right))
+            .filter_map(|(left, right)| {
+                let name = self.text(left).strip_prefix("this.")?;
+                (!name.contains('.')).then(|| (name.to_string(), right))
+            })
+            .collect()
     }
 
     /// Constructor functions: a top-level `function F(…)` the module gives
@@ -265,18 +241,7 @@ impl<'a> Cx<'a> {
     /// assigns methods to `this`.
     fn collect_constructor_functions(&mut self, root: Node<'a>) {
         let mut protos: Vec<(String, String, Node<'a>)> = Vec::new();
-        for stmt in children(root) {
-            let Some(e) = stmt.named_child(0).filter(|e| {
-                stmt.kind() == "expression_statement" && e.kind() == "assignment_expression"
-            }) else {
-                continue;
-            };
-            let (Some(left), Some(right)) = (
-                e.child_by_field_name("left"),
-                e.child_by_field_name("right"),
-            ) else {
-                continue;
-            };
+        for (left, right) in children(root).into_iter().filter_map(assignment) {
             let target = self.text(left);
             if let Some((class, method)) = target.split_once(".prototype.") {
                 if is_function(right) && !method.contains('.') {
@@ -327,8 +292,25 @@ impl<'a> Cx<'a> {
             return;
         };
         let spec = self.string_text(source);
-        let Some(path) = self.resolve(&spec) else {
-            return;
+        // What the import names: a Redis library, or a module of the project.
+        let from: Result<super::Lib, PathBuf> = match super::module_lib(&spec) {
+            Some(lib) => Ok(lib),
+            None => match self.resolve(&spec) {
+                Some(path) => Err(path),
+                None => return,
+            },
+        };
+        let import = |name: &str| match &from {
+            Ok(lib) => {
+                let lib = if name == "*" {
+                    Some(*lib)
+                } else {
+                    super::member_of_lib(*lib, name)
+                };
+                lib.map(Import::Lib)
+            }
+            Err(path) if name == "*" => Some(Import::Module(path.clone())),
+            Err(path) => Some(Import::Name(path.clone(), name.to_string())),
         };
         let mut stack = vec![stmt];
         let mut seen = 0;
@@ -337,39 +319,30 @@ impl<'a> Cx<'a> {
             if seen > 256 {
                 break;
             }
-            match n.kind() {
+            let (local, name) = match n.kind() {
                 "import_specifier" => {
                     let name = n.child_by_field_name("name").map_or("", |x| self.text(x));
                     let alias = n
                         .child_by_field_name("alias")
                         .map_or(name, |x| self.text(x));
-                    self.mods[self.cur].imports.insert(
-                        alias.to_string(),
-                        Import::Name(path.clone(), name.to_string()),
-                    );
+                    (alias, name)
                 }
-                "namespace_import" => {
-                    if let Some(id) = n.named_child(0) {
-                        let name = self.text(id).to_string();
-                        self.mods[self.cur]
-                            .imports
-                            .insert(name, Import::Module(path.clone()));
-                    }
+                "namespace_import" => match n.named_child(0) {
+                    Some(id) => (self.text(id), "*"),
+                    None => continue,
+                },
+                // `import Redis from 'ioredis'`: the default export.
+                "identifier" if n.parent().is_some_and(|p| p.kind() == "import_clause") => {
+                    (self.text(n), "default")
                 }
-                "import_clause" => {
-                    for ch in children(n) {
-                        if ch.kind() == "identifier" {
-                            let name = self.text(ch).to_string();
-                            self.mods[self.cur]
-                                .imports
-                                .insert(name, Import::Name(path.clone(), "default".to_string()));
-                        } else {
-                            stack.push(ch);
-                        }
-                    }
+                "string" => continue,
+                _ => {
+                    stack.extend(children(n));
+                    continue;
                 }
-                "string" => {}
-                _ => stack.extend(children(n)),
+            };
+            if let Some(i) = import(name) {
+                self.mods[self.cur].imports.insert(local.to_string(), i);
             }
         }
     }
@@ -526,13 +499,13 @@ impl<'a> Cx<'a> {
         }
         let here = self.md().path.as_ref()?;
         let base = crate::project::normal(&here.parent()?.join(spec));
-        if self.project.is_file(&base) && base.extension().is_some() {
+        if self.files.project.is_file(&base) && base.extension().is_some() {
             return Some(base);
         }
         let name = base.file_name()?.to_str()?.to_string();
         for ext in EXTENSIONS {
             let p = base.with_file_name(format!("{name}.{ext}"));
-            if self.project.is_file(&p) {
+            if self.files.project.is_file(&p) {
                 return Some(p);
             }
         }
@@ -544,14 +517,14 @@ impl<'a> Cx<'a> {
         {
             for ext in ["ts", "tsx", "mts", "cts"] {
                 let p = base.with_file_name(format!("{stem}.{ext}"));
-                if self.project.is_file(&p) {
+                if self.files.project.is_file(&p) {
                     return Some(p);
                 }
             }
         }
         for ext in EXTENSIONS {
             let p = base.join(format!("index.{ext}"));
-            if self.project.is_file(&p) {
+            if self.files.project.is_file(&p) {
                 return Some(p);
             }
         }
@@ -600,6 +573,7 @@ impl<'a> Cx<'a> {
             return None;
         }
         match import {
+            Import::Lib(lib) => Some(Val::Ext(Js::Lib(lib))),
             Import::Module(path) => self.load(&path).map(|i| Val::Ext(Js::Module(i))),
             Import::Name(path, name) => {
                 let module = self.load(&path)?;
@@ -897,6 +871,17 @@ fn assigns_this(text: &[u8], attr: Option<&str>) -> bool {
             _ => false,
         }
     })
+}
+
+/// The target and value of a statement that is an assignment (`x.y = v;`).
+fn assignment(stmt: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
+    let e = stmt
+        .named_child(0)
+        .filter(|e| stmt.kind() == "expression_statement" && e.kind() == "assignment_expression")?;
+    Some((
+        e.child_by_field_name("left")?,
+        e.child_by_field_name("right")?,
+    ))
 }
 
 /// Whether a node is a function value.

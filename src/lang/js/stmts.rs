@@ -47,7 +47,8 @@ impl<'a> Blocks<'a> for Cx<'a> {
                     self.eval(v);
                 }
             }
-            "import_statement" => self.import(stmt),
+            // Imports are collected with the module.
+            "import_statement" => {}
             "function_declaration" | "generator_function_declaration" => {
                 let f = self.func(stmt);
                 if let Some(name) = stmt.child_by_field_name("name") {
@@ -209,49 +210,6 @@ impl<'a> Cx<'a> {
         for (k, v) in inner {
             if k.starts_with("this.") {
                 self.env.insert(k, v);
-            }
-        }
-    }
-
-    /// `import … from 'ioredis'`: the library's exports (modules of the
-    /// project are collected with the module).
-    fn import(&mut self, stmt: Node<'a>) {
-        let Some(source) = stmt.child_by_field_name("source") else {
-            return;
-        };
-        let Some(lib) = module_lib(&self.string_text(source)) else {
-            return;
-        };
-        let mut stack = vec![stmt];
-        while let Some(n) = stack.pop() {
-            match n.kind() {
-                "import_specifier" => {
-                    let name = n.child_by_field_name("name").map_or("", |x| self.text(x));
-                    let alias = n
-                        .child_by_field_name("alias")
-                        .map_or(name, |x| self.text(x));
-                    if let Some(v) = member_of_lib(lib, name) {
-                        self.env.insert(alias.to_string(), Val::Ext(Js::Lib(v)));
-                    }
-                }
-                "namespace_import" => {
-                    if let Some(id) = n.named_child(0) {
-                        self.env
-                            .insert(self.text(id).to_string(), Val::Ext(Js::Lib(lib)));
-                    }
-                }
-                "import_clause" => {
-                    for ch in children(n) {
-                        if ch.kind() == "identifier" {
-                            self.env
-                                .insert(self.text(ch).to_string(), Val::Ext(Js::Lib(lib)));
-                        } else {
-                            stack.push(ch);
-                        }
-                    }
-                }
-                _ if stack.len() < 64 => stack.extend(children(n)),
-                _ => {}
             }
         }
     }

@@ -6,12 +6,7 @@ use super::{parse, Dialect};
 const DIALECTS: [Dialect; 3] = [Dialect::JavaScript, Dialect::TypeScript, Dialect::Tsx];
 
 fn keys(src: &str) -> Vec<String> {
-    let out = parse(src.as_bytes(), Dialect::TypeScript);
-    out.model
-        .ops
-        .iter()
-        .flat_map(|o| o.keys.iter().map(|k| k.pattern.to_string()))
-        .collect()
+    model_keys(&parse(src.as_bytes(), Dialect::TypeScript))
 }
 
 #[test]
