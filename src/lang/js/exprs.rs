@@ -24,7 +24,12 @@ impl<'a> Cx<'a> {
         if self.cur == 0 {
             self.here = Span::new(node.start_byte(), node.end_byte());
         }
-        let v = self.eval_inner(node);
+        let mut v = self.eval_inner(node);
+        // Strings and arrays that double at each step (`k = k + k`) stop
+        // being followed before they fill the memory.
+        if too_big(&v) {
+            v = Val::opaque(self.text(node));
+        }
         self.here = saved_here;
         self.depth -= 1;
         v
@@ -599,6 +604,29 @@ pub(super) fn overlay(props: &mut Pairs, src: Val, text: &str) {
             }
         }
         _ => {}
+    }
+}
+
+/// Most bytes of a string value, and elements of an array, followed.
+const MAX_VALUE: usize = 1 << 20;
+
+/// Whether a value is larger than any key or script the code means.
+fn too_big(v: &Val) -> bool {
+    match v {
+        Val::Str(p, lit) => {
+            lit.as_ref().is_some_and(|l| l.bytes.len() > MAX_VALUE)
+                || p.segments().len() > 4096
+                || p.segments()
+                    .iter()
+                    .map(|s| match s {
+                        Segment::Lit(b) => b.len(),
+                        Segment::Hole(_) => 1,
+                    })
+                    .sum::<usize>()
+                    > MAX_VALUE
+        }
+        Val::List(items) => items.len() > 4096,
+        _ => false,
     }
 }
 

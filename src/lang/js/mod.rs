@@ -183,6 +183,9 @@ struct Class<'a> {
     attrs: Option<Env>,
     /// The attributes whose assignments in methods are joined in.
     learned_attrs: HashSet<String>,
+    /// The class of the project it extends, once found.
+    #[allow(clippy::option_option)]
+    extends: Option<Option<usize>>,
 }
 
 /// What an `import` binds a name to.
@@ -281,6 +284,9 @@ struct Cx<'a> {
     /// What calls of top-level functions gave, by function, class, place
     /// and arguments.
     memo: HashMap<(usize, Option<usize>, Option<Span>, String), Val>,
+    /// Names modules were found not to export (a barrel of barrels is
+    /// searched once per name).
+    misses: HashSet<(usize, String)>,
     /// Function values a call gave back (`createEval(script, 1)` returns a
     /// function): the bindings they see, the call's.
     closures: HashMap<usize, Env>,
@@ -366,6 +372,7 @@ impl<'a> Cx<'a> {
             listed_dirs: Vec::new(),
             memo: HashMap::new(),
             closures: HashMap::new(),
+            misses: HashSet::new(),
         }
     }
 

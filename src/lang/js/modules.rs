@@ -176,6 +176,7 @@ impl<'a> Cx<'a> {
             fields: Vec::new(),
             attrs: None,
             learned_attrs: std::collections::HashSet::new(),
+            extends: None,
         };
         for c in children(node) {
             if c.kind() == "class_heritage" {
@@ -280,6 +281,7 @@ impl<'a> Cx<'a> {
                 fields: Vec::new(),
                 attrs: None,
                 learned_attrs: std::collections::HashSet::new(),
+                extends: None,
             });
             self.mods[self.cur].classes.insert(name.clone(), id);
             self.mods[self.cur].funcs.remove(&name);
@@ -589,6 +591,19 @@ impl<'a> Cx<'a> {
     /// export (`exports.x`, `module.exports.x`, a property of the object
     /// `module.exports` is), an ES export, a re-export.
     pub(super) fn member(&mut self, module: usize, name: &str) -> Option<Val> {
+        let key = (module, name.to_string());
+        if self.misses.contains(&key) {
+            return None;
+        }
+        let found = self.find_member(module, name);
+        if found.is_none() {
+            self.misses.insert(key);
+        }
+        found
+    }
+
+    /// [`Self::member`], looked for.
+    fn find_member(&mut self, module: usize, name: &str) -> Option<Val> {
         self.ready(module);
         let m = &self.mods[module];
         // `exports.x = void 0` (tsc's placeholder) says nothing: an ES export
@@ -705,6 +720,11 @@ impl<'a> Cx<'a> {
 
     /// The class `class` extends, when it is one of the project's.
     fn base(&mut self, class: usize) -> Option<usize> {
+        if let Some(known) = self.classes[class].extends {
+            return known;
+        }
+        // Found once; while it is being found, there is none.
+        self.classes[class].extends = Some(None);
         let (module, node) = {
             let c = &self.classes[class];
             (c.module, c.base?)
@@ -715,10 +735,12 @@ impl<'a> Cx<'a> {
         let v = self.in_module(module, |cx| cx.eval(node));
         self.env = saved_env;
         self.m.recording = saved_rec;
-        match v {
+        let found = match v {
             Val::Ext(Js::Class(b)) => Some(b),
             _ => None,
-        }
+        };
+        self.classes[class].extends = Some(found);
+        found
     }
 
     /// A method (and the class it is defined in), looked up through the base classes.

@@ -210,3 +210,64 @@ fn other_modules_text_is_placed_at_the_call() {
     assert_eq!(out.model.scripts.len(), 1);
     assert_eq!(out.model.scripts[0].key_uses.len(), 1);
 }
+
+#[test]
+fn self_referring_code_ends() {
+    let out = project_model(
+        &[
+            (
+                "a.js",
+                "const me = require('./a');\n\
+                 class A extends (new A()).base { constructor() { super(); this.x = this.y; this.y = new A().x; } }\n\
+                 class B extends require('./a').B { m() { return this.m(); } }\n\
+                 function f(n) { return f(n) + g(n); } function g(n) { return f(n); }\n\
+                 exports.B = B; module.exports.k = () => me.k();\n\
+                 const Redis = require('ioredis'); const r = new Redis();\n\
+                 r.get(f(1)); r.get(new B().m()); r.get(new A().x); r.get(me.k());",
+            ),
+        ],
+        "a.js",
+    );
+    assert_eq!(out.model.ops.len(), 4);
+}
+
+#[test]
+fn barrels_of_barrels_are_searched_once() {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for level in 0..8 {
+        for i in 0..8 {
+            let next = level + 1;
+            let stars = (0..8)
+                .map(|j| format!("export * from './b{next}_{j}';"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            files.push((format!("b{level}_{i}.ts"), stars));
+        }
+    }
+    files.push((
+        "main.ts".into(),
+        "import { nothing } from './b0_0';\nimport Redis from 'ioredis';\n\
+         const r = new Redis(); r.get(nothing);"
+            .into(),
+    ));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let out = project_model(&files, "main.ts");
+    assert_eq!(model_keys(&out), ["<nothing>"]);
+}
+
+#[test]
+fn doubling_values_stop() {
+    let mut src = String::from(
+        "const Redis = require('ioredis'); const r = new Redis();\n\
+         let k = 'ab'; let t = 'x'; let l = ['a'];\n",
+    );
+    for _ in 0..40 {
+        src.push_str("k = k + k; t = `${t}${t}`; l = l.concat(l); l = [...l, ...l];\n");
+    }
+    src.push_str("r.get(k); r.get(t); r.del(...l);");
+    let out = parse(src.as_bytes(), Dialect::JavaScript);
+    assert_eq!(out.model.ops.len(), 3);
+}
