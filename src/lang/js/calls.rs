@@ -181,11 +181,9 @@ impl<'a> Cx<'a> {
                 });
             }
             "__awaiter" => return self.awaiter(&args),
+            // Collected with the module at its top level; elsewhere, here.
             "__exportStar" => {
-                if let (Some(Val::Ext(Js::Module(i))), Some(cur)) =
-                    (args.first().map(|a| &a.val), self.md().path.clone())
-                {
-                    let _ = cur;
+                if let Some(Val::Ext(Js::Module(i))) = args.first().map(|a| &a.val) {
                     if let Some(p) = self.mods[*i].path.clone() {
                         let here = self.cur;
                         if !self.mods[here].star_exports.contains(&p) {
@@ -275,7 +273,7 @@ impl<'a> Cx<'a> {
         {
             return self.assign_objects(&args, arg_nodes, method == "defaults");
         }
-        if let Some(v) = self.path_call(&recv, obj_text, method, &args, node) {
+        if let Some(v) = self.path_call(&recv, method, &args, node) {
             return v;
         }
         match recv {

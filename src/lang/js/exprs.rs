@@ -325,10 +325,6 @@ impl<'a> Cx<'a> {
                 }
                 None => Val::opaque(text),
             },
-            Val::Ext(Js::Path(p)) if prop == "sep" => {
-                let _ = p;
-                Val::lit("/")
-            }
             Val::Map(_) => obj.prop(prop).cloned().unwrap_or_else(|| Val::opaque(text)),
             _ if prop == "length" || prop == "size" => numeric(text),
             Val::Client(_) | Val::Pipeline(_) => Val::Unknown,

@@ -23,7 +23,6 @@ impl<'a> Cx<'a> {
     pub(super) fn path_call(
         &mut self,
         recv: &Val,
-        obj_text: &str,
         method: &str,
         args: &[Elem],
         node: Node<'a>,
@@ -31,7 +30,6 @@ impl<'a> Cx<'a> {
         if let Val::Ext(Js::File(_)) = recv {
             return matches!(method, "toString" | "trim").then(|| recv.clone());
         }
-        let _ = obj_text;
         self.file_call(method, args, node)
     }
 
