@@ -488,14 +488,17 @@ impl<'a> Cx<'a> {
             overlay(&mut props, args[i].val.clone(), &args[i].text);
         }
         let out = Val::Map(props);
+        // The target is changed in place: an object, or one not known.
+        let object = matches!(
+            args.first().map(|a| &a.val),
+            Some(Val::Map(_) | Val::Opaque(_) | Val::Unknown)
+        );
         if let Some(target) = nodes
             .first()
-            .filter(|n| matches!(n.kind(), "identifier" | "member_expression"))
+            .filter(|n| object && matches!(n.kind(), "identifier" | "member_expression"))
         {
             let name = self.text(*target).to_string();
-            if name != "this" {
-                self.env.insert(name, out.clone());
-            }
+            self.env.insert(name, out.clone());
         }
         out
     }
