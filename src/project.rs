@@ -129,6 +129,23 @@ impl Project {
         std::fs::read(&path).ok().map(Arc::from)
     }
 
+    /// The regular files of directory `dir`, sorted (a code that lists a
+    /// directory, such as a loader of `*.lua` scripts).
+    pub fn files_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let dir = normal(dir);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| dir.join(e.file_name()))
+            .take(4096)
+            .collect();
+        out.sort();
+        out
+    }
+
     /// `path` parsed by a front-end (`kind` names the parse, `build` makes it
     /// from the text): built once and shared while it stays in the cache.
     pub fn parsed<T: Any + Send + Sync>(

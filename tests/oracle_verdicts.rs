@@ -90,7 +90,9 @@ fn units(model: &FileModel) -> Vec<Unit<'_>> {
             });
         }
     }
-    for g in &model.groups {
+    // A group the code batches per slot holds one slot per batch by
+    // construction, which random values do not model.
+    for g in model.groups.iter().filter(|g| !g.per_slot) {
         let kind = match g.kind {
             GroupKind::Transaction | GroupKind::TxPipeline => UnitKind::Transaction,
             GroupKind::Script => UnitKind::Script,

@@ -306,18 +306,9 @@ impl<K> Builder<K> {
     }
 
     /// The script of a script call: analyzed from its literal text when
-    /// known, else known only by where it is (`span`).
-    pub(crate) fn script(
-        &mut self,
-        lit: Option<&Literal>,
-        span: Span,
-        numkeys: Option<u32>,
-    ) -> usize {
-        self.script_text(lit, span, numkeys, false)
-    }
-
-    /// [`Self::script`], for text that may be a file of its own (`external`:
-    /// a `.lua` file the code reads, whose lexical problems are its own).
+    /// known, else known only by where it is (`span`). `external`: the text
+    /// is a file of its own (a `.lua` file the code reads, whose lexical
+    /// problems are its own).
     pub(crate) fn script_text(
         &mut self,
         lit: Option<&Literal>,

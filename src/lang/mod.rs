@@ -12,6 +12,7 @@ pub(crate) mod holes;
 pub mod js;
 pub mod lua;
 pub mod lua_file;
+pub(crate) mod modules;
 mod output;
 pub mod python;
 pub mod redis_cli;

@@ -30,7 +30,13 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .iter()
         // A transaction only by assumption, over keys nothing is known
         // of, is too speculative to report.
-        .filter(|g| g.kind.is_atomic() && g.kind != GroupKind::Watch && g.assumption.is_none())
+        // A group the code batches per slot shares its slot by construction.
+        .filter(|g| {
+            g.kind.is_atomic()
+                && g.kind != GroupKind::Watch
+                && g.assumption.is_none()
+                && !g.per_slot
+        })
     {
         let keys = model.group_keys(group);
         judge(cx.model, group.kind.describe(), group.span, &keys, out);

@@ -2,6 +2,8 @@
 //! (the Redis libraries a module exports, a cluster's node list, function
 //! values) and its lexicon; `.replace()` of a template placeholder.
 
+use std::path::PathBuf;
+
 use crate::keypattern::{KeyPattern, Segment};
 use crate::lang::value::{Ext, Lexicon};
 pub(crate) use crate::lang::value::{Literal, Opaque};
@@ -24,6 +26,9 @@ pub(crate) enum Lib {
     CreateClient,
     /// node-redis `createCluster`.
     CreateCluster,
+    /// One of several single-node client libraries (`require(m)` for each
+    /// `m` of `['redis', 'ioredis']`).
+    Standalone,
 }
 
 /// Values only JavaScript code has.
@@ -35,6 +40,23 @@ pub(crate) enum Js {
     Nodes(usize),
     /// A function value (arrow, function expression, method) by its node id.
     Func(usize),
+    /// A module of the project (`require('./keys')`, `import * as k`): its index.
+    Module(usize),
+    /// A class (or constructor function) of the project: its index.
+    Class(usize),
+    /// An instance of a class of the project (`this` in its methods).
+    Instance(usize),
+    /// The digest a `SCRIPT LOAD` answers: the script's text when known,
+    /// and whether that text is a file of its own.
+    Sha(Option<Box<Literal>>, bool),
+    /// The text of a file the code reads (a `.lua` script), placed at the read.
+    File(Box<Literal>),
+    /// A file system path (`__dirname`, `path.join(__dirname, 'x.lua')`).
+    Path(PathBuf),
+    /// The names of the files of a directory (`fs.readdirSync(dir)`).
+    Dir(PathBuf),
+    /// One of a few literal strings (an element of a literal array being iterated).
+    OneOf(Vec<Vec<u8>>),
 }
 
 impl Ext for Js {

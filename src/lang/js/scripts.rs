@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use super::calls::flatten;
+use super::redis::flatten;
 use super::value::{Elem, Js, Literal, Val};
 use super::Cx;
 use crate::lang::lua;
@@ -16,11 +16,13 @@ pub(super) struct To {
     pub(super) pipe: Option<usize>,
 }
 
-/// A script call: the command, the script's text when literal, where the
-/// script is known from, and the key count the call passes when known.
+/// A script call: the command, the script's text when known (and whether
+/// it is a file of its own), where the script is known from, and the key
+/// count the call passes when known.
 pub(super) struct Run<'l> {
     pub(super) command: &'l str,
     pub(super) lit: Option<&'l Literal>,
+    pub(super) file: bool,
     pub(super) span: Span,
     pub(super) numkeys: Option<u32>,
 }
@@ -39,10 +41,7 @@ impl<'a> Cx<'a> {
         let Some(first) = args.first() else {
             return;
         };
-        let lit = match &first.val {
-            Val::Str(_, Some(l)) if command == "EVAL" || command == "EVAL_RO" => Some(&**l),
-            _ => None,
-        };
+        let (lit, file) = script_text(command, &first.val);
         // node-redis lists the keys apart: `{ keys: [...], arguments: [...] }`.
         // node-redis lists the keys apart: `{ keys: [...], arguments: [...] }`.
         let (rest, numkeys, listed) = match args.get(1) {
@@ -62,10 +61,12 @@ impl<'a> Cx<'a> {
         let run = Run {
             command,
             lit,
+            file,
             span: first.span,
             numkeys,
         };
-        self.script_call(to, node, &run, keys(&rest, listed, numkeys));
+        let span = self.span(node);
+        self.script_call(to, span, &run, keys(&rest, listed, numkeys));
         lua::name_fcall(
             &mut self.m.out.model,
             command,
@@ -84,7 +85,7 @@ impl<'a> Cx<'a> {
 
     /// A script call passing `keys`: a family among them leaves their
     /// number unknown.
-    pub(super) fn script_call(&mut self, to: To, node: Node<'a>, run: &Run<'_>, keys: &[Elem]) {
+    pub(super) fn script_call(&mut self, to: To, span: Span, run: &Run<'_>, keys: &[Elem]) {
         let determinate = keys.iter().all(|a| !matches!(a.val, Val::Family(..)));
         let keys: Vec<Key> = if determinate {
             keys.iter().map(Elem::key).collect()
@@ -92,18 +93,16 @@ impl<'a> Cx<'a> {
             Vec::new()
         };
         let numkeys = run.numkeys.filter(|_| determinate);
-        let span = Self::span(node);
         let Some(op) = self.m.op(run.command, span, keys, Vec::new(), to.client) else {
             return;
         };
         self.m.queue::<Js>(to.pipe, Some(op), run.command);
-        let script = self.m.script(run.lit, run.span, numkeys);
+        let script = self.m.script_text(run.lit, run.span, numkeys, run.file);
         self.m.script_group(op, span, script, to.client);
     }
 
     /// An op from flattened arguments: the keys where the command's key specs say.
-    pub(super) fn emit(&mut self, to: To, name: &str, node: Node<'a>, flat: &[Elem]) {
-        let span = Self::span(node);
+    pub(super) fn emit(&mut self, to: To, name: &str, span: Span, flat: &[Elem]) {
         let mut argv = vec![Elem {
             val: Val::lit(name),
             span,
@@ -112,6 +111,18 @@ impl<'a> Cx<'a> {
         argv.extend_from_slice(flat);
         let op = self.m.argv_op(&argv, span, to.client, &[]);
         self.m.queue::<Js>(to.pipe, op, name);
+    }
+}
+
+/// The text a script call runs, when the code holds it: an EVAL's literal
+/// or file text, the text an EVALSHA's digest was loaded from; and whether
+/// it is a file of its own.
+pub(super) fn script_text<'v>(command: &str, v: &'v Val) -> (Option<&'v Literal>, bool) {
+    match (command, v) {
+        ("EVAL" | "EVAL_RO", Val::Str(_, Some(lit))) => (Some(lit), false),
+        ("EVAL" | "EVAL_RO", Val::Ext(Js::File(lit))) => (Some(lit), true),
+        ("EVALSHA" | "EVALSHA_RO", Val::Ext(Js::Sha(Some(lit), file))) => (Some(lit), *file),
+        _ => (None, false),
     }
 }
 
