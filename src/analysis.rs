@@ -5,8 +5,9 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use crate::finding::Finding;
-use crate::lang::{Language, Problem};
+use crate::lang::{Language, Output, Problem};
 use crate::model::FileModel;
+use crate::project::Project;
 use crate::rules::{self, Options};
 use crate::source::SourceFile;
 
@@ -18,28 +19,85 @@ pub struct FileResult {
     /// A user error that must stop the run with exit code 2 (a broken schema):
     /// the full `path:line:col: message` text.
     pub fatal: Option<String>,
+    /// The other files the analysis read (see [`crate::lang::Output::deps`]).
+    pub deps: Vec<std::path::PathBuf>,
 }
 
-/// Runs the front-end for `language` and every rule over one file.
-pub fn analyze(file: &SourceFile, language: Language, options: &Options) -> FileResult {
+/// Runs the front-end for `language` and every rule over one file, following
+/// its imports into `project`.
+pub fn analyze(
+    file: &SourceFile,
+    language: Language,
+    options: &Options,
+    project: &Project,
+) -> FileResult {
+    analyze_model(
+        file,
+        language,
+        options,
+        project,
+        &|| false,
+        &mut EditorCache::default(),
+    )
+    .map_or_else(FileResult::default, |r| r.0)
+}
+
+/// What an editor keeps of a document from one lint to the next: the
+/// syntax tree of a tree-sitter front-end, told of the edits since (so the
+/// next parse redoes only what changed).
+#[derive(Debug, Default)]
+pub struct EditorCache {
+    pub tree: Option<tree_sitter::Tree>,
+}
+
+/// [`analyze`], and the model the rules judged (`None` after a fatal error);
+/// `None` when `stop` says so once the front-end is done (an editor's
+/// buffer changed meanwhile).
+fn analyze_model(
+    file: &SourceFile,
+    language: Language,
+    options: &Options,
+    project: &Project,
+    stop: &dyn Fn() -> bool,
+    cache: &mut EditorCache,
+) -> Option<(FileResult, Option<FileModel>)> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let (mut model, problems) = match front_end(file, language) {
-            Ok(parsed) => parsed,
+        let front_end = language.front_end();
+        let parsed: Result<Output, String> = if let Some(reparse) = front_end.reparse {
+            let (out, tree) = reparse(file, project, cache.tree.as_ref());
+            cache.tree = tree;
+            Ok(out)
+        } else {
+            cache.tree = None;
+            (front_end.parse)(file, project)
+        };
+        let out = match parsed {
+            Ok(out) => out,
             Err(fatal) => {
-                return FileResult {
+                let result = FileResult {
                     fatal: Some(fatal),
                     ..FileResult::default()
-                }
+                };
+                return Some((result, None));
             }
         };
-        model.apply_client_hints(&options.clients);
-        FileResult {
-            findings: rules::check_all(&model, options),
-            problems,
-            fatal: None,
+        if stop() {
+            return None;
         }
+        let mut model = out.model;
+        model.apply_client_hints(&options.clients);
+        let result = FileResult {
+            findings: rules::check_all(&model, options),
+            problems: out.problems,
+            fatal: None,
+            deps: out.deps,
+        };
+        Some((result, Some(model)))
     }));
-    outcome.unwrap_or_else(|_| internal_error())
+    outcome.unwrap_or_else(|_| {
+        cache.tree = None;
+        Some((internal_error(), None))
+    })
 }
 
 fn internal_error() -> FileResult {
@@ -55,16 +113,18 @@ fn internal_error() -> FileResult {
 }
 
 /// One file as `check` reports it: analyzed, its suppression comments
-/// applied, then the config's rule levels.
+/// applied, then the config's rule levels (`file.path` picks the `per-path`
+/// ones: absolute, or relative to the directory the config was found from).
 pub fn lint(
     file: &SourceFile,
     language: Language,
     config: &crate::config::Config,
     options: &Options,
+    project: &Project,
 ) -> FileResult {
-    let mut result = analyze(file, language, options);
+    let mut result = analyze(file, language, options, project);
     crate::suppress::apply(file, language, &mut result.findings);
-    config.apply(&mut result.findings);
+    config.apply(&file.path, &mut result.findings);
     result
 }
 
@@ -77,11 +137,17 @@ pub fn lint_within(
     language: Language,
     config: &Arc<crate::config::Config>,
     options: &Arc<Options>,
+    project: &Arc<Project>,
     budget: Duration,
 ) -> Option<(SourceFile, FileResult)> {
     let (tx, rx) = mpsc::sync_channel(1);
     let file = Arc::new(file);
-    let (shared, c, o) = (Arc::clone(&file), Arc::clone(config), Arc::clone(options));
+    let (shared, c, o, p) = (
+        Arc::clone(&file),
+        Arc::clone(config),
+        Arc::clone(options),
+        Arc::clone(project),
+    );
     // A budget past the end of time is no deadline.
     let deadline = std::time::Instant::now().checked_add(budget);
     let job: Job = Box::new(move || {
@@ -89,10 +155,11 @@ pub fn lint_within(
             // A parse stopped at the deadline gives no model: past the
             // deadline, the result is not the file's, whatever it holds.
             Some(d) => {
-                let result = crate::budget::with_deadline(d, || lint(&shared, language, &c, &o));
+                let result =
+                    crate::budget::with_deadline(d, || lint(&shared, language, &c, &o, &p));
                 (std::time::Instant::now() < d).then_some(result)
             }
-            None => Some(lint(&shared, language, &c, &o)),
+            None => Some(lint(&shared, language, &c, &o, &p)),
         };
         drop(shared);
         // The receiver is gone when the budget ran out: nothing to tell.
@@ -112,7 +179,7 @@ pub fn lint_within(
             }
         },
         // No thread to be had: analyze here, without a budget.
-        Err(_) => lint(&file, language, config, options),
+        Err(_) => lint(&file, language, config, options, project),
     };
     // The job dropped its handle to the file before sending.
     let file = Arc::try_unwrap(file).unwrap_or_else(|shared| (*shared).clone());
@@ -162,11 +229,31 @@ fn helper_run(job: Job) -> Result<(), Job> {
 /// The stack of a helper thread: what the main thread has, and more.
 const FILE_STACK: usize = 16 << 20;
 
+/// [`lint`] for an editor: also the model the rules judged (to answer
+/// questions about its keys), and `None` when `stop` says the work is no
+/// longer wanted once the front-end is done. `cache` holds what the last
+/// lint of the document left, and what this one leaves.
+pub fn lint_for_editor(
+    file: &SourceFile,
+    language: Language,
+    config: &crate::config::Config,
+    options: &Options,
+    project: &Project,
+    stop: &dyn Fn() -> bool,
+    cache: &mut EditorCache,
+) -> Option<(FileResult, Option<FileModel>)> {
+    let (mut result, model) = analyze_model(file, language, options, project, stop, cache)?;
+    crate::suppress::apply(file, language, &mut result.findings);
+    config.apply(&file.path, &mut result.findings);
+    Some((result, model))
+}
+
 /// The model of one file, or a fatal (user) error.
 pub fn front_end(
     file: &SourceFile,
     language: Language,
+    project: &Project,
 ) -> Result<(FileModel, Vec<Problem>), String> {
-    let out = (language.front_end().parse)(file)?;
+    let out = (language.front_end().parse)(file, project)?;
     Ok((out.model, out.problems))
 }

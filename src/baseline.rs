@@ -250,13 +250,7 @@ mod tests {
             .iter()
             .map(|n| finding(text, n, "`MGET` spans hash slots"))
             .collect();
-        let items: Vec<Located<'_>> = findings
-            .iter()
-            .map(|finding| Located {
-                file: &file,
-                finding,
-            })
-            .collect();
+        let items = Located::all_in(&file, &findings);
         entries(Path::new("/w"), Path::new("/w"), &items)
             .into_iter()
             .map(|e| format!("{} {} {}", e.path, e.rule, e.fingerprint))

@@ -26,7 +26,11 @@ pub fn passed() -> bool {
 
 /// A tree-sitter parse that stops at the deadline (no tree then, as when
 /// the parser gives up).
-pub fn parse_tree(parser: &mut tree_sitter::Parser, source: &[u8]) -> Option<tree_sitter::Tree> {
+pub fn parse_tree(
+    parser: &mut tree_sitter::Parser,
+    source: &[u8],
+    old: Option<&tree_sitter::Tree>,
+) -> Option<tree_sitter::Tree> {
     let mut stop = |_: &tree_sitter::ParseState| {
         if passed() {
             ControlFlow::Break(())
@@ -37,7 +41,7 @@ pub fn parse_tree(parser: &mut tree_sitter::Parser, source: &[u8]) -> Option<tre
     let options = tree_sitter::ParseOptions::new().progress_callback(&mut stop);
     parser.parse_with_options(
         &mut |i, _| source.get(i..).unwrap_or_default(),
-        None,
+        old,
         Some(options),
     )
 }
@@ -54,9 +58,9 @@ mod tests {
             .set_language(&tree_sitter_python::LANGUAGE.into())
             .unwrap();
         let source = b"x = (1)\n".repeat(1000);
-        assert!(parse_tree(&mut parser, &source).is_some());
+        assert!(parse_tree(&mut parser, &source, None).is_some());
         let past = Instant::now().checked_sub(Duration::from_secs(1)).unwrap();
-        assert!(with_deadline(past, || parse_tree(&mut parser, &source)).is_none());
+        assert!(with_deadline(past, || parse_tree(&mut parser, &source, None)).is_none());
         assert!(!passed());
     }
 }

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::discover::{self, Target, WalkOptions};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::init;
+use crate::project::Project;
 use crate::report::{self, Format, Located};
 use crate::rules;
 use crate::slot_cmd::{self, SlotArgs};
@@ -68,9 +69,16 @@ struct CheckArgs {
     /// Files or directories to lint (default: the current directory)
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format
-    #[arg(long, value_enum, default_value = "human")]
-    format: Option<Format>,
+    /// Output format: human (default), gcc, json, json-lines, sarif, github;
+    /// `FORMAT=FILE` writes it to FILE. Repeatable: one run can write several
+    /// formats (`--format github --format sarif=slotlint.sarif`), at most one
+    /// of them to standard output
+    #[arg(long, value_name = "FORMAT[=FILE]", value_parser = parse_output)]
+    format: Vec<Output>,
+    /// Write the output to FILE instead of standard output (the format given
+    /// by the one `--format` without `=FILE`, or human)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output_file: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1
     #[arg(long, value_enum, default_value = "warning")]
     fail_on: Option<FailOn>,
@@ -97,6 +105,10 @@ struct CheckArgs {
     /// config's `exclude` would skip (for pre-commit, which names every staged file)
     #[arg(long)]
     force_exclude: bool,
+    /// Apply the fixes proven safe (the keys then share a slot for every
+    /// value) to the files, then report what is left
+    #[arg(long)]
+    fix: bool,
     /// Threads for walking and analysis (0: one per core; 1: serial)
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     threads: usize,
@@ -119,6 +131,68 @@ struct OutputArgs {
     /// Record the current findings in a baseline file (for `--baseline`) and exit 0
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+}
+
+/// One output of `check`: a format, and the file it goes to (standard
+/// output when `None`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Output {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+/// `FORMAT` or `FORMAT=FILE`.
+fn parse_output(text: &str) -> Result<Output, String> {
+    let (name, file) = match text.split_once('=') {
+        Some((_, "")) => return Err(format!("`{text}` names no file after `=`")),
+        Some((name, file)) => (name, Some(PathBuf::from(file))),
+        None => (text, None),
+    };
+    let format = Format::from_str(name, false).map_err(|_| {
+        let known: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("unknown format `{name}` (known: {})", known.join(", "))
+    })?;
+    Ok(Output { format, file })
+}
+
+/// The outputs of a run: `--format`s with `--output-file` given to the one
+/// without a file (human when there is none). At most one goes to standard
+/// output, and no two to one file.
+fn outputs(args: &CheckArgs) -> Result<Vec<Output>, String> {
+    let mut outputs = args.format.clone();
+    let to_stdout = outputs.iter().filter(|o| o.file.is_none()).count();
+    if outputs.is_empty() || (to_stdout == 0 && args.output_file.is_some()) {
+        outputs.insert(
+            0,
+            Output {
+                format: Format::Human,
+                file: None,
+            },
+        );
+    }
+    if outputs.iter().filter(|o| o.file.is_none()).count() > 1 {
+        return Err("only one `--format` can write to standard output; \
+             give the others a file: `--format sarif=slotlint.sarif`"
+            .into());
+    }
+    if let Some(file) = &args.output_file {
+        if let Some(o) = outputs.iter_mut().find(|o| o.file.is_none()) {
+            o.file = Some(file.clone());
+        }
+    }
+    for (i, o) in outputs.iter().enumerate() {
+        let Some(file) = &o.file else { continue };
+        if outputs[..i].iter().any(|p| p.file.as_ref() == Some(file)) {
+            return Err(format!(
+                "two formats cannot both be written to `{}`",
+                file.display()
+            ));
+        }
+    }
+    Ok(outputs)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -158,7 +232,7 @@ pub fn main() -> i32 {
         )),
         Some(Command::Explain { rule }) => explain(&rule, stdout, stderr),
         Some(Command::Rules) => list_rules(stdout),
-        Some(Command::Lsp) => crate::lsp::run(&mut io::stdin().lock(), stdout),
+        Some(Command::Lsp) => crate::lsp::run(Box::new(io::BufReader::new(io::stdin())), stdout),
         Some(Command::Init { force }) => {
             std::env::current_dir().and_then(|dir| init::run(&dir, force, stdout, stderr))
         }
@@ -206,20 +280,18 @@ fn list_rules(stdout: &mut dyn Write) -> io::Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
-    let config = if args.no_config {
+/// The config of a `check` run: found from the working directory (or
+/// named, or none), with the command line's `--min-certainty`.
+fn check_config(args: &CheckArgs) -> io::Result<Result<Config, String>> {
+    let mut config = if args.no_config {
         Config::default()
     } else {
         let cwd = std::env::current_dir()?;
         match Config::discover(&cwd, args.config.as_deref()) {
             Ok(c) => c,
-            Err(e) => {
-                writeln!(stderr, "slotlint: error: {e}")?;
-                return Ok(EXIT_USAGE);
-            }
+            Err(e) => return Ok(Err(e)),
         }
     };
-    let mut config = config;
     if let Some(min) = args.min_certainty {
         config.min_certainty = Some(match min {
             MinCertainty::Proven => Certainty::Proven,
@@ -227,6 +299,24 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             MinCertainty::Possible => Certainty::Possible,
         });
     }
+    Ok(Ok(config))
+}
+
+fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<i32> {
+    let outputs = match outputs(args) {
+        Ok(o) => o,
+        Err(e) => {
+            writeln!(stderr, "slotlint: error: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let config = match check_config(args)? {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(stderr, "slotlint: error: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
     let cwd = std::env::current_dir()?;
     let threads = discover::threads(args.threads);
     let mut targets = match find_targets(args, &config, threads) {
@@ -239,6 +329,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     for skipped in targets.notes.drain(..).filter(|_| !args.output.quiet) {
         writeln!(stderr, "slotlint: note: {skipped}")?;
     }
+    let fixed = std::sync::atomic::AtomicUsize::new(0);
     let limit = config.max_file_size();
     let stdin_text = if targets.files.iter().any(|t| t.stdin) {
         match source::read_stream(io::stdin().lock(), limit) {
@@ -248,10 +339,30 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
     } else {
         Ok(Vec::new())
     };
-    let options = Arc::new(config.run_options(&args.schema));
+    let mut options = config.run_options(&args.schema);
+    let project = Arc::new(Project::new());
+    let functions = crate::functions::collect(
+        &targets.files,
+        threads,
+        stdin_text.as_deref().unwrap_or_default(),
+        &config,
+        &project,
+    );
+    if !functions.is_empty() {
+        options.functions = Some(Arc::new(functions));
+    }
+    let options = Arc::new(options);
     let config = Arc::new(config);
     let results = discover::parallel_map(&targets.files, threads, |t: &Target| {
-        read_and_lint(t, &stdin_text, &config, &options)
+        let linted = read_and_lint(t, &stdin_text, &config, &options, &project)?;
+        let Some((file, result)) = linted else {
+            return Ok(None);
+        };
+        fix_target(
+            args.fix, t, file, result, &config, &options, &project, &fixed,
+        )
+        .map(Some)
+        .map_err(|e| (false, e))
     });
 
     let mut fatal = false;
@@ -282,6 +393,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
             }
         }
     }
+    fix_note(args, fixed.into_inner(), stderr)?;
     // A broken schema is the user's configuration mistake (exit 2), but the
     // other files' findings are still shown; no baseline is written from a
     // run that could not read everything.
@@ -289,7 +401,7 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io
         return Ok(EXIT_USAGE);
     }
     let items = sorted_items(&files, &located);
-    let code = finish(args, &cwd, &targets.files, items, stdout, stderr)?;
+    let code = finish(args, &outputs, &cwd, &targets.files, items, stdout, stderr)?;
     Ok(if fatal { EXIT_USAGE } else { code })
 }
 
@@ -305,6 +417,7 @@ fn read_and_lint(
     stdin: &Result<Vec<u8>, Unread>,
     config: &Arc<Config>,
     options: &Arc<rules::Options>,
+    project: &Arc<Project>,
 ) -> Linted {
     let bytes = if t.stdin {
         match stdin {
@@ -322,10 +435,10 @@ fn read_and_lint(
         // No Redis-looking token: nothing for the front-end to find.
         Ok(text) if !t.language.prefilter(&text) => Ok(None),
         Ok(text) => {
-            let file = SourceFile::new(t.display.clone(), text);
+            let file = SourceFile::new(t.display.clone(), text).at(&t.path);
             let within = config.max_file_time();
             let Some((file, result)) =
-                analysis::lint_within(file, t.language, config, options, within)
+                analysis::lint_within(file, t.language, config, options, project, within)
             else {
                 let why = format!("analysis took longer than `max-file-time` ({within:?})");
                 return Err((true, format!("{}: {why}; skipped", t.display)));
@@ -341,10 +454,43 @@ fn read_and_lint(
     }
 }
 
+/// `--fix` on one file (when `fix`): its safe fixes applied and written,
+/// and the findings left; counts the fixes in `fixed`.
+#[allow(clippy::too_many_arguments)]
+fn fix_target(
+    fix: bool,
+    t: &Target,
+    file: SourceFile,
+    result: analysis::FileResult,
+    config: &Config,
+    options: &rules::Options,
+    project: &Project,
+    fixed: &std::sync::atomic::AtomicUsize,
+) -> Result<(SourceFile, analysis::FileResult), String> {
+    if !fix {
+        return Ok((file, result));
+    }
+    let relint = |f: &SourceFile| analysis::lint(f, t.language, config, options, project);
+    let (file, result, n) = crate::fix::fix_file(&t.path, file, result, relint)
+        .map_err(|e| format!("{}: cannot write the fixes: {e}", t.display))?;
+    fixed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    Ok((file, result))
+}
+
+/// The note of a `--fix` run: how many fixes it applied.
+fn fix_note(args: &CheckArgs, fixed: usize, stderr: &mut dyn Write) -> io::Result<()> {
+    if args.fix && !args.output.quiet {
+        let es = if fixed == 1 { "" } else { "es" };
+        writeln!(stderr, "slotlint: note: applied {fixed} fix{es}")?;
+    }
+    Ok(())
+}
+
 /// The end of `check`: writes or applies the baseline, prints the findings
 /// (or their statistics), and returns the exit code.
 fn finish(
     args: &CheckArgs,
+    outputs: &[Output],
     cwd: &Path,
     analyzed: &[Target],
     mut items: Vec<Located<'_>>,
@@ -397,25 +543,49 @@ fn finish(
     } else {
         EXIT_OK
     };
-    let color = use_color(args.color.unwrap_or(ColorChoice::Auto));
-    let format = args.format.unwrap_or(Format::Human);
-    let written = if out.statistics {
-        let json = matches!(format, Format::Json | Format::JsonLines);
-        report::statistics::render(&items, json, stdout)
-    } else {
-        report::render(format, &items, color, stdout).and_then(|()| {
-            if format == Format::Human && !out.quiet {
-                report::summary(&items, stdout)?;
+    let mut unwritten = false;
+    for output in outputs {
+        let Some(path) = &output.file else {
+            let color = use_color(args.color.unwrap_or(ColorChoice::Auto));
+            match render(args, output.format, &items, color, stdout).and_then(|()| stdout.flush()) {
+                // A reader that stopped (`| head`) ends the output, not the verdict.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                written => written?,
             }
-            stdout.flush()
-        })
-    };
-    match written {
-        // A reader that stopped (`| head`) ends the output, not the verdict.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(code),
-        Err(e) => Err(e),
-        Ok(()) => Ok(code),
+            continue;
+        };
+        let mut text = Vec::new();
+        render(args, output.format, &items, false, &mut text)?;
+        if let Err(e) = std::fs::write(path, text) {
+            writeln!(
+                stderr,
+                "slotlint: error: {}: cannot write: {e}",
+                path.display()
+            )?;
+            unwritten = true;
+        }
     }
+    Ok(if unwritten { EXIT_USAGE } else { code })
+}
+
+/// The findings in one format (their statistics with `--statistics`), with
+/// the summary line after the human format unless `--quiet`.
+fn render(
+    args: &CheckArgs,
+    format: Format,
+    items: &[Located<'_>],
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if args.output.statistics {
+        let json = matches!(format, Format::Json | Format::JsonLines);
+        return report::statistics::render(items, json, out);
+    }
+    report::render(format, items, color, out)?;
+    if format == Format::Human && !args.output.quiet {
+        report::summary(items, out)?;
+    }
+    Ok(())
 }
 
 /// The files of a `check` run: the paths (`.` by default, `-` with just
@@ -431,6 +601,9 @@ fn find_targets(
         (true, None) => vec![PathBuf::from(".")],
         (false, _) => args.paths.clone(),
     };
+    if args.fix && paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err("`--fix` rewrites files; it cannot fix standard input".into());
+    }
     if args.stdin_filename.is_some() && !paths.iter().any(|p| p.as_os_str() == "-") {
         return Err(
             "`--stdin-filename` names the text read from `-`, which is not among the paths".into(),

@@ -13,6 +13,10 @@ use crate::model::{ClientHint, Topology as ClientTopology};
 use crate::rules::{self, NamingRule, Options};
 use crate::topology::Topology;
 
+mod per_path;
+
+pub use per_path::PerPath;
+
 /// File names looked for, in order, in each directory walking up.
 pub const FILE_NAMES: &[&str] = &["slotlint.yaml", ".slotlint.yaml"];
 
@@ -22,6 +26,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "include",
     "exclude",
     "rules",
+    "per-path",
     "naming",
     "low-cardinality-max",
     "topology",
@@ -50,6 +55,13 @@ pub struct Config {
     pub schemas: Vec<PathBuf>,
     /// Per-rule levels by rule id.
     pub levels: Vec<(&'static str, Level)>,
+    /// Per-rule levels for the files some globs match (`per-path:`); they
+    /// override `levels`.
+    pub per_path: PerPath,
+    /// The directory that relative file paths given to [`Config::apply`]
+    /// are relative to: where the config was looked for from (the working
+    /// directory of `check`, the workspace root of the language server).
+    pub anchor: PathBuf,
     /// `include`/`exclude` globs (`.gitignore` syntax, relative to the config
     /// file's directory), checked when read; `discover::Filter` applies them.
     pub include: Vec<String>,
@@ -70,20 +82,27 @@ impl Config {
     /// The config file for a run: `explicit` if given, else the first
     /// `slotlint.yaml`/`.slotlint.yaml` from `start` upwards, else defaults.
     pub fn discover(start: &Path, explicit: Option<&Path>) -> Result<Config, String> {
-        if let Some(path) = explicit {
+        let read = |path: &Path| -> Result<Config, String> {
             let text = read(path)?;
-            return Config::parse(path, &text);
+            let mut config = Config::parse(path, &text)?;
+            config.anchor = start.to_path_buf();
+            Ok(config)
+        };
+        if let Some(path) = explicit {
+            return read(path);
         }
         for dir in start.ancestors() {
             for name in FILE_NAMES {
                 let path = dir.join(name);
                 if path.is_file() {
-                    let text = read(&path)?;
-                    return Config::parse(&path, &text);
+                    return read(&path);
                 }
             }
         }
-        Ok(Config::default())
+        Ok(Config {
+            anchor: start.to_path_buf(),
+            ..Config::default()
+        })
     }
 
     /// Parses a config file's text; `path` names it in messages and anchors relative paths.
@@ -95,8 +114,10 @@ impl Config {
         };
         let text = crate::source::decode(text.to_vec()).map_err(|e| format!("{shown}: {e}"))?;
         let text = std::str::from_utf8(&text).map_err(|e| format!("{shown}: not UTF-8 ({e})"))?;
+        let cwd = std::env::current_dir().unwrap_or_default();
         let mut config = Config {
             path: Some(path.to_path_buf()),
+            anchor: cwd.clone(),
             ..Config::default()
         };
         if text.trim().is_empty() {
@@ -123,6 +144,10 @@ impl Config {
                     }
                 }
                 "rules" => config.levels.extend(levels(value, &err)?),
+                "per-path" => {
+                    let root = crate::discover::absolute(&cwd, base);
+                    config.per_path = PerPath::parse(&root, value, &err)?;
+                }
                 "include" => config.include = globs("include", value, &err)?,
                 "exclude" => config.exclude = globs("exclude", value, &err)?,
                 "naming" => config.options.naming = naming(value, &err)?,
@@ -225,26 +250,33 @@ impl Config {
             .map(|(_, l)| *l)
     }
 
-    /// Applies per-rule levels: `off` drops the rule's findings; a severity
-    /// replaces the rule's default one, and findings the rule itself lowered
-    /// (less certain ones) never rise above it.
-    pub fn apply(&self, findings: &mut Vec<Finding>) {
+    /// Applies per-rule levels to the findings of the file `path` (as shown:
+    /// absolute, or relative to [`Config::anchor`]): the level of the most
+    /// specific `per-path` glob that matches the file and sets one, else the
+    /// one of `rules`. `off` drops the rule's findings; a severity replaces
+    /// the rule's default one, and findings the rule itself lowered (less
+    /// certain ones) never rise above it.
+    pub fn apply(&self, path: &str, findings: &mut Vec<Finding>) {
         if let Some(min) = self.min_certainty {
             findings.retain(|f| f.certainty <= min);
         }
-        findings.retain_mut(|f| match self.level(f.rule) {
-            None => true,
-            Some(Level::Off) => false,
-            Some(Level::On(level)) => {
-                let default = rules::find(f.rule).map_or(f.severity, rules::Rule::default_severity);
-                f.severity = if f.severity >= default {
-                    level
-                } else {
-                    f.severity.min(level)
-                };
-                true
-            }
-        });
+        let local = self.per_path.matching(&self.anchor, path);
+        findings.retain_mut(
+            |f| match local.level(f.rule).or_else(|| self.level(f.rule)) {
+                None => true,
+                Some(Level::Off) => false,
+                Some(Level::On(level)) => {
+                    let default =
+                        rules::find(f.rule).map_or(f.severity, rules::Rule::default_severity);
+                    f.severity = if f.severity >= default {
+                        level
+                    } else {
+                        f.severity.min(level)
+                    };
+                    true
+                }
+            },
+        );
     }
 }
 
@@ -267,11 +299,7 @@ fn levels(
                 format!("unknown rule `{}` (see `slotlint rules`)", id.as_str()),
             ));
         };
-        let parsed = level.as_scalar().and_then(|s| match s.as_str() {
-            "off" => Some(Level::Off),
-            other => Severity::parse(other).map(Level::On),
-        });
-        let Some(parsed) = parsed else {
+        let Some(parsed) = parse_level(level) else {
             return Err(err(
                 level.span(),
                 format!(
@@ -283,6 +311,14 @@ fn levels(
         out.push((rule.id(), parsed));
     }
     Ok(out)
+}
+
+/// `error`, `warning`, `info` or `off`.
+fn parse_level(node: &Node) -> Option<Level> {
+    node.as_scalar().and_then(|s| match s.as_str() {
+        "off" => Some(Level::Off),
+        other => Severity::parse(other).map(Level::On),
+    })
 }
 
 /// `include:`/`exclude:`: one glob or a list, each checked.
@@ -632,7 +668,7 @@ mod tests {
             f(Certainty::Likely),
             f(Certainty::Possible),
         ];
-        c.apply(&mut found);
+        c.apply("a.redis", &mut found);
         let kept: Vec<Certainty> = found.iter().map(|f| f.certainty).collect();
         assert_eq!(kept, [Certainty::Proven, Certainty::Likely]);
         assert_eq!(
@@ -697,6 +733,33 @@ mod tests {
     }
 
     #[test]
+    fn per_path_levels_override_rules_for_matching_files() {
+        use crate::model::Span;
+        let dir = tempfile::tempdir().unwrap();
+        let text = "rules: { SL001: warning }\nper-path: { \"tests/**\": { SL001: off }, \"examples/\": { \"*\": info } }\n";
+        let config = Config::parse(&dir.path().join("slotlint.yaml"), text.as_bytes()).unwrap();
+        let config = Config {
+            anchor: dir.path().join("examples"),
+            ..config
+        };
+        let levels = |path: &str| {
+            let mut f = vec![Finding::new("SL001", Severity::Error, Span::default(), "a")];
+            config.apply(path, &mut f);
+            f.first().map(|f| f.severity)
+        };
+        // Relative to the anchor (here a subdirectory), or absolute.
+        assert_eq!(levels("a.redis"), Some(Severity::Info));
+        assert_eq!(levels("../tests/a.redis"), None);
+        assert_eq!(levels("../src/a.redis"), Some(Severity::Warning));
+        let abs = dir.path().join("tests/deep/a.redis");
+        assert_eq!(levels(&abs.to_string_lossy()), None);
+        assert_eq!(
+            parse("per-path: [tests/]\n").unwrap_err(),
+            "cfg/slotlint.yaml:1:11: `per-path` maps globs to rule levels, e.g. `\"tests/**\": { SL001: off }`"
+        );
+    }
+
+    #[test]
     fn levels_apply() {
         use crate::model::Span;
         let c = parse("rules: { SL001: warning, SL008: off }").unwrap();
@@ -705,7 +768,7 @@ mod tests {
             Finding::new("SL008", Severity::Warning, Span::default(), "b"),
             Finding::new("SL002", Severity::Error, Span::default(), "c"),
         ];
-        c.apply(&mut f);
+        c.apply("a.redis", &mut f);
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].severity, Severity::Warning);
         assert_eq!(f[1].severity, Severity::Error);

@@ -485,7 +485,7 @@ fn push(files: &mut Vec<Target>, cwd: &Path, path: &Path, language: Language) {
 }
 
 /// `path` made absolute against `cwd`, with `.` and `..` resolved lexically.
-fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+pub(crate) fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in cwd.join(path).components() {
         match component {

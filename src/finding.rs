@@ -50,6 +50,15 @@ pub enum Certainty {
 }
 
 impl Certainty {
+    /// One step less sure (a verdict that rests on an assumption).
+    #[must_use]
+    pub fn lower(self) -> Certainty {
+        match self {
+            Certainty::Proven => Certainty::Likely,
+            Certainty::Likely | Certainty::Possible => Certainty::Possible,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Certainty::Proven => "proven",
@@ -64,6 +73,37 @@ impl Certainty {
 pub struct Label {
     pub span: Span,
     pub message: String,
+}
+
+/// One replacement of a byte range of the file (an insertion when the range
+/// is empty, a deletion when the text is).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// Whether `slotlint check --fix` may apply a fix unasked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Safety {
+    /// Proven: the keys it touches then share a slot for every value, and
+    /// every place the file writes them is edited alike.
+    Safe,
+    /// Mechanical, but the outcome is not proven: offered in editors only.
+    Unsafe,
+}
+
+/// A machine-applicable fix: edits of the file the finding is in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fix {
+    /// What it does, for a code action (`give the keys the hash tag …`).
+    pub title: String,
+    /// Non-overlapping edits, sorted by position.
+    pub edits: Vec<Edit>,
+    /// Where the keys it rewrites are written: two fixes that rewrite one
+    /// key do not apply together.
+    pub keys: Vec<Span>,
+    pub safety: Safety,
 }
 
 /// One diagnostic.
@@ -82,6 +122,8 @@ pub struct Finding {
     /// The fix: the corrected key shape or what to do instead.
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The help as edits, where the fix is mechanical.
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -102,6 +144,7 @@ impl Finding {
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
+            fix: None,
         }
     }
 
@@ -135,6 +178,15 @@ impl Finding {
     #[must_use]
     pub fn note(mut self, text: impl Into<String>) -> Self {
         self.notes.push(text.into());
+        self
+    }
+
+    /// Attaches the fix when there is one.
+    #[must_use]
+    pub fn fix(mut self, fix: Option<Fix>) -> Self {
+        if fix.is_some() {
+            self.fix = fix;
+        }
         self
     }
 

@@ -71,6 +71,17 @@ max-file-size: 10M
 # the run goes on: seconds, or with a unit (500ms, 30s, 2m).
 max-file-time: 30s
 
+# Rule levels for the files a glob matches (ruff's per-file-ignores, with
+# levels): each .gitignore-style glob, relative to this file like `include`,
+# maps rule ids or names, or \"*\" for every rule, to error, warning, info or
+# off; they override `rules` below. Where several globs match a file, the
+# most specific one that sets the rule wins: the longest literal text before
+# the first wildcard (a leading `/` does not count); on a tie, the later one.
+# A rule named in a glob beats its \"*\". E.g.
+#   \"tests/**\": {{ SL001: off }}
+#   \"examples/**\": {{ \"*\": info }}
+per-path: {{}}
+
 # The level of each rule: error, warning, info or off. Keys are rule ids or
 # names; shown here at their defaults. `slotlint explain SL004` documents a
 # rule; `slotlint: ignore[SL004] reason` in a comment silences one finding.

@@ -27,6 +27,9 @@ pub struct Hole {
     /// The value may itself contain `{`/`}` (a whole key passed in as a
     /// parameter, a configurable prefix): the tag cannot be known.
     pub may_contain_braces: bool,
+    /// The value is the current time cut to a period (`day`, `hour`): the
+    /// same for every write of that period, a new one the next.
+    pub period: Option<&'static str>,
     /// Where the value was written as a `{…}` replacement field (a Python
     /// f-string or `str.format`, Rust `format!`): braces that are syntax and
     /// look like a hash tag but are not one.
@@ -79,6 +82,19 @@ impl std::hash::Hash for Hole {
 }
 
 impl Hole {
+    /// The name as messages show it: `?` when unknown, and without the
+    /// `#n` that tells one element of a family from another (`id#2` is `id`).
+    pub fn shown_name(&self) -> &str {
+        let mut name = self.name.as_deref().unwrap_or("?");
+        while let Some((base, n)) = name.rsplit_once('#') {
+            if base.is_empty() || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                break;
+            }
+            name = base;
+        }
+        name
+    }
+
     /// A named, brace-free hole.
     pub fn named(name: impl Into<String>) -> Self {
         Hole {
@@ -105,9 +121,83 @@ pub enum Segment {
 }
 
 /// A key as the program builds it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+///
+/// Equality and hashing ignore [`KeyPattern::layout`]: the same key written
+/// in two places is the same key.
+#[derive(Debug, Clone, Default)]
 pub struct KeyPattern {
     segments: Vec<Segment>,
+    layout: Option<std::sync::Arc<Layout>>,
+}
+
+impl PartialEq for KeyPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.segments == other.segments
+    }
+}
+
+impl Eq for KeyPattern {}
+
+impl std::hash::Hash for KeyPattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.segments.hash(state);
+    }
+}
+
+/// How a literal brace is written in the literal a key is spelled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BraceSyntax {
+    /// As itself: plain strings, redis-cli words.
+    Plain,
+    /// Doubled (`{{`, `}}`): Python f-strings, Rust `format!` templates.
+    Doubled,
+    /// As itself, but a `{` right after a literal `$` would open a
+    /// substitution: JavaScript template literals.
+    Template,
+}
+
+/// Where a key written out as one literal (a string, an f-string, a template
+/// literal, a `format!` template, a redis-cli word) has each of its tokens in
+/// the source: what a fix needs to edit the key where it is written. Tokens
+/// are the pattern's literal bytes and holes, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The source offset each token starts at (a hole: its whole
+    /// interpolation, `{uid}` or `${uid}`; a decoded escape: its backslash),
+    /// then the offset just past the last token. Tokens spelled out by one
+    /// piece of source (an escape for several bytes, a constant interpolated
+    /// whole) share an offset.
+    pub starts: Vec<usize>,
+    pub braces: BraceSyntax,
+}
+
+impl Layout {
+    /// The offset at which text goes in before token `i` (`i` = the token
+    /// count: after the last), when that is a place between two pieces of
+    /// source rather than inside one.
+    pub fn insertion_point(&self, i: usize) -> Option<usize> {
+        let at = *self.starts.get(i)?;
+        match i.checked_sub(1).map(|p| self.starts[p]) {
+            Some(before) if before >= at => None,
+            _ => Some(at),
+        }
+    }
+
+    /// The source range of token `i` when it is written by itself.
+    pub fn token_span(&self, i: usize) -> Option<crate::model::Span> {
+        let (start, end) = (*self.starts.get(i)?, *self.starts.get(i + 1)?);
+        (end > start && self.insertion_point(i).is_some())
+            .then(|| crate::model::Span::new(start, end))
+    }
+
+    /// How the literal brace `brace` (`{` or `}`) is written here.
+    pub fn brace(&self, brace: u8) -> String {
+        let one = char::from(brace).to_string();
+        match self.braces {
+            BraceSyntax::Doubled => one.repeat(2),
+            BraceSyntax::Plain | BraceSyntax::Template => one,
+        }
+    }
 }
 
 /// Where the hash tag of a pattern comes from.
@@ -169,8 +259,37 @@ impl KeyPattern {
         KeyPattern::new([Segment::Lit(bytes.into())])
     }
 
+    /// The pattern placed in the source: `layout` has one start per token
+    /// and an end (otherwise it is dropped, so a fix is never misplaced).
+    #[must_use]
+    pub fn with_layout(mut self, layout: Layout) -> Self {
+        let tokens = self.token_count();
+        let ordered = layout.starts.windows(2).all(|w| w[0] <= w[1]);
+        self.layout =
+            (ordered && layout.starts.len() == tokens + 1).then(|| std::sync::Arc::new(layout));
+        self
+    }
+
+    /// The number of tokens: literal bytes and holes.
+    pub fn token_count(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| match s {
+                Segment::Lit(b) => b.len(),
+                Segment::Hole(_) => 1,
+            })
+            .sum()
+    }
+
+    /// Where the key is written in the source, token by token, when it is
+    /// written out as one literal; building on the pattern forgets it.
+    pub fn layout(&self) -> Option<&Layout> {
+        self.layout.as_deref()
+    }
+
     /// Appends a segment, keeping the pattern normalized.
     pub fn push(&mut self, segment: Segment) {
+        self.layout = None;
         match segment {
             Segment::Lit(bytes) if bytes.is_empty() => {}
             Segment::Lit(bytes) => {
@@ -198,12 +317,7 @@ impl KeyPattern {
         if old.is_empty() {
             return self.clone();
         }
-        let mut out = KeyPattern::default();
-        for seg in &self.segments {
-            let Segment::Lit(bytes) = seg else {
-                out.push(seg.clone());
-                continue;
-            };
+        self.map_literals(|bytes, out| {
             let mut i = 0;
             let mut lit = Vec::new();
             while i < bytes.len() {
@@ -217,6 +331,19 @@ impl KeyPattern {
                 }
             }
             out.push(Segment::Lit(lit));
+        })
+    }
+
+    /// The pattern with each literal segment rewritten by `f`, which pushes
+    /// what it becomes onto the output; holes are kept as they are.
+    #[must_use]
+    pub fn map_literals(&self, mut f: impl FnMut(&[u8], &mut KeyPattern)) -> KeyPattern {
+        let mut out = KeyPattern::default();
+        for seg in &self.segments {
+            match seg {
+                Segment::Lit(bytes) => f(bytes, &mut out),
+                Segment::Hole(_) => out.push(seg.clone()),
+            }
         }
         out
     }
@@ -340,8 +467,27 @@ impl KeyPattern {
 
     /// The same-slot verdict for two keys of one group.
     pub fn same_slot(&self, other: &KeyPattern) -> Verdict {
+        if let Some(v) = same_prefix_then_tag(self, other) {
+            return v;
+        }
         let (Some(a), Some(b)) = (self.hashed(), other.hashed()) else {
             let which = if self.hashed().is_none() { self } else { other };
+            // A literal key with no tag hashes whole: another key joins its
+            // slot only by being built to hash the very same text.
+            let known = if std::ptr::eq(which, self) {
+                other
+            } else {
+                self
+            };
+            if let (Some(text), HashTag::Untagged) = (known.as_literal(), known.hash_tag()) {
+                return Verdict {
+                    kind: SameSlot::LikelyDifferentLiterals,
+                    reason: format!(
+                        "untagged key `{known}` hashes to slot {}, and `{which}` shares it only if it hashes exactly `{known}`",
+                        slot::slot_of_hashed(text)
+                    ),
+                };
+            }
             return Verdict {
                 kind: SameSlot::Unknown,
                 reason: format!(
@@ -393,23 +539,7 @@ impl KeyPattern {
                     ),
                 };
             }
-            let names = |p: &KeyPattern| {
-                p.holes()
-                    .map(|h| format!("`{}`", h.name.as_deref().unwrap_or("?")))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            return Verdict {
-                kind: SameSlot::LikelyDifferentVariables,
-                reason: format!(
-                    "{} `{}` and `{}` differ only in their variables ({} vs {}): same slot only when the values are equal",
-                    if a.tagged && b.tagged { "tags" } else { "hashed parts" },
-                    a.part,
-                    b.part,
-                    names(&a.part),
-                    names(&b.part)
-                ),
-            };
+            return variables_verdict(&a, &b);
         }
         let reason = if a.tagged == b.tagged {
             let kinds = if a.tagged { "tags" } else { "untagged keys" };
@@ -491,11 +621,113 @@ impl fmt::Display for KeyPattern {
         for s in &self.segments {
             match s {
                 Segment::Lit(b) => escape_bytes(b, f)?,
-                Segment::Hole(h) => write!(f, "<{}>", h.name.as_deref().unwrap_or("?"))?,
+                Segment::Hole(h) => write!(f, "<{}>", h.shown_name())?,
             }
         }
         Ok(())
     }
+}
+
+/// The verdict for two hashed parts of one shape built from different
+/// variables: equal only when the values are.
+fn variables_verdict(a: &Hashed, b: &Hashed) -> Verdict {
+    let names = |p: &KeyPattern| {
+        p.holes()
+            .map(|h| format!("`{}`", h.shown_name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let whose = if a.tagged && b.tagged {
+        "tag"
+    } else {
+        "hashed part"
+    };
+    if let Some(vars) = family_variables(&a.part, &b.part) {
+        return Verdict {
+            kind: SameSlot::LikelyDifferentVariables,
+            reason: format!(
+                "the {whose} `{}` differs from one {vars} to the next: same slot only when the values are equal",
+                a.part
+            ),
+        };
+    }
+    Verdict {
+                kind: SameSlot::LikelyDifferentVariables,
+                reason: format!(
+                    "{} `{}` and `{}` differ only in their variables ({} vs {}): same slot only when the values are equal",
+                    if a.tagged && b.tagged { "tags" } else { "hashed parts" },
+                    a.part,
+                    b.part,
+                    names(&a.part),
+                    names(&b.part)
+                ),
+            }
+}
+
+/// Two keys that start with the same value, which may hold braces, and then
+/// the same tag (`<prefix>:{<key>}:a`, `<prefix>:{<key>}:b`): whatever the
+/// value, they hash alike — its own tag, or the shared one, or a tag it
+/// opens and the shared text closes.
+fn same_prefix_then_tag(left: &KeyPattern, right: &KeyPattern) -> Option<Verdict> {
+    let (Some(Segment::Hole(prefix)), Some(Segment::Hole(other))) =
+        (left.segments.first(), right.segments.first())
+    else {
+        return None;
+    };
+    if !prefix.may_contain_braces || prefix != other || prefix.name.is_none() {
+        return None;
+    }
+    // The rest, byte by byte (holes whole), must agree through the first
+    // `}` that follows a `{`.
+    let units = |p: &KeyPattern| -> Vec<Segment> {
+        p.segments[1..]
+            .iter()
+            .flat_map(|s| match s {
+                Segment::Lit(bytes) => bytes.iter().map(|&c| Segment::Lit(vec![c])).collect(),
+                hole @ Segment::Hole(_) => vec![hole.clone()],
+            })
+            .collect()
+    };
+    let (ua, ub) = (units(left), units(right));
+    let mut opened = false;
+    for (x, y) in ua.iter().zip(&ub) {
+        if x != y {
+            return None;
+        }
+        // The same value in both places reads the same, braces or not.
+        match x {
+            Segment::Lit(c) if c[..] == *b"{" => opened = true,
+            Segment::Lit(c) if c[..] == *b"}" && opened => {
+                return Some(Verdict {
+                    kind: SameSlot::Same,
+                    reason: format!(
+                        "both start with `<{}>` and then share a tag, whatever that value holds",
+                        prefix.shown_name()
+                    ),
+                });
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// When two patterns of one shape are two elements of one family (a loop,
+/// a comprehension: holes `u#1` and `u#2`), the variables that tell them
+/// apart, as a message lists them.
+fn family_variables(a: &KeyPattern, b: &KeyPattern) -> Option<String> {
+    let mut vars: Vec<String> = Vec::new();
+    for (x, y) in a.holes().zip(b.holes()).filter(|(x, y)| x.name != y.name) {
+        let instanced = |h: &Hole| h.name.as_deref() != Some(h.shown_name());
+        if x.shown_name() != y.shown_name() || !instanced(x) || !instanced(y) {
+            return None;
+        }
+        let v = format!("`{}`", x.shown_name());
+        if !vars.contains(&v) {
+            vars.push(v);
+        }
+    }
+    (!vars.is_empty()).then(|| vars.join(", "))
 }
 
 /// Parses the schema notation `{user:<user_id>}:cart` into a pattern whose
@@ -515,6 +747,49 @@ pub fn parse_placeholders(text: &str) -> KeyPattern {
     }
     p.push(Segment::Lit(rest.as_bytes().to_vec()));
     p
+}
+
+/// One byte of literal text or one hole of a pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Tok<'a> {
+    Byte(u8),
+    Hole(&'a Hole),
+}
+
+impl Tok<'_> {
+    pub(crate) fn is(self, byte: u8) -> bool {
+        matches!(self, Tok::Byte(b) if b == byte)
+    }
+}
+
+/// A pattern as bytes and holes, so that brace positions are plain indices.
+pub(crate) fn tokens(pattern: &KeyPattern) -> Vec<Tok<'_>> {
+    let mut out = Vec::new();
+    for s in pattern.segments() {
+        match s {
+            Segment::Lit(b) => out.extend(b.iter().map(|&c| Tok::Byte(c))),
+            Segment::Hole(h) => out.push(Tok::Hole(h)),
+        }
+    }
+    out
+}
+
+/// The pattern made of `toks`.
+pub(crate) fn from_tokens(toks: &[Tok<'_>]) -> KeyPattern {
+    KeyPattern::new(toks.iter().map(|t| match *t {
+        Tok::Byte(b) => Segment::Lit(vec![b]),
+        Tok::Hole(h) => Segment::Hole(h.clone()),
+    }))
+}
+
+/// Index of the first `{`, and of the first `}` after it.
+pub(crate) fn tag_bounds(toks: &[Tok<'_>]) -> Option<(usize, Option<usize>)> {
+    let open = toks.iter().position(|t| t.is(b'{'))?;
+    let close = toks[open + 1..]
+        .iter()
+        .position(|t| t.is(b'}'))
+        .map(|i| open + 1 + i);
+    Some((open, close))
 }
 
 #[cfg(test)]
@@ -578,9 +853,37 @@ mod tests {
         }
         assert_eq!(pat("{user:<id>}:a").same_slot(&with_domain).kind, Same);
         let unknown = KeyPattern::new([Segment::Hole(Hole::opaque(Some("key".into())))]);
-        assert_eq!(pat("a").same_slot(&unknown).kind, Unknown);
+        // A literal untagged key beside a key passed in whole: the other key
+        // would have to hash exactly `a`; beside a tagged one it may well
+        // carry the tag.
+        assert_eq!(pat("a").same_slot(&unknown).kind, LikelyDifferentLiterals);
+        assert_eq!(unknown.same_slot(&pat("a")).kind, LikelyDifferentLiterals);
+        assert_eq!(pat("{a}:x").same_slot(&unknown).kind, Unknown);
         let unnamed = KeyPattern::new([Segment::Hole(Hole::default())]);
         assert_eq!(unnamed.same_slot(&unnamed).kind, Unknown);
+    }
+
+    #[test]
+    fn a_shared_prefix_value_then_a_shared_tag() {
+        let prefix = || Segment::Hole(Hole::opaque(Some("prefix".into())));
+        let key = || Segment::Hole(Hole::opaque(Some("key".into())));
+        let p = |rest: &str| {
+            KeyPattern::new([
+                prefix(),
+                Segment::Lit(b":{".to_vec()),
+                key(),
+                Segment::Lit(rest.as_bytes().to_vec()),
+            ])
+        };
+        // Whatever the prefix holds: its own tag, no brace, or an open one.
+        assert_eq!(p("}/-1").same_slot(&p("}")).kind, SameSlot::Same);
+        // Not when the tags differ, nor without a closing brace.
+        let q = KeyPattern::new([prefix(), Segment::Lit(b":{a}".to_vec())]);
+        let r = KeyPattern::new([prefix(), Segment::Lit(b":{b}".to_vec())]);
+        assert_eq!(q.same_slot(&r).kind, SameSlot::Unknown);
+        let open = KeyPattern::new([prefix(), Segment::Lit(b":{a:x".to_vec())]);
+        let open2 = KeyPattern::new([prefix(), Segment::Lit(b":{a:y".to_vec())]);
+        assert_eq!(open.same_slot(&open2).kind, SameSlot::Unknown);
     }
 
     #[test]

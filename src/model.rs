@@ -156,6 +156,14 @@ pub struct Group {
     /// Index into [`FileModel::scripts`] for script calls.
     pub script: Option<usize>,
     pub client: Option<usize>,
+    /// The code batches the group's keys per slot itself (it computes slots
+    /// with `calculateSlot`, `CLUSTER KEYSLOT`): a plain pipeline made that
+    /// way holds one slot per batch whatever the keys look like.
+    pub per_slot: bool,
+    /// Set when the group is a transaction only by an assumption about a
+    /// client the code does not identify: what was assumed, for the
+    /// finding's notes. Verdicts on it are one certainty step lower.
+    pub assumption: Option<String>,
 }
 
 /// A key family declared in a schema.
@@ -183,9 +191,57 @@ pub struct ScriptKeyUse {
     /// Whether the key argument comes from the KEYS table (possibly through a local).
     pub from_keys: bool,
     pub span: Span,
+    /// Where the key is built when the call names a local holding it
+    /// (`local qkey = KEYS[1] .. ':Q'`): one design decision, many uses.
+    pub built_at: Option<Span>,
 }
 
-/// A Lua script as the analyzer sees it.
+/// The script flags a server knows (Redis 7.0, Valkey 8): `#!lua flags=…`
+/// and `redis.register_function{…, flags = {…}}` accept these and no others.
+pub const SCRIPT_FLAGS: &[&str] = &[
+    "no-writes",
+    "allow-oom",
+    "allow-stale",
+    "no-cluster",
+    "allow-cross-slot-keys",
+];
+
+/// The flags a script runs with.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScriptFlags {
+    /// Whether the script runs with flags at all: it starts with a shebang
+    /// (`#!lua`), or it is a function. Without, the server runs it in EVAL
+    /// compatibility mode (no flag checks, cross-slot access allowed on one node).
+    pub declared: bool,
+    /// The flags as written (`no-writes`, `allow-cross-slot-keys`), known ones only.
+    pub flags: Vec<String>,
+    /// Whether the flags are known: a `flags` value built at run time is not.
+    pub known: bool,
+    /// Where the flags (or the shebang) are written.
+    pub span: Option<Span>,
+    /// What the server refuses in the shebang or the flags (an unknown flag,
+    /// an option EVAL does not take), with the server's own error text.
+    pub invalid: Vec<(String, Span)>,
+}
+
+impl ScriptFlags {
+    /// Whether the script declares `flag`.
+    pub fn has(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+}
+
+/// A `redis.call`/`redis.pcall` inside a script with a literal command name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptCall {
+    /// Canonical command name (`SET`, `OBJECT ENCODING`).
+    pub command: String,
+    /// The call.
+    pub span: Span,
+}
+
+/// A Lua script as the analyzer sees it: an EVAL script, a `.lua` file, or
+/// the body of a Redis function.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Script {
     /// Where the script's text is.
@@ -198,6 +254,45 @@ pub struct Script {
     pub key_uses: Vec<ScriptKeyUse>,
     /// Whether the script reads KEYS in a way the analyzer cannot index (`KEYS[i]`, `#KEYS`, `unpack(KEYS)`).
     pub dynamic_keys: bool,
+    /// Whether the script's text was read (not an EVALSHA digest or an FCALL).
+    pub analyzed: bool,
+    /// The flags it runs with (the shebang; a function's registration).
+    pub flags: ScriptFlags,
+    /// Commands the script calls, in order.
+    pub calls: Vec<ScriptCall>,
+    /// A function body: the callback's parameter that holds its keys (`keys`);
+    /// `None` for EVAL scripts, which read the global `KEYS`.
+    pub keys_param: Option<String>,
+    /// A function body that reads the global `KEYS`, which functions do not have.
+    pub global_keys: Option<Span>,
+    /// An `FCALL`/`FCALL_RO` call site: the function it calls, by name.
+    pub function: Option<String>,
+    /// The text is a file of its own (a `.lua` file the code reads), linted
+    /// there: only what the call adds (its keys, numkeys) is judged here.
+    pub external: bool,
+}
+
+/// A function a library registers (`redis.register_function`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    pub name: String,
+    /// Where the name is written.
+    pub span: Span,
+    /// Index into [`FileModel::scripts`]: the callback's body, with its flags.
+    pub script: usize,
+}
+
+/// A Redis Functions library (`#!lua name=…`): a `.lua` file or a FUNCTION LOAD payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Library {
+    /// The `name=` of its shebang.
+    pub name: Option<String>,
+    /// Where the library's text is.
+    pub span: Span,
+    /// What the server refuses in the library (its first line, a
+    /// registration), with the server's message: FUNCTION LOAD fails.
+    pub invalid: Vec<(String, Span)>,
+    pub functions: Vec<Function>,
 }
 
 /// Everything a front-end extracted from one file.
@@ -208,9 +303,19 @@ pub struct FileModel {
     pub clients: Vec<Client>,
     pub families: Vec<Family>,
     pub scripts: Vec<Script>,
+    /// Redis Functions libraries the file defines or loads.
+    pub libraries: Vec<Library>,
 }
 
 impl FileModel {
+    /// The Redis Function whose callback is script `i`, if it is one.
+    pub fn function_of(&self, script: usize) -> Option<&Function> {
+        self.libraries
+            .iter()
+            .flat_map(|l| &l.functions)
+            .find(|f| f.script == script)
+    }
+
     /// Gives clients of unknown kind the topology the first matching hint
     /// names. Ops and groups with no client at all count as one unnamed client.
     pub fn apply_client_hints(&mut self, hints: &[ClientHint]) {

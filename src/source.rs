@@ -190,6 +190,9 @@ pub struct SourceFile {
     /// The path as shown in diagnostics (relative to the working directory when possible).
     pub path: String,
     pub text: Vec<u8>,
+    /// Where the file is on disk (possibly relative to the working
+    /// directory), when it is one: imports are resolved from there.
+    pub location: Option<std::path::PathBuf>,
     line_starts: Vec<usize>,
     /// Where characters start, for columns; built on the first column asked of non-ASCII text.
     chars: OnceLock<CharIndex>,
@@ -209,9 +212,17 @@ impl SourceFile {
         SourceFile {
             path: path.into(),
             text,
+            location: None,
             line_starts,
             chars: OnceLock::new(),
         }
+    }
+
+    /// The file as found on disk at `location`.
+    #[must_use]
+    pub fn at(mut self, location: impl Into<std::path::PathBuf>) -> Self {
+        self.location = Some(location.into());
+        self
     }
 
     /// 0-based line index of a byte offset.

@@ -105,6 +105,64 @@ pub fn apply(file: &SourceFile, language: Language, findings: &mut Vec<Finding>)
     findings.extend(meta);
 }
 
+/// The edit that adds a `slotlint: ignore[RULE]` comment for a finding of
+/// `rule` starting at `offset`: a comment line of its own above the line
+/// (indented like it), else a comment at the end of the line. Each is tried
+/// on the edited text and kept only when it does drop the finding there: a
+/// place inside a string, or a continued line, is not a comment.
+pub fn ignore_edit(
+    file: &SourceFile,
+    language: Language,
+    offset: usize,
+    rule: &str,
+) -> Option<crate::finding::Edit> {
+    let leader = language.comment_prefixes().first()?;
+    let rule = rules::find(rule)?.id();
+    let line = file.line_index(offset);
+    let range = file.line_range(line);
+    let text = &file.text[range.clone()];
+    let indent: String = text
+        .iter()
+        .take_while(|b| **b == b' ' || **b == b'\t')
+        .map(|&b| char::from(b))
+        .collect();
+    let continued = |l: usize| {
+        file.text[file.line_range(l)]
+            .trim_ascii_end()
+            .ends_with(b"\\")
+    };
+    let mut tries = Vec::new();
+    if line == 0 || !continued(line - 1) {
+        tries.push(crate::finding::Edit {
+            span: Span::new(range.start, range.start),
+            text: format!("{indent}{leader} slotlint: ignore[{rule}]\n"),
+        });
+    }
+    // redis-cli has whole-line comments only.
+    if !continued(line) && language.comment_syntax() != crate::lang::CommentSyntax::RedisCli {
+        tries.push(crate::finding::Edit {
+            span: Span::new(range.end, range.end),
+            text: format!("  {leader} slotlint: ignore[{rule}]"),
+        });
+    }
+    tries.into_iter().find(|edit| {
+        let mut edited = file.text[..edit.span.start].to_vec();
+        edited.extend_from_slice(edit.text.as_bytes());
+        edited.extend_from_slice(&file.text[edit.span.end..]);
+        let edited = SourceFile::new(file.path.clone(), edited);
+        let moved = if edit.span.start <= offset {
+            offset + edit.text.len()
+        } else {
+            offset
+        };
+        let at = Span::new(moved, moved);
+        let probe = Finding::new(rule, crate::finding::Severity::Info, at, "");
+        let mut findings = vec![probe];
+        apply(&edited, language, &mut findings);
+        !findings.iter().any(|f| f.rule == rule && f.span == at)
+    })
+}
+
 /// Drops the findings a directive covering their first line drops (and
 /// marks those directives used). One sweep down the lines with the
 /// directives that cover the current one at hand, so a file of many
@@ -505,6 +563,60 @@ mod tests {
         assert_eq!(
             run(text, Language::SCHEMA, vec![at(text, "SL004", "{a}")]),
             Vec::<String>::new()
+        );
+    }
+
+    /// `text` with the ignore edit for a finding of `rule` at `needle`.
+    fn ignored(text: &str, language: Language, needle: &str, rule: &str) -> Option<String> {
+        let file = SourceFile::new("t", text.as_bytes().to_vec());
+        let e = ignore_edit(&file, language, text.find(needle).unwrap(), rule)?;
+        let mut out = text.to_string();
+        out.replace_range(e.span.start..e.span.end, &e.text);
+        Some(out)
+    }
+
+    #[test]
+    fn ignore_edits_use_the_file_comment_syntax() {
+        assert_eq!(
+            ignored("MULTI\n  GET a\n", Language::REDIS_CLI, "GET", "SL008").unwrap(),
+            "MULTI\n  # slotlint: ignore[SL008]\n  GET a\n"
+        );
+        assert_eq!(
+            ignored(
+                "local x = 1\nredis.call('GET', 'k')\n",
+                Language::LUA,
+                "redis",
+                "SL007"
+            )
+            .unwrap(),
+            "local x = 1\n-- slotlint: ignore[SL007]\nredis.call('GET', 'k')\n"
+        );
+        assert_eq!(
+            ignored(
+                "  await r.mget(a, b);\n",
+                Language::of(&crate::lang::js::JAVASCRIPT),
+                "r.",
+                "cross-slot-command"
+            )
+            .unwrap(),
+            "  // slotlint: ignore[SL002]\n  await r.mget(a, b);\n"
+        );
+    }
+
+    #[test]
+    fn ignore_edits_are_real_comments() {
+        // A continued line: the comment goes at the end of the line instead.
+        let text = "x = a + \\\n    r.mget(f, g)\n";
+        assert_eq!(
+            ignored(text, Language::PYTHON, "r.mget", "SL002").unwrap(),
+            "x = a + \\\n    r.mget(f, g)  # slotlint: ignore[SL002]\n"
+        );
+        // Inside a string (a Lua script in Python): neither place is a comment.
+        let text = "s = \"\"\"\nredis.call('GET', 'k')\n\"\"\"\n";
+        assert_eq!(ignored(text, Language::PYTHON, "redis.call", "SL007"), None);
+        assert_eq!(
+            ignored("GET a\n", Language::REDIS_CLI, "GET", "SL999"),
+            None
         );
     }
 }

@@ -1,15 +1,19 @@
-//! Output formats end to end, through the binary: one snapshot per renderer
-//! (`fixtures/format/expected.<format>`, rewritten with `SLOTLINT_BLESS=1`),
-//! SARIF validated against the official 2.1.0 schema, the JSON schema's
-//! documented fields, GitHub workflow-command escaping, and the stdin path
-//! editors use.
+//! Output formats end to end, through the binary: one snapshot test per
+//! renderer (`fixtures/format/expected.<format>`; `SLOTLINT_BLESS=1` writes a
+//! changed one to `expected.<format>.new` for `scripts/bless`), SARIF
+//! validated against the official 2.1.0 schema, the JSON schema's documented
+//! fields, GitHub workflow-command escaping, and the stdin path editors use.
+//! Each test is a function listed in `main` (this file has its own test
+//! harness, so `#[test]` would not run).
 
 mod common;
+mod golden;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::output_with_stdin;
+use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
 const FORMATS: &[&str] = &["human", "gcc", "json", "json-lines", "sarif", "github"];
@@ -79,36 +83,25 @@ fn redact_sarif(text: &str) -> String {
     out.join("\n") + "\n"
 }
 
-#[test]
-fn every_format_matches_its_snapshot() {
-    let bless = std::env::var_os("SLOTLINT_BLESS").is_some();
-    let mut failures = Vec::new();
-    for format in FORMATS {
-        let (mut actual, code) = render(format);
-        if *format == "sarif" {
-            actual = redact_sarif(&actual);
-        }
-        // Exit codes do not depend on the format: the input has an error.
-        if code != 1 {
-            failures.push(format!("--format {format}: exit code {code}, expected 1"));
-        }
-        let path = fixture_dir().join(format!("expected.{format}"));
-        if bless {
-            std::fs::write(&path, &actual).unwrap();
-        }
-        let expected = std::fs::read_to_string(&path).unwrap_or_default();
-        if expected != actual {
-            failures.push(format!(
-                "--format {format} differs from {}\n--- expected\n{expected}--- actual\n{actual}",
-                path.display()
-            ));
-        }
+/// One renderer's output of the snapshot input, compared with its snapshot.
+fn check_snapshot(format: &str) -> Result<(), Failed> {
+    let (mut actual, code) = render(format);
+    if format == "sarif" {
+        actual = redact_sarif(&actual);
     }
-    assert!(
-        failures.is_empty(),
-        "{}\n(SLOTLINT_BLESS=1 rewrites the snapshots; read them before committing)",
-        failures.join("\n")
-    );
+    let mut problems = Vec::new();
+    // Exit codes do not depend on the format: the input has an error.
+    if code != 1 {
+        problems.push(format!("--format {format}: exit code {code}, expected 1"));
+    }
+    if let Err(e) = golden::compare(&fixture_dir().join(format!("expected.{format}")), &actual) {
+        problems.push(format!("--format {format}: {e}"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
 }
 
 /// The SARIF schema compiled, or `None` (skipped loudly) outside CI when
@@ -144,7 +137,6 @@ fn assert_valid_sarif(validator: &(boon::Schemas, boon::SchemaIndex), text: &str
     }
 }
 
-#[test]
 fn sarif_validates_against_the_official_schema() {
     let Some(validator) = sarif_validator() else {
         return;
@@ -184,7 +176,6 @@ fn sarif_validates_against_the_official_schema() {
     assert!(validator.0.validate(&broken, validator.1).is_err());
 }
 
-#[test]
 fn sarif_driver_lists_every_rule() {
     let log: Value = serde_json::from_str(&render("sarif").0).unwrap();
     let run = &log["runs"][0];
@@ -231,7 +222,6 @@ fn sarif_driver_lists_every_rule() {
     }
 }
 
-#[test]
 fn json_has_the_documented_fields() {
     let document: Value = serde_json::from_str(&render("json").0).unwrap();
     assert_eq!(document["version"], 1);
@@ -245,6 +235,7 @@ fn json_has_the_documented_fields() {
             [
                 "certainty",
                 "end",
+                "fix",
                 "help",
                 "keys",
                 "label",
@@ -297,7 +288,6 @@ fn json_has_the_documented_fields() {
     assert_eq!(&objects, findings);
 }
 
-#[test]
 fn no_findings_means_empty_output_or_an_empty_document() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("clean.redis"), "GET {user:1}:name\n").unwrap();
@@ -323,7 +313,6 @@ fn no_findings_means_empty_output_or_an_empty_document() {
     }
 }
 
-#[test]
 fn github_escapes_paths_and_messages_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     // Every character the runner needs escaped, in a path and in a message.
@@ -347,7 +336,6 @@ fn github_escapes_paths_and_messages_end_to_end() {
 }
 
 /// What editors run: `slotlint check --format gcc --stdin-filename PATH -`.
-#[test]
 fn editors_lint_stdin_under_a_file_name() {
     let dir = tempfile::tempdir().unwrap();
     // The saved file is clean; the unsaved buffer on stdin is what counts.
@@ -379,4 +367,150 @@ fn editors_lint_stdin_under_a_file_name() {
     assert_eq!(line["path"], "app/cart.redis");
     assert_eq!(line["rule"], "SL001");
     assert_eq!(line["keys"].as_array().unwrap().len(), 2);
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials: Vec<Trial> = FORMATS
+        .iter()
+        .map(|&format| {
+            Trial::test(format!("snapshot::{format}"), move || {
+                check_snapshot(format)
+            })
+        })
+        .collect();
+    let tests: [(&str, fn()); 8] = [
+        (
+            "sarif_validates_against_the_official_schema",
+            sarif_validates_against_the_official_schema,
+        ),
+        (
+            "sarif_driver_lists_every_rule",
+            sarif_driver_lists_every_rule,
+        ),
+        (
+            "json_has_the_documented_fields",
+            json_has_the_documented_fields,
+        ),
+        (
+            "no_findings_means_empty_output_or_an_empty_document",
+            no_findings_means_empty_output_or_an_empty_document,
+        ),
+        (
+            "github_escapes_paths_and_messages_end_to_end",
+            github_escapes_paths_and_messages_end_to_end,
+        ),
+        (
+            "editors_lint_stdin_under_a_file_name",
+            editors_lint_stdin_under_a_file_name,
+        ),
+        (
+            "one_run_writes_several_formats",
+            one_run_writes_several_formats,
+        ),
+        (
+            "output_mistakes_are_usage_errors",
+            output_mistakes_are_usage_errors,
+        ),
+    ];
+    trials.extend(tests.into_iter().map(|(name, test)| {
+        Trial::test(name, move || {
+            test();
+            Ok(())
+        })
+    }));
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// `--format F=FILE` and `--output-file`: one run writes the annotations to
+/// standard output and the SARIF log to a file, each exactly what a run with
+/// that one format prints; the exit code is the findings', not the outputs'.
+fn one_run_writes_several_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("slotlint.sarif");
+    let json = dir.path().join("findings.json");
+    let output = check(
+        &fixture_dir(),
+        &[
+            "--format",
+            "github",
+            &format!("--format=sarif={}", sarif.display()),
+            "--format",
+            &format!("json={}", json.display()),
+            "input.redis",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stderr.is_empty(), "{output:?}");
+    assert_eq!(stdout(&output), render("github").0);
+    assert_eq!(std::fs::read_to_string(&sarif).unwrap(), render("sarif").0);
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), render("json").0);
+
+    // ruff's spelling: the one format to a file, nothing on standard output.
+    let human = dir.path().join("report.txt");
+    for (args, expected) in [
+        (vec!["--format", "gcc", "--output-file"], render("gcc").0),
+        (vec!["-o"], render("human").0),
+    ] {
+        let output = check(
+            &fixture_dir(),
+            &[&args[..], &[human.to_str().unwrap(), "input.redis"]].concat(),
+            None,
+        );
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            (stdout(&output).as_str(), output.stderr.as_slice()),
+            ("", &b""[..])
+        );
+        assert_eq!(
+            std::fs::read_to_string(&human).unwrap(),
+            expected,
+            "{args:?}"
+        );
+    }
+}
+
+fn output_mistakes_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/out.sarif");
+    let cases: [(Vec<String>, &str); 4] = [
+        (
+            vec!["--format".into(), format!("sarif={}", missing.display())],
+            "cannot write: ",
+        ),
+        (
+            vec!["-o".into(), missing.display().to_string()],
+            "cannot write: ",
+        ),
+        (
+            vec![
+                "--format".into(),
+                "gcc".into(),
+                "--format".into(),
+                "json".into(),
+            ],
+            "only one `--format` can write to standard output",
+        ),
+        (
+            vec!["--format=json=a.out".into(), "--format=sarif=a.out".into()],
+            "two formats cannot both be written to `a.out`",
+        ),
+    ];
+    // A file, not stdin: a usage error exits before reading stdin.
+    std::fs::write(dir.path().join("a.redis"), "MGET a b\n").unwrap();
+    for (args, message) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = check(dir.path(), &[&args[..], &["a.redis"]].concat(), None);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("slotlint: error: ") && stderr.contains(message),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!dir.path().join("a.out").exists());
+    let output = check(dir.path(), &["--format", "sarif-2"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown format `sarif-2`"));
 }

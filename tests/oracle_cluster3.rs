@@ -61,6 +61,15 @@ const CASES: &[Case] = &[
         args: &["other:"],
         undeclared: Some("other:b"),
     },
+    // `allow-cross-slot-keys` lifts the one-slot rule of scripts with flags,
+    // not the one-node rule: the undeclared key still fails on another node.
+    Case {
+        line: r##"EVAL "#!lua flags=allow-cross-slot-keys\nredis.call('SET', KEYS[1], 'x'); return redis.call('INCR', 'stats:calls')" 1 {user:7}:a"##,
+        script: "#!lua flags=allow-cross-slot-keys\nredis.call('SET', KEYS[1], 'x'); return redis.call('INCR', 'stats:calls')",
+        keys: &["{user:7}:a"],
+        args: &[],
+        undeclared: Some("stats:calls"),
+    },
     Case {
         line: r#"EVAL "return redis.call('GET', KEYS[1])" 1 config:flags"#,
         script: "return redis.call('GET', KEYS[1])",
@@ -72,11 +81,16 @@ const CASES: &[Case] = &[
 
 fn sl007_count(line: &str) -> usize {
     let file = SourceFile::new("case.redis", line.as_bytes().to_vec());
-    analysis::analyze(&file, Language::REDIS_CLI, &Options::default())
-        .findings
-        .iter()
-        .filter(|f| f.rule == "SL007")
-        .count()
+    analysis::analyze(
+        &file,
+        Language::REDIS_CLI,
+        &Options::default(),
+        &slotlint::project::Project::new(),
+    )
+    .findings
+    .iter()
+    .filter(|f| f.rule == "SL007")
+    .count()
 }
 
 fn eval(cluster: &RedisCluster3, node: usize, case: &Case) -> common::Reply {

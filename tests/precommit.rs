@@ -1,13 +1,18 @@
 //! The pre-commit hooks end to end, with the real `pre-commit` tool (PyPI):
 //! a throwaway git repository uses this repository's `.pre-commit-hooks.yaml`
-//! (and a `repo: local` hook) on staged files. Plus a check that the hooks'
-//! `files` pattern matches exactly the kinds of file slotlint reads.
+//! (and a `repo: local` hook) on staged files. The `language: python` hook
+//! is installed the way users get it: pre-commit clones a committed copy of
+//! this working tree and pip builds the wheel from it. Plus a check that the
+//! hooks' `files` pattern matches exactly the kinds of file slotlint reads.
 //!
 //! A missing `pre-commit` skips the end-to-end tests loudly, except under CI
 //! (`CI` set) or with `SLOTLINT_REQUIRE_REDIS=1` / `SLOTLINT_REQUIRE_TOOLS=1`
 //! (the suite's tools are required), where it fails them. `scripts/test`
 //! installs it.
 #![allow(clippy::print_stderr)] // a skipped test must be loud
+
+#[path = "common/python.rs"]
+mod python;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,13 +27,6 @@ const MANIFEST: &str = include_str!("../.pre-commit-hooks.yaml");
 const CROSS_SLOT: &str = "MULTI\nSET {user:1}:cart 1\nSET {user:2}:cart 2\nEXEC\n";
 /// The same transaction with one hash tag: clean.
 const SAME_SLOT: &str = "MULTI\nSET {user:1}:cart 1\nSET {user:1}:orders 2\nEXEC\n";
-
-fn require_tools() -> bool {
-    std::env::var_os("CI").is_some()
-        || ["SLOTLINT_REQUIRE_REDIS", "SLOTLINT_REQUIRE_TOOLS"]
-            .iter()
-            .any(|v| std::env::var(v).is_ok_and(|v| v == "1"))
-}
 
 /// How to run pre-commit: the `pre-commit` script, or `python3 -m pre_commit`.
 fn pre_commit() -> Option<Vec<String>> {
@@ -45,7 +43,7 @@ fn pre_commit() -> Option<Vec<String>> {
     });
     if found.is_none() {
         assert!(
-            !require_tools(),
+            !python::require_tools(),
             "pre-commit not found: install it with `pip install pre-commit` (scripts/test does this)"
         );
         eprintln!(
@@ -86,7 +84,7 @@ fn field(hook: &Node, name: &str) -> String {
 fn manifest_declares_both_hooks() {
     let hooks = hooks();
     let ids: Vec<&str> = hooks.iter().map(|(id, _)| id.as_str()).collect();
-    assert_eq!(ids, ["slotlint", "slotlint-system"]);
+    assert_eq!(ids, ["slotlint", "slotlint-python", "slotlint-system"]);
     for (id, hook) in &hooks {
         assert_eq!(
             field(hook, "entry"),
@@ -106,7 +104,8 @@ fn manifest_declares_both_hooks() {
         assert_eq!(types, ["text"], "{id}");
     }
     assert_eq!(field(&hooks[0].1, "language"), "rust");
-    assert_eq!(field(&hooks[1].1, "language"), "system");
+    assert_eq!(field(&hooks[1].1, "language"), "python");
+    assert_eq!(field(&hooks[2].1, "language"), "system");
 }
 
 /// The hooks' `files` pattern selects exactly the files slotlint would pick
@@ -177,17 +176,34 @@ fn hook_files_pattern_matches_the_languages() {
 struct Repo {
     tmp: TempDir,
     pre_commit: Vec<String>,
+    /// Whether the binary under test is first on the PATH (for the hooks
+    /// that run whatever `slotlint` is there); hooks that install their own
+    /// must not find it.
+    bin_on_path: bool,
+    /// The cargo target directory of hooks that build slotlint, under the
+    /// cargo target directory (kept between runs: dependencies are built once).
+    cargo_target: PathBuf,
 }
 
 impl Repo {
     fn new(pre_commit: Vec<String>) -> Repo {
+        Repo::building(pre_commit, python::build_dir("pre-commit-rust"), true)
+    }
+
+    /// A repository whose hook builds slotlint in `cargo_target`.
+    fn building(pre_commit: Vec<String>, cargo_target: PathBuf, bin_on_path: bool) -> Repo {
         let tmp = tempfile::tempdir().expect("tempdir");
         fs::write(
             tmp.path().join("gitconfig"),
             "[user]\n\tname = slotlint tests\n\temail = tests@slotlint.invalid\n[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n",
         )
         .unwrap();
-        let repo = Repo { tmp, pre_commit };
+        let repo = Repo {
+            tmp,
+            pre_commit,
+            bin_on_path,
+            cargo_target,
+        };
         fs::create_dir_all(repo.dir()).unwrap();
         repo.git(&repo.dir(), &["init", "-q"]);
         repo
@@ -199,26 +215,21 @@ impl Repo {
 
     fn command(&self, program: &str, dir: &Path) -> Command {
         let mut cmd = Command::new(program);
-        // `slotlint` on the PATH is the binary under test.
-        let bin_dir = Path::new(env!("CARGO_BIN_EXE_slotlint"))
-            .parent()
-            .unwrap()
-            .to_path_buf();
+        // `slotlint` on the PATH is the binary under test, or none.
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_slotlint")).parent().unwrap();
         let path = std::env::var_os("PATH").unwrap_or_default();
-        let path =
-            std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&path)))
-                .unwrap();
+        let path = std::env::split_paths(&path).filter(|p| p != bin_dir);
+        let first = self.bin_on_path.then(|| bin_dir.to_path_buf());
+        let path = std::env::join_paths(first.into_iter().chain(path)).unwrap();
         cmd.current_dir(dir)
             .env("PATH", path)
             .env("GIT_CONFIG_GLOBAL", self.tmp.path().join("gitconfig"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("PRE_COMMIT_HOME", self.tmp.path().join("pre-commit-cache"))
             .env("NO_COLOR", "1")
-            // The `language: rust` hook's `cargo install` reuses its build between runs.
-            .env(
-                "CARGO_TARGET_DIR",
-                Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-rust"),
-            )
+            // `cargo install` (rust hook) or maturin (python hook) reuse the
+            // dependencies built by the last run.
+            .env("CARGO_TARGET_DIR", &self.cargo_target)
             .env_remove("SKIP")
             .env_remove("PRE_COMMIT_ALLOW_NO_CONFIG");
         cmd
@@ -279,6 +290,66 @@ impl Repo {
         (dir, String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
+    /// A committed copy of this working tree (tracked and untracked files,
+    /// minus ignored ones), as pre-commit clones hook sources from git;
+    /// returns its path and commit.
+    fn source_copy(&self) -> (PathBuf, String) {
+        let source = self.tmp.path().join("source");
+        let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let listed = self.git(
+            manifest_dir,
+            &[
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+        );
+        for name in listed.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+            let name = String::from_utf8_lossy(name).into_owned();
+            let from = manifest_dir.join(&name);
+            if from.is_file() {
+                let to = source.join(&name);
+                fs::create_dir_all(to.parent().unwrap()).unwrap();
+                fs::copy(from, to).unwrap();
+            }
+        }
+        self.git(&source, &["init", "-q"]);
+        self.git(&source, &["add", "-A"]);
+        self.git(&source, &["commit", "-q", "-m", "source"]);
+        let rev = String::from_utf8_lossy(&self.git(&source, &["rev-parse", "HEAD"]).stdout)
+            .trim()
+            .to_string();
+        (source, rev)
+    }
+
+    /// Uses hook `id` of the repository at `source`, `rev`.
+    fn use_hook(&self, source: &Path, rev: &str, id: &str) {
+        self.write(
+            ".pre-commit-config.yaml",
+            &format!(
+                "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: {id}\n",
+                source.display()
+            ),
+        );
+    }
+
+    /// The `slotlint` binaries pre-commit installed in hook environments.
+    fn installed(&self) -> Vec<PathBuf> {
+        let cache = self.tmp.path().join("pre-commit-cache");
+        let mut found = Vec::new();
+        for repo in fs::read_dir(cache).into_iter().flatten().flatten() {
+            for env in fs::read_dir(repo.path()).into_iter().flatten().flatten() {
+                let bin = env.path().join("bin/slotlint");
+                if bin.is_file() {
+                    found.push(bin);
+                }
+            }
+        }
+        found
+    }
+
     /// Stages a failing file, then a clean one in its place, then an ignored
     /// failing file that `--force-exclude` must skip.
     fn check_the_hook(&self, hook_name: &str) {
@@ -319,13 +390,7 @@ fn pre_commit_hook_from_the_manifest() {
     };
     let repo = Repo::new(pre_commit);
     let (source, rev) = repo.hook_source();
-    repo.write(
-        ".pre-commit-config.yaml",
-        &format!(
-            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: slotlint-system\n",
-            source.display()
-        ),
-    );
+    repo.use_hook(&source, &rev, "slotlint-system");
     repo.check_the_hook("slotlint");
 }
 
@@ -335,7 +400,12 @@ fn pre_commit_local_hook() {
         return;
     };
     let repo = Repo::new(pre_commit);
-    let files = field(&hooks()[1].1, "files");
+    let hooks = hooks();
+    let system = hooks
+        .iter()
+        .find(|(id, _)| id == "slotlint-system")
+        .unwrap();
+    let files = field(&system.1, "files");
     repo.write(
         ".pre-commit-config.yaml",
         &format!(
@@ -357,42 +427,41 @@ fn pre_commit_rust_hook_builds_from_source() {
     let Some(pre_commit) = pre_commit() else {
         return;
     };
-    let repo = Repo::new(pre_commit);
-    // A committed copy of this working tree (tracked and untracked files,
-    // minus ignored ones), as pre-commit clones hook sources from git.
-    let source = repo.tmp.path().join("source");
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let listed = repo.git(
-        manifest_dir,
-        &[
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ],
-    );
-    for name in listed.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        let name = String::from_utf8_lossy(name).into_owned();
-        let from = manifest_dir.join(&name);
-        if from.is_file() {
-            let to = source.join(&name);
-            fs::create_dir_all(to.parent().unwrap()).unwrap();
-            fs::copy(from, to).unwrap();
-        }
-    }
-    repo.git(&source, &["init", "-q"]);
-    repo.git(&source, &["add", "-A"]);
-    repo.git(&source, &["commit", "-q", "-m", "source"]);
-    let rev = String::from_utf8_lossy(&repo.git(&source, &["rev-parse", "HEAD"]).stdout)
-        .trim()
-        .to_string();
-    repo.write(
-        ".pre-commit-config.yaml",
-        &format!(
-            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: slotlint\n",
-            source.display()
-        ),
-    );
+    let repo = Repo::building(pre_commit, python::build_dir("pre-commit-rust"), false);
+    let (source, rev) = repo.source_copy();
+    repo.use_hook(&source, &rev, "slotlint");
     repo.check_the_hook("slotlint");
+}
+
+/// The `language: python` hook, as users get it: pre-commit clones the
+/// repository and `pip install .` builds the wheel with maturin (fetched from
+/// the package index into pip's build environment) into the hook's virtual environment.
+/// The binary under test is not on the PATH: the `slotlint` pip installed
+/// is what blocks the commit. The build is a release build in the cargo
+/// target directory the wheel test shares (see `python::package_target`):
+/// dependencies stay built between runs; slotlint itself is compiled again,
+/// as the clone is new.
+#[test]
+fn pre_commit_python_hook_installs_the_wheel() {
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
+    if !python::available("the pre-commit python hook test") {
+        return;
+    }
+    let repo = Repo::building(pre_commit, python::package_target(), false);
+    let (source, rev) = repo.source_copy();
+    repo.use_hook(&source, &rev, "slotlint-python");
+    repo.check_the_hook("slotlint");
+    let installed = repo.installed();
+    assert_eq!(installed.len(), 1, "{installed:?}");
+    // pre-commit's environment of a `language: python` hook: `py_env-<version>`.
+    let env = installed[0].parent().and_then(Path::parent).unwrap();
+    assert!(
+        env.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("py_env-"),
+        "{installed:?}"
+    );
 }

@@ -1,15 +1,23 @@
-//! Project fixtures: every `fixtures/projects/<name>/` is linted from inside
-//! that directory and must print exactly `fixtures/projects/<name>.out`
-//! (stdout, then stderr after `--- stderr`, then `--- exit N`). The command
-//! line is `check --format gcc --color never` plus `--no-config` when the
-//! project has no config, or the words of the project's `args` file.
-//! `SLOTLINT_BLESS=1` rewrites the `.out` files (read them before committing).
+//! Project fixtures, one test each: every `fixtures/projects/<name>/` is
+//! linted from inside that directory and must print exactly
+//! `fixtures/projects/<name>.out` (stdout, then stderr after `--- stderr`,
+//! then `--- exit N`). The command line is `check --format gcc --color never`
+//! plus `--no-config` when the project has no config, or the words of the
+//! project's `args` file. As in `fixtures/<lang>/`, an `SLnnn_*` project must
+//! trigger `SLnnn` and an `ok_*` one must print nothing and exit 0.
+//! `SLOTLINT_BLESS=1` writes a changed output to `<name>.out.new` for
+//! `scripts/bless`.
 //!
-//! Below the fixtures: the behaviours that need a scratch directory
-//! (`init`, writing a baseline and moving code around it).
+//! After the fixtures: the behaviours that need a scratch directory (`init`,
+//! writing a baseline and moving code around it), each a function listed in
+//! `main` (this file has its own test harness, so `#[test]` would not run).
+
+mod golden;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
 
 fn projects_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects")
@@ -46,9 +54,45 @@ fn project_args(dir: &Path) -> Vec<String> {
     args
 }
 
-#[test]
-fn projects_match_their_expected_output() {
-    let bless = std::env::var_os("SLOTLINT_BLESS").is_some();
+/// Runs one project fixture and compares its output.
+fn check_project(dir: &Path) -> Result<(), Failed> {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let args = project_args(dir);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (stdout, stderr, code) = slotlint(dir, &args);
+    let mut actual = stdout.clone();
+    if !stderr.is_empty() {
+        actual.push_str("--- stderr\n");
+        actual.push_str(&stderr);
+    }
+    {
+        use std::fmt::Write as _;
+        let _ = writeln!(actual, "--- exit {code}");
+    }
+    let mut problems = Vec::new();
+    if let Err(e) = golden::compare(&dir.with_extension("out"), &actual) {
+        problems.push(e);
+    }
+    if let Some(rule) = golden::rule_of(&name) {
+        let tag = format!("[{rule}]");
+        if !stdout.lines().any(|l| l.ends_with(&tag)) {
+            problems.push(format!("named for {rule} but does not trigger it"));
+        }
+    }
+    if name.starts_with("ok_") && (!stdout.is_empty() || code != 0) {
+        problems.push(format!(
+            "a clean (`ok_`) project printed findings or exited {code}"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}:\n{}", golden::shown(dir), problems.join("\n")).into())
+    }
+}
+
+fn main() {
+    let args = Arguments::from_args();
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(projects_dir())
         .expect("fixtures/projects/")
         .map(|e| e.unwrap().path())
@@ -56,39 +100,42 @@ fn projects_match_their_expected_output() {
         .collect();
     dirs.sort();
     assert!(!dirs.is_empty(), "no project fixtures");
-    let mut failures = Vec::new();
-    for dir in &dirs {
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let args = project_args(dir);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (stdout, stderr, code) = slotlint(dir, &args);
-        let mut actual = stdout;
-        if !stderr.is_empty() {
-            actual.push_str("--- stderr\n");
-            actual.push_str(&stderr);
-        }
-        {
-            use std::fmt::Write as _;
-            let _ = writeln!(actual, "--- exit {code}");
-        }
-        let expected_path = dir.with_extension("out");
-        if bless {
-            std::fs::write(&expected_path, &actual).unwrap();
-        }
-        match std::fs::read_to_string(&expected_path) {
-            Ok(expected) if expected == actual => {}
-            Ok(expected) => failures.push(format!(
-                "{name}: output differs\n--- expected\n{expected}--- actual\n{actual}"
-            )),
-            Err(_) => failures.push(format!("{name}: missing {}", expected_path.display())),
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let mut trials: Vec<Trial> = dirs
+        .into_iter()
+        .map(|dir| {
+            let name = format!("projects/{}/", dir.file_name().unwrap().to_string_lossy());
+            Trial::test(name, move || check_project(&dir))
+        })
+        .collect();
+    let scratch: [(&str, fn()); 4] = [
+        (
+            "moved_code_keeps_its_baselined_findings_known",
+            moved_code_keeps_its_baselined_findings_known,
+        ),
+        (
+            "a_missing_baseline_is_a_usage_error",
+            a_missing_baseline_is_a_usage_error,
+        ),
+        (
+            "init_writes_a_config_that_check_reads",
+            init_writes_a_config_that_check_reads,
+        ),
+        (
+            "quiet_human_output_has_no_summary_even_in_color",
+            quiet_human_output_has_no_summary_even_in_color,
+        ),
+    ];
+    trials.extend(scratch.into_iter().map(|(name, test)| {
+        Trial::test(name, move || {
+            test();
+            Ok(())
+        })
+    }));
+    libtest_mimic::run(&args, trials).exit();
 }
 
 const OLD: &str = "MGET foo bar\nSET {session}:8f14e45f x\nMULTI\nSET user:1:name a\nSET user:1:email b\nEXEC\nMGET foo bar\n";
 
-#[test]
 fn moved_code_keeps_its_baselined_findings_known() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
@@ -157,7 +204,6 @@ fn moved_code_keeps_its_baselined_findings_known() {
     assert_eq!(err, "");
 }
 
-#[test]
 fn a_missing_baseline_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.redis"), "MGET foo bar\n").unwrap();
@@ -183,7 +229,6 @@ fn a_missing_baseline_is_a_usage_error() {
     assert_eq!(code, 2, "{err}");
 }
 
-#[test]
 fn init_writes_a_config_that_check_reads() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
@@ -209,7 +254,6 @@ fn init_writes_a_config_that_check_reads() {
     assert_eq!(slotlint(dir, &["check"]).2, 1);
 }
 
-#[test]
 fn quiet_human_output_has_no_summary_even_in_color() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.redis"), "MGET foo bar\n").unwrap();

@@ -1,7 +1,9 @@
 //! Executable docs: every example in `rules/SLnnn.md` gives exactly the
 //! output the `text` block after it shows, and its "Use instead" blocks give
-//! none. A ```` ```yaml file=NAME ```` block in the example section is written
-//! beside them (a `slotlint.yaml`, a schema).
+//! none. Every block exits as the CLI promises: 1 when it has a finding at or
+//! above warning, else 0, and never 2 (a usage, config or schema error). A
+//! ```` ```yaml file=NAME ```` block in the example section is written beside
+//! them (a `slotlint.yaml`, a schema).
 
 use std::process::Command;
 
@@ -29,9 +31,17 @@ fn blocks<'a>(doc: &'a str, heading: &str) -> Vec<(&'a str, String)> {
     out
 }
 
+/// One example block linted.
+struct Linted {
+    /// The findings of the documented rule, one gcc line each.
+    findings: String,
+    /// What is wrong with the exit code, if anything.
+    exit_problem: Option<String>,
+}
+
 /// Lints one example block as a file of its language, beside the example's
 /// companion files (`slotlint.yaml`, a schema).
-fn lint(fence: &str, body: &str, rule: &str, companions: &[(&str, String)]) -> String {
+fn lint(fence: &str, body: &str, rule: &str, companions: &[(&str, String)]) -> Linted {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in companions {
         std::fs::write(dir.path().join(name), text).unwrap();
@@ -46,15 +56,37 @@ fn lint(fence: &str, body: &str, rule: &str, companions: &[(&str, String)]) -> S
         .args(["check", "--format", "gcc", name])
         .output()
         .unwrap();
-    let tag = format!("[{rule}]");
-    String::from_utf8_lossy(&out.stdout)
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let code = out.status.code().unwrap_or(-1);
+    let fails = stdout
         .lines()
-        .filter(|l| l.ends_with(&tag))
-        .fold(String::new(), |mut acc, l| {
-            acc.push_str(l);
-            acc.push('\n');
-            acc
-        })
+        .any(|l| l.contains(": error: ") || l.contains(": warning: "));
+    let exit_problem = (code != i32::from(fails)).then(|| {
+        format!(
+            "exit code {code}, expected {} ({}); stdout:\n{stdout}stderr:\n{}",
+            i32::from(fails),
+            if fails {
+                "a finding at or above warning"
+            } else {
+                "nothing at or above warning"
+            },
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let tag = format!("[{rule}]");
+    let findings =
+        stdout
+            .lines()
+            .filter(|l| l.ends_with(&tag))
+            .fold(String::new(), |mut acc, l| {
+                acc.push_str(l);
+                acc.push('\n');
+                acc
+            });
+    Linted {
+        findings,
+        exit_problem,
+    }
 }
 
 #[test]
@@ -92,19 +124,29 @@ fn examples_give_the_documented_output() {
         assert!(!pairs.is_empty(), "{id}: no example with its output");
         for pair in pairs {
             let ((fence, example), (_, expected)) = (&pair[0], &pair[1]);
-            let actual = lint(fence, example, id, &companions);
-            if actual != *expected {
+            let linted = lint(fence, example, id, &companions);
+            if linted.findings != *expected {
                 failures.push(format!(
-                    "{id} example:\n--- doc\n{expected}--- actual\n{actual}"
+                    "{id} example:\n--- doc\n{expected}--- actual\n{}",
+                    linted.findings
                 ));
+            }
+            if let Some(problem) = linted.exit_problem {
+                failures.push(format!("{id} example: {problem}"));
             }
         }
         let fixes = blocks(doc, "## Use instead");
         assert!(!fixes.is_empty(), "{id}: no fix");
         for (fence, fixed) in fixes.iter().filter(|(f, _)| *f != "text") {
-            let actual = lint(fence, fixed, id, &companions);
-            if !actual.is_empty() {
-                failures.push(format!("{id} use-instead block still triggers:\n{actual}"));
+            let linted = lint(fence, fixed, id, &companions);
+            if !linted.findings.is_empty() {
+                failures.push(format!(
+                    "{id} use-instead block still triggers:\n{}",
+                    linted.findings
+                ));
+            }
+            if let Some(problem) = linted.exit_problem {
+                failures.push(format!("{id} use-instead block: {problem}"));
             }
         }
     }

@@ -163,14 +163,7 @@ fn command_from_json(value: &Value) -> Result<CommandSpec, String> {
 
 fn spec_from_json(value: &Value) -> Result<KeySpec, String> {
     let spec = value.as_object().ok_or("not an object")?;
-    let mut out = KeySpec {
-        access: None,
-        channel: false,
-        incomplete: false,
-        variable_flags: false,
-        begin_search: BeginSearch::Unknown,
-        find_keys: FindKeys::Unknown,
-    };
+    let mut out = KeySpec::unknown();
     for flag in strings(spec.get("flags"))? {
         match flag {
             "NOT_KEY" => out.channel = true,

@@ -136,6 +136,18 @@ pub struct KeySpec {
 }
 
 impl KeySpec {
+    /// A spec with no flags that knows nothing of where its keys are yet.
+    pub(crate) fn unknown() -> Self {
+        KeySpec {
+            access: None,
+            channel: false,
+            incomplete: false,
+            variable_flags: false,
+            begin_search: BeginSearch::Unknown,
+            find_keys: FindKeys::Unknown,
+        }
+    }
+
     fn admits_many(&self) -> bool {
         match self.find_keys {
             FindKeys::Range { lastkey, step, .. } => lastkey < 0 || lastkey >= step,

@@ -74,14 +74,7 @@ impl FromStr for KeySpec {
     fn from_str(text: &str) -> Result<Self, String> {
         let bad = |why: &str| format!("key spec `{text}`: {why}");
         let mut tokens = text.split(' ').peekable();
-        let mut spec = KeySpec {
-            access: None,
-            channel: false,
-            incomplete: false,
-            variable_flags: false,
-            begin_search: BeginSearch::Unknown,
-            find_keys: FindKeys::Unknown,
-        };
+        let mut spec = KeySpec::unknown();
         if let Some(first) = tokens.peek() {
             if !matches!(*first, "index" | "keyword" | "unknown") {
                 for flag in first.split(',') {

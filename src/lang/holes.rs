@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
+use crate::keypattern::{BraceField, BraceSyntax, Hole, KeyPattern, Layout, Segment};
 use crate::model::Span;
 
 /// A fully literal string and the file offset of each decoded byte, plus the
@@ -16,6 +16,15 @@ pub(crate) struct Literal {
 }
 
 impl Literal {
+    /// Where the bytes are in the source, as the layout of a key spelled
+    /// by this literal alone.
+    pub(crate) fn layout(&self, braces: BraceSyntax) -> Layout {
+        Layout {
+            starts: self.offsets.clone(),
+            braces,
+        }
+    }
+
     /// The source span of the decoded bytes `start..end`.
     pub(crate) fn span(&self, start: usize, end: usize) -> Option<Span> {
         let first = *self.offsets.get(start)?;
@@ -37,6 +46,8 @@ pub(crate) struct Opaque {
     pub(crate) int_default: Option<i64>,
     /// Known to be a number or a bool: never holds braces.
     pub(crate) numeric: bool,
+    /// The current time: `instant` (a timestamp), or cut to a period (`day`, `hour`).
+    pub(crate) period: Option<&'static str>,
 }
 
 impl Opaque {
@@ -50,6 +61,7 @@ impl Opaque {
             domain: self.domain,
             may_contain_braces: !self.numeric
                 && (whole_key || is_prefixish(&self.name, separators)),
+            period: self.period.filter(|p| *p != "instant"),
             field: None,
         }
     }

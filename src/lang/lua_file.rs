@@ -14,7 +14,8 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     fences: &["lua"],
     comments: super::CommentSyntax::Lua,
     prefilter,
-    parse: |file| Ok(parse(&file.text)),
+    parse: |file, _| Ok(parse(&file.text)),
+    reparse: None,
 };
 
 /// `redis.call`/`server.call` (Valkey) and friends; `parse` gives an empty
@@ -24,16 +25,27 @@ fn prefilter(text: &[u8]) -> bool {
 }
 
 /// Reads a `.lua` file. A file that never calls `redis.call`/`redis.pcall` is not
-/// a Redis script and gives an empty model; so does a Redis Functions library
-/// (`#!lua name=…`, `redis.register_function`), whose keys arrive as a
-/// parameter rather than in KEYS. Never panics, whatever the bytes.
+/// a Redis script and gives an empty model. A Redis Functions library
+/// (`#!lua name=…`, `redis.register_function`) gives a library whose
+/// functions' bodies are scripts that take their keys as a parameter. Never
+/// panics, whatever the bytes.
 pub fn parse(source: &[u8]) -> Output {
     let mut out = Output::default();
     if !prefilter(source) {
         return out;
     }
     if is_function_library(source) {
-        return out;
+        let mut lib = lua::analyze_library(source, &lua::identity_offsets(source.len()));
+        // Without a first line `#!lua name=…` the loading code may well add
+        // one; and a file that only mentions `register_function` is a script.
+        let shebang = source.starts_with(b"#!");
+        if shebang || !lib.functions.is_empty() {
+            if !shebang {
+                lib.invalid.retain(|(m, _)| m != "Missing library metadata");
+            }
+            lib.add_to(&mut out.model, &mut out.problems);
+            return out;
+        }
     }
     let analysis = lua::analyze_full(source, &lua::identity_offsets(source.len()));
     if !analysis.calls_redis {
@@ -52,9 +64,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn is_function_library(source: &[u8]) -> bool {
-    let first_line = source.split(|&b| b == b'\n').next().unwrap_or_default();
-    (first_line.starts_with(b"#!lua") && contains(first_line, b"name="))
-        || contains(source, b"register_function")
+    lua::is_library(source) || contains(source, b"register_function")
 }
 
 #[cfg(test)]
@@ -82,8 +92,35 @@ mod tests {
             .model
             .scripts
             .is_empty());
+    }
+
+    #[test]
+    fn a_function_library_gives_its_functions() {
         let lib = b"#!lua name=mylib\nredis.register_function('f', function(keys, args) return redis.call('GET', keys[1]) end)\n";
-        assert!(parse(lib).model.scripts.is_empty());
+        let out = parse(lib);
+        let l = &out.model.libraries[0];
+        assert_eq!(l.name.as_deref(), Some("mylib"));
+        assert!(l.invalid.is_empty());
+        let f = &l.functions[0];
+        assert_eq!(f.name, "f");
+        let s = &out.model.scripts[f.script];
+        assert!(s.flags.declared);
+        assert_eq!(s.keys_param.as_deref(), Some("keys"));
+        assert!(s.key_uses[0].from_keys);
+        assert_eq!(s.max_key_index.map(|(n, _)| n), Some(1));
+    }
+
+    #[test]
+    fn a_library_without_its_first_line_is_still_a_library() {
+        let lib =
+            b"redis.register_function('f', function(keys) return redis.call('GET', keys[1]) end)\n";
+        let out = parse(lib);
+        assert!(out.model.libraries[0].invalid.is_empty());
+        let script =
+            b"-- unlike register_function, this is EVAL'd\nreturn redis.call('GET', KEYS[1])\n";
+        let out = parse(script);
+        assert!(out.model.libraries.is_empty());
+        assert_eq!(out.model.scripts.len(), 1);
     }
 
     #[test]

@@ -6,20 +6,26 @@
 //! the languages (discovery, the language server, suppressions, the tests)
 //! reads that table.
 
+pub(crate) mod builder;
+pub(crate) mod fields;
 pub(crate) mod holes;
 pub mod js;
 pub mod lua;
 pub mod lua_file;
+pub(crate) mod modules;
 mod output;
 pub mod python;
 pub mod redis_cli;
 pub mod rust;
+pub(crate) mod value;
+pub(crate) mod walk;
 pub mod yaml_schema;
 
 use std::path::Path;
 
 pub use output::{Output, Problem};
 
+use crate::project::Project;
 use crate::source::SourceFile;
 
 /// The front-ends, one row each (JavaScript has one per grammar).
@@ -57,8 +63,17 @@ pub struct FrontEnd {
     /// The model of a file, or a user error that stops the run with exit
     /// code 2 (a broken schema: the full `path:line:col: message` text).
     /// Never panics, whatever the bytes.
-    pub parse: fn(&SourceFile) -> Result<Output, String>,
+    /// Imports are followed into the files of `project`.
+    pub parse: fn(&SourceFile, &Project) -> Result<Output, String>,
+    /// For an editor, a tree-sitter front-end parses again only what
+    /// changed: given the tree of the text before its latest edits (already
+    /// told of them), [`Self::parse`] that also gives the new tree.
+    pub reparse: Option<Reparse>,
 }
+
+/// See [`FrontEnd::reparse`].
+pub type Reparse =
+    fn(&SourceFile, &Project, Option<&tree_sitter::Tree>) -> (Output, Option<tree_sitter::Tree>);
 
 /// How a language writes comments and strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,9 @@ use crate::model::{FileModel, Span};
 pub struct Output {
     pub model: FileModel,
     pub problems: Vec<Problem>,
+    /// The other files the analysis read (imports followed): a change to
+    /// one of them may change this file's findings.
+    pub deps: Vec<std::path::PathBuf>,
 }
 
 /// A problem a front-end met that does not stop the run (a line it could not

@@ -3,7 +3,7 @@
 //! MULTI/EXEC transactions, WATCH sets and script calls.
 
 use crate::commands::{self, CommandSpec};
-use crate::keypattern::KeyPattern;
+use crate::keypattern::{BraceSyntax, KeyPattern, Layout};
 use crate::lang::lua;
 use crate::lang::{Output, Problem};
 use crate::model::{Arg, Client, Group, GroupKind, Key, Op, Script, Span, Topology};
@@ -17,7 +17,8 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     fences: &["redis"],
     comments: super::CommentSyntax::RedisCli,
     prefilter: super::always,
-    parse: |file| Ok(parse(&file.text)),
+    parse: |file, _| Ok(parse(&file.text)),
+    reparse: None,
 };
 
 /// One argument of a command line after unquoting.
@@ -202,6 +203,8 @@ impl Parser {
             ops,
             script,
             client: Some(0),
+            per_slot: false,
+            assumption: None,
         });
     }
 
@@ -275,6 +278,13 @@ impl Parser {
                 if name == "SCRIPT LOAD" {
                     if let Some(t) = tokens.get(2) {
                         self.script_source(t, None);
+                    }
+                }
+                if name == "FUNCTION LOAD" {
+                    // `FUNCTION LOAD [REPLACE] code`: the code is the last argument.
+                    if let Some(t) = tokens.get(2..).and_then(<[Token]>::last) {
+                        let lib = lua::analyze_library(&t.bytes, &t.offsets);
+                        lib.add_to(&mut self.out.model, &mut self.out.problems);
                     }
                 }
                 let keys = self.keys(spec, tokens, span);
@@ -371,9 +381,11 @@ impl Parser {
         let script = match (name, tokens.get(1)) {
             ("EVAL" | "EVAL_RO", Some(source)) => Some(self.script_source(source, numkeys)),
             (_, Some(target)) => {
+                let function = name.starts_with("FCALL").then(|| lossy(&target.bytes));
                 self.out.model.scripts.push(Script {
                     span: target.span,
                     numkeys,
+                    function,
                     ..Script::default()
                 });
                 Some(self.out.model.scripts.len() - 1)
@@ -432,7 +444,10 @@ impl Parser {
             .iter()
             .filter_map(|&i| tokens.get(i))
             .map(|t| Key {
-                pattern: KeyPattern::literal(t.bytes.clone()),
+                pattern: KeyPattern::literal(t.bytes.clone()).with_layout(Layout {
+                    starts: t.offsets.clone(),
+                    braces: BraceSyntax::Plain,
+                }),
                 span: t.span,
             })
             .collect();

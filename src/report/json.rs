@@ -44,6 +44,24 @@ struct JsonFinding<'a> {
     help: Option<&'a str>,
     notes: &'a [String],
     keys: Vec<Key<'a>>,
+    fix: Option<JsonFix<'a>>,
+}
+
+/// A machine-applicable fix: replace each range by its text (positions in
+/// the file before any edit).
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    /// Whether `check --fix` applies it (the keys then share a slot).
+    safe: bool,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    start: Position,
+    end: Position,
+    text: &'a str,
 }
 
 /// 1-based line and column; columns count Unicode code points. An end is
@@ -117,6 +135,22 @@ fn finding<'a>(item: &Located<'a>) -> JsonFinding<'a> {
                 label: &l.message,
             })
             .collect(),
+        fix: f.fix.as_ref().map(|fix| JsonFix {
+            title: &fix.title,
+            safe: fix.safety == crate::finding::Safety::Safe,
+            edits: fix
+                .edits
+                .iter()
+                .map(|e| {
+                    let Range { start, end } = range(file, e.span);
+                    JsonEdit {
+                        start,
+                        end,
+                        text: &e.text,
+                    }
+                })
+                .collect(),
+        }),
     }
 }
 

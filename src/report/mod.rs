@@ -21,6 +21,8 @@ pub enum Format {
     Human,
     /// `path:line:col: severity: message [SLnnn]`, one line per finding.
     Gcc,
+    /// `gcc` with the column counted in bytes, as Vim's errorformat `%c` reads it.
+    GccBytes,
     /// One JSON document: `{"version": 1, "findings": [...], "summary": {...}}`.
     Json,
     /// One JSON object per finding per line (the objects of `json`'s `findings`).
@@ -37,6 +39,16 @@ pub struct Located<'a> {
     pub finding: &'a Finding,
 }
 
+impl<'a> Located<'a> {
+    /// Each of `findings`, in `file`.
+    pub fn all_in(file: &'a SourceFile, findings: &'a [Finding]) -> Vec<Located<'a>> {
+        findings
+            .iter()
+            .map(|finding| Located { file, finding })
+            .collect()
+    }
+}
+
 /// Writes findings (already sorted and deduplicated) in `format`.
 pub fn render(
     format: Format,
@@ -46,7 +58,8 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Human => human::render(items, color, out),
-        Format::Gcc => gcc::render(items, out),
+        Format::Gcc => gcc::render(items, false, out),
+        Format::GccBytes => gcc::render(items, true, out),
         Format::Json => json::render(items, out),
         Format::JsonLines => json::render_lines(items, out),
         Format::Sarif => sarif::render(items, out),

@@ -60,13 +60,7 @@ mod tests {
             .into_iter()
             .map(|r| Finding::new(r, Severity::Warning, Span::default(), "m"))
             .collect();
-        let items: Vec<Located<'_>> = findings
-            .iter()
-            .map(|finding| Located {
-                file: &file,
-                finding,
-            })
-            .collect();
+        let items = Located::all_in(&file, &findings);
         let mut out = Vec::new();
         render(&items, false, &mut out).unwrap();
         assert_eq!(

@@ -1,16 +1,16 @@
 //! SL004 hot-slot-tag: a constant hash tag on a key family that varies
 //! elsewhere puts the whole family in one slot.
 
-use super::util::{
-    defaults_note, from_tokens, key_uses, slots_by_node, tag_bounds, tokens, topology_note, KeyUse,
-    Tok,
-};
-use super::{Context, Rule};
+use super::key_uses::{key_uses, KeyUse};
+use super::labels::{defaults_note, slots_by_node, topology_note};
+use super::Context;
 use crate::finding::{Certainty, Finding, Severity};
+use crate::keypattern::{from_tokens, tag_bounds, tokens, Tok};
 use crate::keypattern::{HashTag, Hole, KeyPattern, Segment};
 use crate::model::{Family, FileModel};
 
-pub(crate) struct HotSlotTag;
+/// The rule id; its page `rules/SL004.md` says the rest.
+pub(crate) const ID: &str = "SL004";
 
 /// A bare-bones view of a key with a constant tag at `toks[open..=close]`.
 struct Tagged<'a> {
@@ -144,7 +144,7 @@ fn pick(parts: &[(usize, usize)], close: usize) -> Option<(usize, usize)> {
 /// The dynamic tag of a key used together with `pattern` (same multi-key
 /// command, transaction, pipeline or script call): the entity to co-locate with.
 fn entity_tag(model: &FileModel, pattern: &KeyPattern) -> Option<KeyPattern> {
-    let from_groups = model.groups.iter().map(|g| {
+    let from_groups = model.groups.iter().filter(|g| !g.per_slot).map(|g| {
         model
             .group_keys(g)
             .into_iter()
@@ -186,77 +186,75 @@ fn qps_clause(family: Option<&Family>) -> String {
     }
 }
 
-impl HotSlotTag {
-    /// A pattern with holes whose tag is constant (or constant by default).
-    fn judge_pattern(cx: &Context<'_>, u: &KeyUse<'_>) -> Option<Finding> {
-        let p = u.pattern;
-        let defaulted;
-        let (keyed, certainty, default_note) = match p.hash_tag() {
-            HashTag::Static { .. } => (p, Certainty::Likely, None),
-            // A tag filled by a configurable value (a prefix that may even
-            // hold the braces, like BullMQ's `{bull}`): judge its default.
-            HashTag::Dynamic(_) | HashTag::Uncertain => {
-                defaulted = p.with_defaults()?;
-                if !matches!(defaulted.hash_tag(), HashTag::Static { .. }) {
-                    return None;
-                }
-                (&defaulted, Certainty::Possible, Some(defaults_note(p)))
+/// A pattern with holes whose tag is constant (or constant by default).
+fn judge_pattern(cx: &Context<'_>, u: &KeyUse<'_>) -> Option<Finding> {
+    let p = u.pattern;
+    let defaulted;
+    let (keyed, certainty, default_note) = match p.hash_tag() {
+        HashTag::Static { .. } => (p, Certainty::Likely, None),
+        // A tag filled by a configurable value (a prefix that may even
+        // hold the braces, like BullMQ's `{bull}`): judge its default.
+        HashTag::Dynamic(_) | HashTag::Uncertain => {
+            defaulted = p.with_defaults()?;
+            if !matches!(defaulted.hash_tag(), HashTag::Static { .. }) {
+                return None;
             }
-            HashTag::Untagged => return None,
-        };
-        let HashTag::Static { tag, slot } = keyed.hash_tag() else {
-            return None;
-        };
-        let t = Tagged::new(keyed)?;
-        let holes = t.varying_holes();
-        if holes.is_empty() {
-            return None;
+            (&defaulted, Certainty::Possible, Some(defaults_note(p)))
         }
-        // A small family of known size in one slot is co-location on purpose
-        // (`{leaderboard}:<weekday>` for ZUNIONSTORE), not a hot slot.
-        let size = holes.iter().try_fold(1u64, |acc, &i| match t.toks[i] {
-            Tok::Hole(Hole {
-                domain: Some(n), ..
-            }) => Some(acc.saturating_mul(*n)),
-            _ => None,
-        });
-        if size.is_some_and(|n| n <= cx.options.low_cardinality_max) {
-            return None;
-        }
-        let parts: Vec<_> = holes.iter().map(|&i| (i, i + 1)).collect();
-        let part = pick(&parts, t.close)?;
-        let tag = KeyPattern::literal(tag);
-        let message = format!(
-            "constant {}hash tag `{{{tag}}}` puts every `{p}` key in slot {slot}{}",
-            if default_note.is_some() {
-                "default "
-            } else {
-                ""
-            },
-            qps_clause(u.family)
-        );
-        let mut help = format!(
-            "move the varying part into the tag, e.g. `{}`",
-            t.with_part_in_tag(part)
-        );
-        if let Some(entity) = entity_tag(cx.model, p) {
-            help = format!(
-                "{help}, or tag by the entity the keys are used with, e.g. `{}`",
-                t.tagged_by(&entity)
-            );
-        }
-        let mut f = Finding::new("SL004", Severity::Warning, u.span, message)
-            .certainty(certainty)
-            .primary_label("constant tag")
-            .help(help);
-        if let Some(note) = default_note {
-            f = f.note(note);
-        }
-        if let Some(note) = u.uses_note() {
-            f = f.note(note);
-        }
-        Some(f)
+        HashTag::Untagged => return None,
+    };
+    let HashTag::Static { tag, slot } = keyed.hash_tag() else {
+        return None;
+    };
+    let t = Tagged::new(keyed)?;
+    let holes = t.varying_holes();
+    if holes.is_empty() {
+        return None;
     }
+    // A small family of known size in one slot is co-location on purpose
+    // (`{leaderboard}:<weekday>` for ZUNIONSTORE), not a hot slot.
+    let size = holes.iter().try_fold(1u64, |acc, &i| match t.toks[i] {
+        Tok::Hole(Hole {
+            domain: Some(n), ..
+        }) => Some(acc.saturating_mul(*n)),
+        _ => None,
+    });
+    if size.is_some_and(|n| n <= cx.options.low_cardinality_max) {
+        return None;
+    }
+    let parts: Vec<_> = holes.iter().map(|&i| (i, i + 1)).collect();
+    let part = pick(&parts, t.close)?;
+    let tag = KeyPattern::literal(tag);
+    let message = format!(
+        "constant {}hash tag `{{{tag}}}` puts every `{p}` key in slot {slot}{}",
+        if default_note.is_some() {
+            "default "
+        } else {
+            ""
+        },
+        qps_clause(u.family)
+    );
+    let mut help = format!(
+        "move the varying part into the tag, e.g. `{}`",
+        t.with_part_in_tag(part)
+    );
+    if let Some(entity) = entity_tag(cx.model, p) {
+        help = format!(
+            "{help}, or tag by the entity the keys are used with, e.g. `{}`",
+            t.tagged_by(&entity)
+        );
+    }
+    let mut f = Finding::new(ID, Severity::Warning, u.span, message)
+        .certainty(certainty)
+        .primary_label("constant tag")
+        .help(help);
+    if let Some(note) = default_note {
+        f = f.note(note);
+    }
+    if let Some(note) = u.uses_note() {
+        f = f.note(note);
+    }
+    Some(f)
 }
 
 /// Concrete keys sharing one digit-free constant tag.
@@ -268,85 +266,69 @@ struct TagGroup<'u, 'a> {
     keys: usize,
 }
 
-impl Rule for HotSlotTag {
-    fn id(&self) -> &'static str {
-        "SL004"
-    }
-    fn name(&self) -> &'static str {
-        "hot-slot-tag"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "constant hash tag on a key family that varies elsewhere"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../rules/SL004.md")
-    }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let uses = key_uses(cx.model);
-        let mut groups: Vec<TagGroup<'_, '_>> = Vec::new();
-        for u in &uses {
-            if u.pattern.has_holes() {
-                out.extend(Self::judge_pattern(cx, u).map(|f| with_node(cx, u.pattern, f)));
-                continue;
-            }
-            // A concrete key: judge by its text.
-            let HashTag::Static { tag, slot } = u.pattern.hash_tag() else {
-                continue;
-            };
-            if tag.iter().any(u8::is_ascii_digit) {
-                continue; // `{user:1001}`: an entity
-            }
-            let Some(t) = Tagged::new(u.pattern) else {
-                continue;
-            };
-            let id = pick(&t.id_runs(), t.close);
-            let i = groups.iter().position(|g| g.tag == tag).unwrap_or_else(|| {
-                groups.push(TagGroup {
-                    tag,
-                    slot,
-                    first: None,
-                    keys: 0,
-                });
-                groups.len() - 1
+/// The rule's findings for one file.
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let uses = key_uses(cx.model);
+    let mut groups: Vec<TagGroup<'_, '_>> = Vec::new();
+    for u in &uses {
+        if u.pattern.has_holes() {
+            out.extend(judge_pattern(cx, u).map(|f| with_node(cx, u.pattern, f)));
+            continue;
+        }
+        // A concrete key: judge by its text.
+        let HashTag::Static { tag, slot } = u.pattern.hash_tag() else {
+            continue;
+        };
+        if tag.iter().any(u8::is_ascii_digit) {
+            continue; // `{user:1001}`: an entity
+        }
+        let Some(t) = Tagged::new(u.pattern) else {
+            continue;
+        };
+        let id = pick(&t.id_runs(), t.close);
+        let i = groups.iter().position(|g| g.tag == tag).unwrap_or_else(|| {
+            groups.push(TagGroup {
+                tag,
+                slot,
+                first: None,
+                keys: 0,
             });
-            let group = &mut groups[i];
-            group.keys += 1;
-            if let (None, Some(id)) = (&group.first, id) {
-                group.first = Some((u, id));
-            }
+            groups.len() - 1
+        });
+        let group = &mut groups[i];
+        group.keys += 1;
+        if let (None, Some(id)) = (&group.first, id) {
+            group.first = Some((u, id));
         }
-        for g in groups {
-            let Some((u, id)) = g.first else { continue };
-            let Some(t) = Tagged::new(u.pattern) else {
-                continue;
-            };
-            let tag = KeyPattern::literal(g.tag);
-            let message = format!(
-                "constant hash tag `{{{tag}}}` puts every key like `{}` in slot {}{}",
-                u.pattern,
-                g.slot,
-                qps_clause(u.family)
-            );
-            let mut f = Finding::new("SL004", Severity::Warning, u.span, message)
-                .certainty(Certainty::Likely)
-                .primary_label("constant tag")
-                .help(format!(
-                    "move the varying part into the tag, e.g. `{}`",
-                    t.with_part_in_tag(id)
-                ));
-            if g.keys > 1 {
-                f = f.note(format!(
-                    "{} distinct keys in this file share the tag `{{{tag}}}`",
-                    g.keys
-                ));
-            } else if let Some(note) = u.uses_note() {
-                f = f.note(note);
-            }
-            out.push(with_node(cx, u.pattern, f));
+    }
+    for g in groups {
+        let Some((u, id)) = g.first else { continue };
+        let Some(t) = Tagged::new(u.pattern) else {
+            continue;
+        };
+        let tag = KeyPattern::literal(g.tag);
+        let message = format!(
+            "constant hash tag `{{{tag}}}` puts every key like `{}` in slot {}{}",
+            u.pattern,
+            g.slot,
+            qps_clause(u.family)
+        );
+        let mut f = Finding::new(ID, Severity::Warning, u.span, message)
+            .certainty(Certainty::Likely)
+            .primary_label("constant tag")
+            .help(format!(
+                "move the varying part into the tag, e.g. `{}`",
+                t.with_part_in_tag(id)
+            ));
+        if g.keys > 1 {
+            f = f.note(format!(
+                "{} distinct keys in this file share the tag `{{{tag}}}`",
+                g.keys
+            ));
+        } else if let Some(note) = u.uses_note() {
+            f = f.note(note);
         }
+        out.push(with_node(cx, u.pattern, f));
     }
 }
 
@@ -358,7 +340,7 @@ mod tests {
     use crate::rules::test_support::*;
 
     fn one(model: &FileModel) -> Finding {
-        let mut found = run(&HotSlotTag, model);
+        let mut found = run(check, model);
         assert_eq!(found.len(), 1, "{:?}", messages(&found));
         found.remove(0)
     }
@@ -411,7 +393,7 @@ mod tests {
             "{config}:homepage", // one key
             "{user:1001}:profile",
         ] {
-            let found = run(&HotSlotTag, &model(vec![op("GET", vec![key(text, 0)])]));
+            let found = run(check, &model(vec![op("GET", vec![key(text, 0)])]));
             assert!(found.is_empty(), "{text}: {:?}", messages(&found));
         }
     }
@@ -420,14 +402,24 @@ mod tests {
     fn small_known_family_is_co_location() {
         let weekly = KeyPattern::new([lit("{leaderboard}:"), hole("day", Some(7), None)]);
         let m = model(vec![op("ZADD", vec![key_of(weekly, (0, 10))])]);
-        assert!(run(&HotSlotTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
         let big = KeyPattern::new([lit("{leaderboard}:"), hole("game", Some(5000), None)]);
         let m = model(vec![op("ZADD", vec![key_of(big, (0, 10))])]);
-        assert_eq!(run(&HotSlotTag, &m).len(), 1);
+        assert_eq!(run(check, &m).len(), 1);
     }
 
     #[test]
     fn constant_by_default() {
+        let expect = |p: KeyPattern, message: &str, note: &str| {
+            let f = one(&model(vec![op("HGETALL", vec![key_of(p, (0, 20))])]));
+            assert_eq!(f.message, message);
+            assert_eq!(f.certainty, Certainty::Possible);
+            assert_eq!(f.notes, [note]);
+            assert_eq!(
+                f.help.as_deref(),
+                Some("move the varying part into the tag, e.g. `{bull:<queue>}:<id>`")
+            );
+        };
         let p = KeyPattern::new([
             lit("{"),
             hole("prefix", None, Some("bull")),
@@ -436,16 +428,10 @@ mod tests {
             lit(":"),
             hole("id", None, None),
         ]);
-        let f = one(&model(vec![op("HGETALL", vec![key_of(p, (0, 20))])]));
-        assert_eq!(
-            f.message,
-            "constant default hash tag `{bull}` puts every `{<prefix>}:<queue>:<id>` key in slot 9263"
-        );
-        assert_eq!(f.certainty, Certainty::Possible);
-        assert_eq!(f.notes, ["with the default `<prefix>` = `bull`"]);
-        assert_eq!(
-            f.help.as_deref(),
-            Some("move the varying part into the tag, e.g. `{bull:<queue>}:<id>`")
+        expect(
+            p,
+            "constant default hash tag `{bull}` puts every `{<prefix>}:<queue>:<id>` key in slot 9263",
+            "with the default `<prefix>` = `bull`",
         );
         // BullMQ: a prefix that holds the braces itself, `{bull}` by default.
         let p = KeyPattern::new([
@@ -458,15 +444,10 @@ mod tests {
             lit(":"),
             hole("id", None, None),
         ]);
-        let f = one(&model(vec![op("HGETALL", vec![key_of(p, (0, 20))])]));
-        assert_eq!(
-            f.message,
-            "constant default hash tag `{bull}` puts every `<prefix>:<queue>:<id>` key in slot 9263"
-        );
-        assert_eq!(f.notes, ["with the default `<prefix>` = `{bull}`"]);
-        assert_eq!(
-            f.help.as_deref(),
-            Some("move the varying part into the tag, e.g. `{bull:<queue>}:<id>`")
+        expect(
+            p,
+            "constant default hash tag `{bull}` puts every `<prefix>:<queue>:<id>` key in slot 9263",
+            "with the default `<prefix>` = `{bull}`",
         );
         // A default that leaves the tag dynamic says nothing.
         let p = KeyPattern::new([
@@ -477,11 +458,7 @@ mod tests {
             lit("}:"),
             hole("id", None, None),
         ]);
-        assert!(run(
-            &HotSlotTag,
-            &model(vec![op("GET", vec![key_of(p, (0, 9))])])
-        )
-        .is_empty());
+        assert!(run(check, &model(vec![op("GET", vec![key_of(p, (0, 9))])])).is_empty());
     }
 
     #[test]
@@ -496,7 +473,7 @@ mod tests {
             op("SET", vec![key("{user:1001}:profile", 150)]),
             op("SET", vec![key("{cache}:v2:home", 170)]),
         ]);
-        let found = run(&HotSlotTag, &m);
+        let found = run(check, &m);
         assert_eq!(
             messages(&found),
             [
@@ -562,7 +539,7 @@ mod tests {
     #[test]
     fn schema_transaction_members_are_skipped() {
         let mut m = model(vec![op("", vec![key("{session}:<session_id>", 80)])]);
-        assert!(run(&HotSlotTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
         let mut fam = family("session", "{session}:<session_id>", 7);
         fam.qps = Some(20000);
         m.families.push(fam);

@@ -1,64 +1,49 @@
 //! SL012 key-naming: keys that break the naming rules of the config
 //! (`naming:` in `slotlint.yaml`: a regex for every key, or per schema family).
 
-use super::util::key_uses;
-use super::{Context, Rule};
+use super::key_uses::key_uses;
+use super::Context;
 use crate::finding::{Certainty, Finding, Severity};
 
-pub(crate) struct KeyNaming;
+/// The rule id; its page `rules/SL012.md` says the rest.
+pub(crate) const ID: &str = "SL012";
 
-impl Rule for KeyNaming {
-    fn id(&self) -> &'static str {
-        "SL012"
+/// The rule's findings for one file.
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    if cx.options.naming.is_empty() {
+        return;
     }
-    fn name(&self) -> &'static str {
-        "key-naming"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "user naming rules from the config (regex per family or globally)"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../rules/SL012.md")
-    }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        if cx.options.naming.is_empty() {
-            return;
-        }
-        for used in key_uses(cx.model) {
-            // Keys are matched as written, holes as `<name>`.
-            let text = used.pattern.to_string();
-            let family = used.family.map(|f| f.name.as_str());
-            for rule in &cx.options.naming {
-                if rule.family.is_some() && rule.family.as_deref() != family {
-                    continue;
-                }
-                if rule.regex.is_match(&text) {
-                    continue;
-                }
-                let scope = match &rule.family {
-                    Some(name) => format!("the naming rule of family `{name}`"),
-                    None => "the key naming rule".to_string(),
-                };
-                let mut f = Finding::new(
-                    self.id(),
-                    Severity::Warning,
-                    used.span,
-                    format!(
-                        "key `{text}` does not match {scope} `{}`",
-                        rule.regex.as_str()
-                    ),
-                )
-                .certainty(Certainty::Proven)
-                .primary_label("breaks the naming rule")
-                .help("rename the key, or change `naming:` in slotlint.yaml");
-                if let Some(note) = used.uses_note() {
-                    f = f.note(note);
-                }
-                out.push(f);
+    for used in key_uses(cx.model) {
+        // Keys are matched as written, holes as `<name>`.
+        let text = used.pattern.to_string();
+        let family = used.family.map(|f| f.name.as_str());
+        for rule in &cx.options.naming {
+            if rule.family.is_some() && rule.family.as_deref() != family {
+                continue;
             }
+            if rule.regex.is_match(&text) {
+                continue;
+            }
+            let scope = match &rule.family {
+                Some(name) => format!("the naming rule of family `{name}`"),
+                None => "the key naming rule".to_string(),
+            };
+            let mut f = Finding::new(
+                ID,
+                Severity::Warning,
+                used.span,
+                format!(
+                    "key `{text}` does not match {scope} `{}`",
+                    rule.regex.as_str()
+                ),
+            )
+            .certainty(Certainty::Proven)
+            .primary_label("breaks the naming rule")
+            .help("rename the key, or change `naming:` in slotlint.yaml");
+            if let Some(note) = used.uses_note() {
+                f = f.note(note);
+            }
+            out.push(f);
         }
     }
 }
@@ -88,7 +73,7 @@ mod tests {
             op("MGET", vec![key("User:1", 0), key("user:2", 10)]),
             op("GET", vec![key("User:1", 20)]),
         ]);
-        let found = run_with(&KeyNaming, &m, &options(&[("^[a-z0-9:{}<>_-]+$", None)]));
+        let found = run_with(check, &m, &options(&[("^[a-z0-9:{}<>_-]+$", None)]));
         assert_eq!(
             messages(&found),
             ["key `User:1` does not match the key naming rule `^[a-z0-9:{}<>_-]+$`"]
@@ -103,7 +88,7 @@ mod tests {
             family("cart", "cart:<uid>", 0),
             family("other", "x:<id>", 40),
         ];
-        let found = run_with(&KeyNaming, &m, &options(&[("^\\{", Some("cart"))]));
+        let found = run_with(check, &m, &options(&[("^\\{", Some("cart"))]));
         assert_eq!(
             messages(&found),
             ["key `cart:<uid>` does not match the naming rule of family `cart` `^\\{`"]
@@ -113,6 +98,6 @@ mod tests {
     #[test]
     fn no_rules_no_findings() {
         let m = model(vec![op("GET", vec![key("ANY KEY", 0)])]);
-        assert!(run_with(&KeyNaming, &m, &Options::default()).is_empty());
+        assert!(run_with(check, &m, &Options::default()).is_empty());
     }
 }

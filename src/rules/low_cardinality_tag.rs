@@ -1,13 +1,15 @@
 //! SL005 low-cardinality-tag: a hash tag drawn from a small domain (a bool,
 //! an enum, a weekday, `x % 100`) spreads its family over a few slots only.
 
-use super::util::{defaults_note, key_uses, plural, KeyUse};
-use super::{Context, Rule};
+use super::key_uses::{key_uses, KeyUse};
+use super::labels::{defaults_note, plural};
+use super::Context;
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{HashTag, KeyPattern};
 use crate::slot::SLOT_COUNT;
 
-pub(crate) struct LowCardinalityTag;
+/// The rule id; its page `rules/SL005.md` says the rest.
+pub(crate) const ID: &str = "SL005";
 
 /// The number of values a tag can take, when every hole in it has a known
 /// domain: the product of the domains.
@@ -33,98 +35,111 @@ fn domains_note(tag: &KeyPattern) -> Option<String> {
     Some(parts.join(", "))
 }
 
-impl LowCardinalityTag {
-    fn judge(cx: &Context<'_>, u: &KeyUse<'_>) -> Option<Finding> {
-        let max = cx.options.low_cardinality_max;
-        let raw = match u.pattern.hash_tag() {
-            HashTag::Dynamic(tag) => Some(tag),
-            HashTag::Uncertain => None,
-            // Static tags are SL004's; untagged keys have no tag to judge.
-            HashTag::Static { .. } | HashTag::Untagged => return None,
-        };
-        let mut notes = Vec::new();
-        let mut certainty = Certainty::Likely;
-        let declared = u.family.and_then(|f| f.cardinality);
-        let (tag, n) = match (raw.clone(), declared) {
-            // The schema front-end also copies the cardinality into the
-            // holes: the declaration is the one number to trust.
-            (Some(tag), Some(declared)) => {
-                notes.push(format!("the schema declares cardinality {declared}"));
-                (tag, declared)
-            }
-            (Some(tag), None) if tag_domain(&tag).is_some() => {
-                notes.extend(domains_note(&tag));
-                let n = tag_domain(&tag)?;
-                (tag, n)
-            }
-            _ => {
-                // With its defaults the tag may lose the holes of unknown domain.
-                let HashTag::Dynamic(tag) = u.pattern.with_defaults()?.hash_tag() else {
-                    return None;
-                };
-                let n = tag_domain(&tag)?;
-                notes.push(defaults_note(u.pattern));
-                notes.extend(domains_note(&tag));
-                certainty = Certainty::Possible;
-                // Show the tag as the code writes it, when it has one.
-                (raw.unwrap_or(tag), n)
-            }
-        };
-        if n == 0 || n > max {
-            return None;
-        }
-        let message = if n == 1 {
-            format!(
-                "hash tag `{{{tag}}}` takes a single value: every `{}` key is in one slot",
-                u.pattern
-            )
-        } else {
-            format!(
-                "hash tag `{{{tag}}}` takes at most {n} values: the family is spread over at most {} of {SLOT_COUNT} slots",
-                n.min(u64::from(SLOT_COUNT))
-            )
-        };
-        if let Some(f) = u.family {
-            if let Some(qps) = f.qps {
-                notes.push(format!(
-                    "family `{}` carries {qps} qps on at most {}",
-                    f.name,
-                    plural(n.min(u64::from(SLOT_COUNT)), "slot", "slots")
-                ));
-            }
-        }
-        notes.extend(u.uses_note());
-        let mut finding = Finding::new("SL005", Severity::Warning, u.span, message)
-            .certainty(certainty)
-            .primary_label("low-cardinality tag")
-            .help("tag by a high-cardinality id (user, order, tenant id), or drop the tag if the keys need not share a slot");
-        for note in notes {
-            finding = finding.note(note);
-        }
-        Some(finding)
+/// A tag made of the current time cut to a period (`{<day>}`): one slot
+/// takes every write of the period, then the next one does.
+fn time_bucket(tag: &KeyPattern, u: &KeyUse<'_>) -> Option<Finding> {
+    let period = tag.holes().find_map(|h| h.period)?;
+    // Another part of the tag that varies (a user id) spreads the keys.
+    if tag
+        .holes()
+        .any(|h| h.period.is_none() && h.domain.is_none())
+    {
+        return None;
     }
+    let message = format!(
+        "hash tag `{{{tag}}}` is the current {period}: every `{}` key written in one {period} lands in one slot",
+        u.pattern
+    );
+    let mut finding = Finding::new(ID, Severity::Warning, u.span, message)
+        .certainty(Certainty::Likely)
+        .primary_label(format!("a tag that changes once a {period}"))
+        .help("tag by an entity id (user, order, tenant) and keep the time outside the tag, e.g. `stats:{<user_id>}:<day>`")
+        .note(format!(
+            "a time bucket moves from slot to slot, but for the whole {period} one slot, and so one node, takes all the writes"
+        ));
+    if let Some(note) = u.uses_note() {
+        finding = finding.note(note);
+    }
+    Some(finding)
 }
 
-impl Rule for LowCardinalityTag {
-    fn id(&self) -> &'static str {
-        "SL005"
+fn judge(cx: &Context<'_>, u: &KeyUse<'_>) -> Option<Finding> {
+    let max = cx.options.low_cardinality_max;
+    let raw = match u.pattern.hash_tag() {
+        HashTag::Dynamic(tag) => Some(tag),
+        HashTag::Uncertain => None,
+        // Static tags are SL004's; untagged keys have no tag to judge.
+        HashTag::Static { .. } | HashTag::Untagged => return None,
+    };
+    if let Some(f) = raw.as_ref().and_then(|tag| time_bucket(tag, u)) {
+        return Some(f);
     }
-    fn name(&self) -> &'static str {
-        "low-cardinality-tag"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "hash tag drawn from a small domain, so that a few slots carry the whole family"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../rules/SL005.md")
-    }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for u in key_uses(cx.model) {
-            out.extend(Self::judge(cx, &u));
+    let mut notes = Vec::new();
+    let mut certainty = Certainty::Likely;
+    let declared = u.family.and_then(|f| f.cardinality);
+    let (tag, n) = match (raw.clone(), declared) {
+        // The schema front-end also copies the cardinality into the
+        // holes: the declaration is the one number to trust.
+        (Some(tag), Some(declared)) => {
+            notes.push(format!("the schema declares cardinality {declared}"));
+            (tag, declared)
         }
+        (Some(tag), None) if tag_domain(&tag).is_some() => {
+            notes.extend(domains_note(&tag));
+            let n = tag_domain(&tag)?;
+            (tag, n)
+        }
+        _ => {
+            // With its defaults the tag may lose the holes of unknown domain.
+            let HashTag::Dynamic(tag) = u.pattern.with_defaults()?.hash_tag() else {
+                return None;
+            };
+            let n = tag_domain(&tag)?;
+            notes.push(defaults_note(u.pattern));
+            notes.extend(domains_note(&tag));
+            certainty = Certainty::Possible;
+            // Show the tag as the code writes it, when it has one.
+            (raw.unwrap_or(tag), n)
+        }
+    };
+    if n == 0 || n > max {
+        return None;
+    }
+    let message = if n == 1 {
+        format!(
+            "hash tag `{{{tag}}}` takes a single value: every `{}` key is in one slot",
+            u.pattern
+        )
+    } else {
+        format!(
+            "hash tag `{{{tag}}}` takes at most {n} values: the family is spread over at most {} of {SLOT_COUNT} slots",
+            n.min(u64::from(SLOT_COUNT))
+        )
+    };
+    if let Some(f) = u.family {
+        if let Some(qps) = f.qps {
+            notes.push(format!(
+                "family `{}` carries {qps} qps on at most {}",
+                f.name,
+                plural(n.min(u64::from(SLOT_COUNT)), "slot", "slots")
+            ));
+        }
+    }
+    notes.extend(u.uses_note());
+    let mut finding = Finding::new(ID, Severity::Warning, u.span, message)
+        .certainty(certainty)
+        .primary_label("low-cardinality tag")
+        .help("tag by a high-cardinality id (user, order, tenant id), or drop the tag if the keys need not share a slot");
+    for note in notes {
+        finding = finding.note(note);
+    }
+    Some(finding)
+}
+
+/// The rule's findings for one file.
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for u in key_uses(cx.model) {
+        out.extend(judge(cx, &u));
     }
 }
 
@@ -147,7 +162,7 @@ mod tests {
             lit("}:orders:"),
             hole("order_id", None, None),
         ]);
-        let found = run(&LowCardinalityTag, &with_key(p));
+        let found = run(check, &with_key(p));
         assert_eq!(
             messages(&found),
             ["hash tag `{tenant:<x % 100>}` takes at most 100 values: the family is spread over at most 100 of 16384 slots"]
@@ -173,7 +188,7 @@ mod tests {
             hole("tier", Some(3), None),
             lit("}"),
         ]);
-        let found = run(&LowCardinalityTag, &with_key(p));
+        let found = run(check, &with_key(p));
         assert_eq!(
             messages(&found),
             ["hash tag `{<region>:<tier>}` takes at most 12 values: the family is spread over at most 12 of 16384 slots"]
@@ -184,15 +199,12 @@ mod tests {
         );
 
         let wide = KeyPattern::new([lit("{shard:"), hole("n", Some(5000), None), lit("}:x")]);
-        assert!(run(&LowCardinalityTag, &with_key(wide.clone())).is_empty());
+        assert!(run(check, &with_key(wide.clone())).is_empty());
         let options = Options {
             low_cardinality_max: 10_000,
             ..Options::default()
         };
-        assert_eq!(
-            run_with(&LowCardinalityTag, &with_key(wide), &options).len(),
-            1
-        );
+        assert_eq!(run_with(check, &with_key(wide), &options).len(), 1);
     }
 
     #[test]
@@ -209,7 +221,7 @@ mod tests {
             KeyPattern::new([lit("{jobs}:"), hole("prio", Some(3), None)]),
             KeyPattern::new([lit("stats:"), hole("day", Some(7), None)]),
         ] {
-            let found = run(&LowCardinalityTag, &with_key(p.clone()));
+            let found = run(check, &with_key(p.clone()));
             assert!(found.is_empty(), "{p}: {:?}", messages(&found));
         }
     }
@@ -223,7 +235,7 @@ mod tests {
             hole("id", None, None),
         ]);
         assert_eq!(
-            messages(&run(&LowCardinalityTag, &with_key(p))),
+            messages(&run(check, &with_key(p))),
             ["hash tag `{<on>}` takes a single value: every `{<on>}:<id>` key is in one slot"]
         );
     }
@@ -240,7 +252,7 @@ mod tests {
             families: vec![fam],
             ..FileModel::default()
         };
-        let found = run(&LowCardinalityTag, &m);
+        let found = run(check, &m);
         assert_eq!(
             messages(&found),
             ["hash tag `{<day>}` takes at most 365 values: the family is spread over at most 365 of 16384 slots"]
@@ -268,7 +280,7 @@ mod tests {
             ..FileModel::default()
         };
         assert_eq!(
-            messages(&run(&LowCardinalityTag, &m)),
+            messages(&run(check, &m)),
             ["hash tag `{<a>:<b>}` takes at most 40 values: the family is spread over at most 40 of 16384 slots"]
         );
         // A static tag with a cardinality is SL004's.
@@ -278,7 +290,7 @@ mod tests {
             families: vec![fam],
             ..FileModel::default()
         };
-        assert!(run(&LowCardinalityTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
     }
 
     #[test]
@@ -295,7 +307,7 @@ mod tests {
             op("GET", vec![key_of(p.clone(), (0, 5))]),
             op("SET", vec![key_of(p, (9, 14))]),
         ]);
-        let found = run(&LowCardinalityTag, &m);
+        let found = run(check, &m);
         assert_eq!(
             messages(&found),
             ["hash tag `{<prefix>:<shard>}` takes at most 4 values: the family is spread over at most 4 of 16384 slots"]

@@ -7,19 +7,26 @@ use crate::model::FileModel;
 mod cross_slot_command;
 mod cross_slot_pipeline;
 mod cross_slot_transaction;
+pub(crate) mod fixes;
 mod hot_slot_tag;
 mod key_naming;
+pub(crate) mod key_uses;
+pub(crate) mod labels;
 mod low_cardinality_tag;
 mod malformed_hash_tag;
 mod node_local_command;
 mod non_atomic_split;
+mod script_flag_violation;
 mod script_undeclared_key;
+pub(crate) mod scripts;
+mod sort_patterns;
+pub(crate) mod suggest;
 #[cfg(test)]
 mod test_support;
-mod undeclared_key;
+pub(crate) mod undeclared_key;
 mod unhashed_multi_key;
 pub(crate) mod unused_suppression;
-pub(crate) mod util;
+pub(crate) mod verdict;
 
 /// Knobs rules read; set from the config file and the command line.
 #[derive(Debug, Clone)]
@@ -37,6 +44,9 @@ pub struct Options {
     /// The key families of the schemas named for the run (config `schema:`,
     /// `--schema`): name, pattern, schema file (SL011).
     pub schema_families: Vec<(String, crate::keypattern::KeyPattern, String)>,
+    /// The Redis Functions every file of the run registers, for FCALL call
+    /// sites in other files (built by [`crate::functions::collect`]).
+    pub functions: Option<std::sync::Arc<crate::functions::FunctionTable>>,
 }
 
 /// One naming rule: keys (written with holes as `<name>`) must match `regex`.
@@ -55,6 +65,7 @@ impl Default for Options {
             topology: None,
             clients: Vec::new(),
             schema_families: Vec::new(),
+            functions: None,
         }
     }
 }
@@ -65,44 +76,138 @@ pub struct Context<'a> {
     pub options: &'a Options,
 }
 
-/// One lint.
-pub trait Rule: Sync {
+/// One lint: its id, its page (`rules/SLnnn.md`, whose front matter names
+/// it: `name`, `severity`, `summary`) and its check. Each rule is a module
+/// with an `ID` and a `check` function; this list is the catalog.
+pub struct Rule {
+    id: &'static str,
+    page: &'static str,
+    check: fn(&Context<'_>, &mut Vec<Finding>),
+}
+
+impl Rule {
     /// `SL001`.
-    fn id(&self) -> &'static str;
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
     /// `cross-slot-transaction`.
-    fn name(&self) -> &'static str;
+    pub fn name(&self) -> &'static str {
+        front_matter(self.page, "name")
+    }
     /// Severity of its most certain findings.
-    fn default_severity(&self) -> Severity;
+    pub fn default_severity(&self) -> Severity {
+        Severity::parse(front_matter(self.page, "severity")).unwrap_or(Severity::Warning)
+    }
     /// One line for `slotlint rules`.
-    fn summary(&self) -> &'static str;
+    pub fn summary(&self) -> &'static str {
+        front_matter(self.page, "summary")
+    }
     /// The documentation page `slotlint explain` prints.
-    fn doc(&self) -> &'static str;
+    pub fn doc(&self) -> &'static str {
+        self.page
+    }
     /// Appends the rule's findings for one file.
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+    pub fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        (self.check)(cx, out);
+    }
+}
+
+/// The value of `key` in a page's front matter (`key: value` lines between
+/// the opening `---` and the next), or `""`.
+fn front_matter(doc: &'static str, key: &str) -> &'static str {
+    let Some(rest) = doc.strip_prefix("---\n") else {
+        return "";
+    };
+    rest.lines()
+        .take_while(|l| *l != "---")
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .map_or("", str::trim)
 }
 
 /// Every rule, in id order.
-pub static RULES: &[&dyn Rule] = &[
-    &cross_slot_transaction::CrossSlotTransaction,
-    &cross_slot_command::CrossSlotCommand,
-    &unhashed_multi_key::UnhashedMultiKey,
-    &hot_slot_tag::HotSlotTag,
-    &low_cardinality_tag::LowCardinalityTag,
-    &malformed_hash_tag::MalformedHashTag,
-    &script_undeclared_key::ScriptUndeclaredKey,
-    &node_local_command::NodeLocalCommand,
-    &cross_slot_pipeline::CrossSlotPipeline,
-    &non_atomic_split::NonAtomicSplit,
-    &undeclared_key::UndeclaredKey,
-    &key_naming::KeyNaming,
-    &unused_suppression::UnusedSuppression,
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: cross_slot_transaction::ID,
+        page: include_str!("../../rules/SL001.md"),
+        check: cross_slot_transaction::check,
+    },
+    Rule {
+        id: cross_slot_command::ID,
+        page: include_str!("../../rules/SL002.md"),
+        check: cross_slot_command::check,
+    },
+    Rule {
+        id: unhashed_multi_key::ID,
+        page: include_str!("../../rules/SL003.md"),
+        check: unhashed_multi_key::check,
+    },
+    Rule {
+        id: hot_slot_tag::ID,
+        page: include_str!("../../rules/SL004.md"),
+        check: hot_slot_tag::check,
+    },
+    Rule {
+        id: low_cardinality_tag::ID,
+        page: include_str!("../../rules/SL005.md"),
+        check: low_cardinality_tag::check,
+    },
+    Rule {
+        id: malformed_hash_tag::ID,
+        page: include_str!("../../rules/SL006.md"),
+        check: malformed_hash_tag::check,
+    },
+    Rule {
+        id: script_undeclared_key::ID,
+        page: include_str!("../../rules/SL007.md"),
+        check: script_undeclared_key::check,
+    },
+    Rule {
+        id: node_local_command::ID,
+        page: include_str!("../../rules/SL008.md"),
+        check: node_local_command::check,
+    },
+    Rule {
+        id: cross_slot_pipeline::ID,
+        page: include_str!("../../rules/SL009.md"),
+        check: cross_slot_pipeline::check,
+    },
+    Rule {
+        id: non_atomic_split::ID,
+        page: include_str!("../../rules/SL010.md"),
+        check: non_atomic_split::check,
+    },
+    Rule {
+        id: undeclared_key::ID,
+        page: include_str!("../../rules/SL011.md"),
+        check: undeclared_key::check,
+    },
+    Rule {
+        id: key_naming::ID,
+        page: include_str!("../../rules/SL012.md"),
+        check: key_naming::check,
+    },
+    Rule {
+        id: script_flag_violation::ID,
+        page: include_str!("../../rules/SL013.md"),
+        check: script_flag_violation::check,
+    },
+    Rule {
+        id: unused_suppression::ID,
+        page: include_str!("../../rules/SL100.md"),
+        check: unused_suppression::check,
+    },
 ];
 
+/// The command table entry of a canonical name (`MGET`, `OBJECT ENCODING`).
+pub(crate) fn command_spec(canonical: &str) -> Option<&'static crate::commands::CommandSpec> {
+    let mut words = canonical.splitn(2, ' ');
+    crate::commands::lookup(words.next()?, words.next())
+}
+
 /// Finds a rule by id (`SL004`, case-insensitive) or name (`hot-slot-tag`).
-pub fn find(id_or_name: &str) -> Option<&'static dyn Rule> {
+pub fn find(id_or_name: &str) -> Option<&'static Rule> {
     RULES
         .iter()
-        .copied()
         .find(|r| r.id().eq_ignore_ascii_case(id_or_name) || r.name() == id_or_name)
 }
 
@@ -122,7 +227,7 @@ mod tests {
 
     #[test]
     fn catalog_is_in_id_order_and_unique() {
-        let ids: Vec<_> = RULES.iter().map(|r| r.id()).collect();
+        let ids: Vec<_> = RULES.iter().map(Rule::id).collect();
         let mut sorted = ids.clone();
         sorted.sort_unstable();
         sorted.dedup();
@@ -130,16 +235,22 @@ mod tests {
     }
 
     #[test]
-    fn docs_front_matter_matches() {
+    fn front_matter_names_every_rule() {
         for r in RULES {
-            let doc = r.doc();
-            assert!(doc.contains(&format!("id: {}", r.id())), "{}", r.id());
-            assert!(doc.contains(&format!("name: {}", r.name())), "{}", r.id());
+            let id = r.id();
+            assert!(id.len() == 5 && id.starts_with("SL"), "{id:?}");
+            assert!(!r.name().is_empty() && !r.summary().is_empty(), "{id}");
             assert!(
-                doc.contains(&format!("severity: {}", r.default_severity())),
-                "{}",
-                r.id()
+                Severity::parse(front_matter(r.doc(), "severity")).is_some(),
+                "{id}"
             );
+            // The rule's own id is the one its page gives.
+            assert_eq!(front_matter(r.doc(), "id"), id);
         }
+        assert_eq!(
+            front_matter("---\nid: SL1\nsummary:  a: b \n---\nid: no\n", "summary"),
+            "a: b"
+        );
+        assert_eq!(front_matter("no front matter", "id"), "");
     }
 }

@@ -3,7 +3,7 @@
 use crate::finding::Finding;
 use crate::keypattern::{parse_placeholders, Hole, KeyPattern, Segment};
 use crate::model::{Family, FileModel, Group, GroupKind, Key, Op, Span};
-use crate::rules::{Context, Options, Rule};
+use crate::rules::{Context, Options};
 
 /// A key written at `start` in the source, as long as its text.
 pub(crate) fn key(text: &str, start: usize) -> Key {
@@ -65,6 +65,8 @@ pub(crate) fn transaction(ops: Vec<usize>) -> Group {
         ops,
         script: None,
         client: None,
+        per_slot: false,
+        assumption: None,
     }
 }
 
@@ -80,14 +82,17 @@ pub(crate) fn hole(name: &str, domain: Option<u64>, default: Option<&str>) -> Se
     })
 }
 
-pub(crate) fn run_with(rule: &dyn Rule, model: &FileModel, options: &Options) -> Vec<Finding> {
+/// A rule's check, as each rule module has one.
+pub(crate) type Check = fn(&Context<'_>, &mut Vec<Finding>);
+
+pub(crate) fn run_with(check: Check, model: &FileModel, options: &Options) -> Vec<Finding> {
     let mut out = Vec::new();
-    rule.check(&Context { model, options }, &mut out);
+    check(&Context { model, options }, &mut out);
     out
 }
 
-pub(crate) fn run(rule: &dyn Rule, model: &FileModel) -> Vec<Finding> {
-    run_with(rule, model, &Options::default())
+pub(crate) fn run(check: Check, model: &FileModel) -> Vec<Finding> {
+    run_with(check, model, &Options::default())
 }
 
 /// The messages of the findings, for short assertions.

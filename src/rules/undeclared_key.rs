@@ -4,12 +4,14 @@
 //! for any text, so only keys whose written parts contradict every family are
 //! reported.
 
-use super::util::{key_uses, tokens, Tok};
-use super::{Context, Rule};
+use super::key_uses::key_uses;
+use super::Context;
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::KeyPattern;
+use crate::keypattern::{tokens, Tok};
 
-pub(crate) struct UndeclaredKey;
+/// The rule id; its page `rules/SL011.md` says the rest.
+pub(crate) const ID: &str = "SL011";
 
 /// Whether `key` (from code) may be an instance of `family` (from a schema):
 /// a family placeholder stands for one or more characters of any kind, a
@@ -46,6 +48,22 @@ fn may_be_instance(key: &[Tok<'_>], family: &[Tok<'_>]) -> bool {
     reach[at(0, 0)]
 }
 
+/// The declared families (name, pattern, schema file) `key` may be an
+/// instance of, as this rule judges it (editors show them on hover).
+pub(crate) fn families_of<'f>(
+    key: &KeyPattern,
+    declared: &'f [(String, KeyPattern, String)],
+) -> Vec<&'f (String, KeyPattern, String)> {
+    let key = tokens(key);
+    if key.len() > MAX_KEY_TOKENS {
+        return Vec::new();
+    }
+    declared
+        .iter()
+        .filter(|(_, p, _)| may_be_instance(&key, &tokens(p)))
+        .collect()
+}
+
 /// Keys longer than this are not judged (a blob used as a key).
 const MAX_KEY_TOKENS: usize = 4096;
 
@@ -61,79 +79,63 @@ fn shared_start(a: &[Tok<'_>], b: &[Tok<'_>]) -> usize {
         .count()
 }
 
-impl Rule for UndeclaredKey {
-    fn id(&self) -> &'static str {
-        "SL011"
+/// The rule's findings for one file.
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let declared = &cx.options.schema_families;
+    if declared.is_empty() || !cx.model.families.is_empty() {
+        return; // no schema for the run, or this file is a schema
     }
-    fn name(&self) -> &'static str {
-        "undeclared-key"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "with a schema: a key in code that matches no declared family"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../rules/SL011.md")
-    }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let declared = &cx.options.schema_families;
-        if declared.is_empty() || !cx.model.families.is_empty() {
-            return; // no schema for the run, or this file is a schema
+    let families: Vec<(&str, &KeyPattern, Vec<Tok<'_>>)> = declared
+        .iter()
+        .map(|(name, p, _)| (name.as_str(), p, tokens(p)))
+        .collect();
+    let mut schemas: Vec<&str> = declared.iter().map(|(_, _, s)| s.as_str()).collect();
+    schemas.dedup();
+    let schemas = schemas
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for used in key_uses(cx.model) {
+        let key = tokens(used.pattern);
+        // A whole key passed in could be anything.
+        if key.len() > MAX_KEY_TOKENS
+            || (key.len() < 2 && key.iter().all(|t| matches!(t, Tok::Hole(_))))
+        {
+            continue;
         }
-        let families: Vec<(&str, &KeyPattern, Vec<Tok<'_>>)> = declared
-            .iter()
-            .map(|(name, p, _)| (name.as_str(), p, tokens(p)))
-            .collect();
-        let mut schemas: Vec<&str> = declared.iter().map(|(_, _, s)| s.as_str()).collect();
-        schemas.dedup();
-        let schemas = schemas
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        for used in key_uses(cx.model) {
-            let key = tokens(used.pattern);
-            // A whole key passed in could be anything.
-            if key.len() > MAX_KEY_TOKENS
-                || (key.len() < 2 && key.iter().all(|t| matches!(t, Tok::Hole(_))))
-            {
-                continue;
-            }
-            if families.iter().any(|(_, _, f)| may_be_instance(&key, f)) {
-                continue;
-            }
-            let certainty = if used.pattern.has_holes() {
-                Certainty::Likely
-            } else {
-                Certainty::Proven
-            };
-            let mut f = Finding::new(
-                self.id(),
-                Severity::Warning,
-                used.span,
-                format!(
-                    "key `{}` matches no family of the key schema ({schemas})",
-                    used.pattern
-                ),
-            )
-            .certainty(certainty)
-            .primary_label("not declared")
-            .help("declare a family for it in the schema, or build the key the way a declared family does");
-            let nearest = families
-                .iter()
-                .map(|(name, p, t)| (shared_start(&key, t), *name, *p))
-                .filter(|(n, _, _)| *n >= 3)
-                .max_by_key(|(n, _, _)| *n);
-            if let Some((_, name, p)) = nearest {
-                f = f.note(format!("the nearest declared family is `{name}`: `{p}`"));
-            }
-            if let Some(note) = used.uses_note() {
-                f = f.note(note);
-            }
-            out.push(f);
+        if families.iter().any(|(_, _, f)| may_be_instance(&key, f)) {
+            continue;
         }
+        let certainty = if used.pattern.has_holes() {
+            Certainty::Likely
+        } else {
+            Certainty::Proven
+        };
+        let mut f = Finding::new(
+            ID,
+            Severity::Warning,
+            used.span,
+            format!(
+                "key `{}` matches no family of the key schema ({schemas})",
+                used.pattern
+            ),
+        )
+        .certainty(certainty)
+        .primary_label("not declared")
+        .help("declare a family for it in the schema, or build the key the way a declared family does");
+        let nearest = families
+            .iter()
+            .map(|(name, p, t)| (shared_start(&key, t), *name, *p))
+            .filter(|(n, _, _)| *n >= 3)
+            .max_by_key(|(n, _, _)| *n);
+        if let Some((_, name, p)) = nearest {
+            f = f.note(format!("the nearest declared family is `{name}`: `{p}`"));
+        }
+        if let Some(note) = used.uses_note() {
+            f = f.note(note);
+        }
+        out.push(f);
     }
 }
 
@@ -231,7 +233,7 @@ mod tests {
             op("GET", vec![key("session:{abc}", 60)]),
             op("GET", vec![key("sessions:abc", 80)]),
         ]);
-        let found = run_with(&UndeclaredKey, &m, &options());
+        let found = run_with(check, &m, &options());
         assert_eq!(
             messages(&found),
             [
@@ -246,6 +248,6 @@ mod tests {
             ["the nearest declared family is `user_cart`: `{user:<user_id>}:cart`"]
         );
         // No schema for the run: nothing to say.
-        assert!(run_with(&UndeclaredKey, &m, &Options::default()).is_empty());
+        assert!(run_with(check, &m, &Options::default()).is_empty());
     }
 }

@@ -6,38 +6,20 @@
 //! findings, through the constructors below, so the rule's id, wording and
 //! doc live here like every other rule's. Its `check` adds nothing.
 
-use super::{Context, Rule};
+use super::Context;
 use crate::finding::{Finding, Severity};
 use crate::model::Span;
 
-pub(crate) struct UnusedSuppression;
-
-/// The rule id.
+/// The rule id; its page `rules/SL100.md` says the rest.
 pub(crate) const ID: &str = "SL100";
 
 const HELP_PLACE: &str =
     "remove it; a suppression ignores findings that start on its own line, or, \
                           written on comment-only lines, on the line right below those comments";
 
-impl Rule for UnusedSuppression {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn name(&self) -> &'static str {
-        "unused-suppression"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Info
-    }
-    fn summary(&self) -> &'static str {
-        "a `slotlint: ignore` comment that suppresses nothing, names an unknown rule or is malformed"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../rules/SL100.md")
-    }
-    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {
-        // Made by the suppression pass, which sees the comments (see the module doc).
-    }
+/// The rule's findings for one file.
+pub(crate) fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {
+    // Made by the suppression pass, which sees the comments (see the module doc).
 }
 
 fn finding(span: Span, message: String) -> Finding {

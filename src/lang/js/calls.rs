@@ -1,18 +1,14 @@
-//! Calls: Redis commands on clients and pipelines (ops), `pipeline()` /
-//! `multi()` / `exec()` (groups), scripts (`eval`, `defineCommand`), the
-//! `require`/`createClient` factories, iteration callbacks and local helpers.
+//! Calls: functions and methods of the project (key builders, helpers
+//! handed a client or pipeline), callbacks and iteration (`map`, `forEach`,
+//! `then`), `require`, `Object.assign` and its kin, string and array
+//! methods; Redis commands go to `redis`.
 
 use tree_sitter::Node;
 
-use super::clients::{self, ClientKind};
-use super::value::{instance, Lib, Val};
-use super::{Cx, Defined, Pipe};
-use crate::commands;
-
-use crate::model::{Group, GroupKind};
-
-/// One flattened argument of a command: its value and where it is written.
-pub(super) type Flat<'a> = (Val, Node<'a>);
+use super::clients;
+use super::value::{Elem, Js, Lib, Val};
+use super::{Cx, FnDef, MAX_CALL_DEPTH};
+use crate::lang::walk::children;
 
 impl<'a> Cx<'a> {
     pub(super) fn call(&mut self, node: Node<'a>) -> Val {
@@ -22,8 +18,8 @@ impl<'a> Cx<'a> {
         let arg_nodes: Vec<Node<'a>> = node
             .child_by_field_name("arguments")
             .map(|a| {
-                let mut c = a.walk();
-                a.named_children(&mut c)
+                children(a)
+                    .into_iter()
                     .filter(|n| n.kind() != "comment")
                     .collect()
             })
@@ -42,15 +38,15 @@ impl<'a> Cx<'a> {
                 self.method_call(recv, obj, method, node, &arg_nodes, text)
             }
             _ => {
-                self.eval(func);
+                // `(0, keys_1.keyFor)(…)`, `(function () { … })()`.
+                let f = self.eval(func);
                 let args = self.eval_args(&arg_nodes);
-                self.run_callbacks(&args, None);
-                Val::Unknown
+                self.call_value(&f, node, &args, text)
             }
         }
     }
 
-    fn eval_args(&mut self, nodes: &[Node<'a>]) -> Vec<Flat<'a>> {
+    fn eval_args(&mut self, nodes: &[Node<'a>]) -> Vec<Elem> {
         nodes
             .iter()
             .map(|&n| {
@@ -61,59 +57,91 @@ impl<'a> Cx<'a> {
                         l @ (Val::List(_) | Val::Family(..)) => l,
                         other => Val::Family(Box::new(other), Vec::new()),
                     };
-                    return (v, n);
+                    return self.elem(v, n);
                 }
-                (self.eval(n), n)
+                let v = self.eval(n);
+                self.elem(v, n)
             })
             .collect()
     }
 
-    /// Runs function values passed as arguments (callbacks), once each, with
-    /// their first parameter bound to `elem` when iterating.
-    #[allow(clippy::needless_pass_by_value)]
-    fn run_callbacks(
-        &mut self,
-        args: &[Flat<'a>],
-        elem: Option<(Val, Vec<String>)>,
-    ) -> Option<Val> {
-        let mut result = None;
-        for (v, _) in args {
-            let Val::Func(id) = v else { continue };
-            let Some(def) = self.fn_nodes.get(id).copied() else {
+    /// A value as an argument or element written at `node`.
+    pub(super) fn elem(&self, val: Val, node: Node<'_>) -> Elem {
+        Elem {
+            val,
+            span: self.span(node),
+            text: self.text(node).to_string(),
+        }
+    }
+
+    /// Calls a value: a function of the project, a class (a factory call),
+    /// or runs the callbacks passed to something unknown.
+    fn call_value(&mut self, f: &Val, node: Node<'a>, args: &[Elem], text: &str) -> Val {
+        let f = &self.resolved(f.clone());
+        let kind = match f {
+            Val::Ext(Js::Func(id)) => {
+                let out = self.call_function(*id, node, &vals(args), None, text);
+                self.run_callbacks(args, None);
+                return out;
+            }
+            Val::Ext(Js::Lib(Lib::CreateClient)) => Some(clients::NODE_REDIS),
+            Val::Ext(Js::Lib(Lib::CreateCluster)) => Some(clients::NODE_REDIS_CLUSTER),
+            _ => None,
+        };
+        self.run_callbacks(args, None);
+        kind.map_or(Val::Unknown, |k| Val::Client(self.client(k)))
+    }
+
+    /// Runs function values passed as arguments (callbacks), once each.
+    pub(super) fn run_callbacks(&mut self, args: &[Elem], params: Option<&[Val]>) {
+        self.callbacks(args, params, None);
+    }
+
+    /// Runs callbacks of an iteration: their first parameter is `elem`,
+    /// different on each turn (as are `vars`, the names the element's
+    /// holes mention).
+    pub(super) fn iterate_callbacks(&mut self, args: &[Elem], elem: Val, vars: &[String]) {
+        self.callbacks(args, Some(&[elem]), Some(vars));
+    }
+
+    fn callbacks(&mut self, args: &[Elem], params: Option<&[Val]>, vars: Option<&[String]>) {
+        for a in args {
+            let Val::Ext(Js::Func(id)) = a.val else {
                 continue;
             };
-            if !self.recording || !self.ran.insert(*id) {
+            let Some(def) = self.fns.get(&id).copied() else {
+                continue;
+            };
+            let fresh = if self.m.recording {
+                self.ran.insert(id)
+            } else {
+                self.learning && self.learned.insert(id)
+            };
+            if !fresh || def.module != self.cur {
                 continue;
             }
-            let level = self.loop_vars.len();
-            let bound: Option<Vec<Val>> = elem.as_ref().map(|(e, vars)| {
-                self.loop_vars.extend(vars.iter().cloned());
-                vec![e.clone()]
-            });
-            if bound.is_some() {
+            let level = self.m.loop_vars.len();
+            if let Some(vars) = vars {
+                self.m.loop_vars.extend(vars.iter().cloned());
                 // The element parameter varies from one call to the next.
                 let first = def
+                    .node
                     .child_by_field_name("parameters")
                     .and_then(|p| p.named_child(0))
-                    .or_else(|| def.child_by_field_name("parameter"));
+                    .or_else(|| def.node.child_by_field_name("parameter"));
                 if let Some(p) = first {
                     let names = super::stmts::pattern_names(self, p);
-                    self.loop_vars.extend(names);
+                    self.m.loop_vars.extend(names);
                 }
             }
-            let saved_returns = std::mem::take(&mut self.returns);
-            self.run_nested(def, bound.as_deref());
-            if let Some(b) = def
-                .child_by_field_name("body")
-                .filter(|b| b.kind() != "statement_block")
-            {
-                let _ = b;
-            }
-            self.returns = saved_returns;
-            self.loop_vars.truncate(level);
-            result = Some(Val::Unknown);
+            let saved_class = {
+                let c = def.class.or(self.class);
+                std::mem::replace(&mut self.class, c)
+            };
+            self.run_nested(def.node, params);
+            self.class = saved_class;
+            self.m.loop_vars.truncate(level);
         }
-        result
     }
 
     /// `require('ioredis')`, `createClient()`, `userKey(id)`, `String(x)`.
@@ -126,39 +154,106 @@ impl<'a> Cx<'a> {
     ) -> Val {
         let name = self.text(func);
         let args = self.eval_args(arg_nodes);
-        if name == "require" {
-            let module = args
-                .first()
-                .and_then(|(v, _)| v.literal_bytes())
-                .unwrap_or_default();
-            return super::module_lib(&String::from_utf8_lossy(&module))
-                .map_or(Val::Unknown, Val::Lib);
-        }
-        if name == "String" {
-            return args.first().map_or(Val::Unknown, |(v, n)| {
-                Val::Str(v.interpolated(self.text(*n)), None)
-            });
-        }
-        let f = self.env.get(name).cloned();
-        let kind = match f {
-            Some(Val::Lib(Lib::CreateClient)) => Some(clients::NODE_REDIS),
-            Some(Val::Lib(Lib::CreateCluster)) => Some(clients::NODE_REDIS_CLUSTER),
-            Some(Val::Func(id)) => {
-                let vals: Vec<Val> = args.iter().map(|(v, _)| v.clone()).collect();
-                let out = self.call_local(id, &vals, text);
-                self.run_callbacks(&args, None);
-                return out;
+        match name {
+            "require" => {
+                return match args.first().map(|a| &a.val) {
+                    Some(Val::Ext(Js::OneOf(names))) => {
+                        let libs: Vec<Lib> = names
+                            .iter()
+                            .filter_map(|n| super::module_lib(&String::from_utf8_lossy(n)))
+                            .collect();
+                        match libs.first() {
+                            Some(l) if libs.iter().all(|x| x == l) => Val::Ext(Js::Lib(*l)),
+                            Some(_) => Val::Ext(Js::Lib(Lib::Standalone)),
+                            None => Val::Unknown,
+                        }
+                    }
+                    Some(v) => {
+                        let spec = v.literal_bytes().unwrap_or_default();
+                        self.require(&String::from_utf8_lossy(&spec))
+                    }
+                    None => Val::Unknown,
+                };
             }
-            _ if self.node_redis && name == "createCluster" => Some(clients::NODE_REDIS_CLUSTER),
-            _ if self.node_redis && name == "createClient" => Some(clients::NODE_REDIS),
-            _ => None,
+            "String" => {
+                return args.first().map_or(Val::Unknown, |a| {
+                    Val::Str(a.val.interpolated(&a.text), None)
+                });
+            }
+            "__awaiter" => return self.awaiter(&args),
+            // Collected with the module at its top level; elsewhere, here.
+            "__exportStar" => {
+                if let Some(Val::Ext(Js::Module(i))) = args.first().map(|a| &a.val) {
+                    if let Some(p) = self.mods[*i].path.clone() {
+                        let here = self.cur;
+                        if !self.mods[here].star_exports.contains(&p) {
+                            self.mods[here].star_exports.push(p);
+                        }
+                    }
+                }
+                return Val::Unknown;
+            }
+            "defaults" | "extend" | "assign" | "objectAssign" | "xtend" => {
+                return self.assign_objects(&args, arg_nodes, name == "defaults");
+            }
+            _ => {}
+        }
+        if let Some(v) = self.file_call(name, &args, node) {
+            return v;
+        }
+        let f = self.lookup_callee(func);
+        let f = match f {
+            Val::Ext(Js::Func(_) | Js::Lib(_) | Js::Module(_)) => f,
+            _ if self.md().node_redis && name == "createCluster" => {
+                Val::Ext(Js::Lib(Lib::CreateCluster))
+            }
+            _ if self.md().node_redis && name == "createClient" => {
+                Val::Ext(Js::Lib(Lib::CreateClient))
+            }
+            _ => Val::Unknown,
         };
-        self.run_callbacks(&args, None);
-        let _ = node;
-        kind.map_or(Val::Unknown, |k| Val::Client(self.client(k)))
+        self.call_value(&f, node, &args, text)
     }
 
-    fn method_call(
+    /// What a called name is: a binding, an import, a function of the module.
+    fn lookup_callee(&mut self, func: Node<'a>) -> Val {
+        if let Some(v) = self.env.get(self.text(func)) {
+            return v.clone();
+        }
+        self.eval(func)
+    }
+
+    /// `__awaiter(this, …, function* () { … })` (what `tsc` makes of an
+    /// async body): the body runs in place, giving what it returns.
+    fn awaiter(&mut self, args: &[Elem]) -> Val {
+        let Some(Val::Ext(Js::Func(id))) = args.last().map(|a| &a.val) else {
+            return Val::Unknown;
+        };
+        let Some(def) = self.fns.get(id).copied() else {
+            return Val::Unknown;
+        };
+        if self.m.recording {
+            self.ran.insert(*id);
+        }
+        let saved_returns = std::mem::take(&mut self.returns);
+        let saved_class = {
+            let c = def.class.or(self.class);
+            std::mem::replace(&mut self.class, c)
+        };
+        let saved_env = self.env.clone();
+        self.run_body(def.node, Some(&[]));
+        let returns = std::mem::replace(&mut self.returns, saved_returns);
+        let inner = std::mem::replace(&mut self.env, saved_env);
+        for (k, v) in inner {
+            if k.starts_with("this.") {
+                self.env.insert(k, v);
+            }
+        }
+        self.class = saved_class;
+        self.returned(returns, "")
+    }
+
+    pub(super) fn method_call(
         &mut self,
         recv: Val,
         obj: Node<'a>,
@@ -167,35 +262,75 @@ impl<'a> Cx<'a> {
         arg_nodes: &[Node<'a>],
         text: &str,
     ) -> Val {
-        // Callbacks are evaluated lazily: iteration binds their parameter.
         let args = self.eval_args(arg_nodes);
+        let recv = self.resolved(recv);
+        let obj_text = self.text(obj);
+        if matches!(method, "assign" | "extend" | "defaults")
+            && (obj_text == "Object"
+                || obj_text == "_"
+                || obj_text.contains("lodash")
+                || obj_text.contains("underscore"))
+        {
+            return self.assign_objects(&args, arg_nodes, method == "defaults");
+        }
+        if let Some(v) = self.path_call(&recv, method, &args, node) {
+            return v;
+        }
         match recv {
             Val::Client(c) => self.client_method(c, method, node, &args),
             Val::Pipeline(p) => self.pipe_method(p, method, node, &args),
-            Val::Lib(Lib::NodeRedis) if method == "createClient" => {
-                Val::Client(self.client(clients::NODE_REDIS))
+            Val::Ext(Js::Lib(lib @ (Lib::NodeRedis | Lib::Standalone)))
+                if method == "createClient" =>
+            {
+                let kind = if lib == Lib::Standalone {
+                    clients::STANDALONE
+                } else {
+                    clients::NODE_REDIS
+                };
+                Val::Client(self.client(kind))
             }
-            Val::Lib(Lib::NodeRedis) if method == "createCluster" => {
+            Val::Ext(Js::Lib(Lib::IoRedis)) if method == "createClient" => {
+                Val::Client(self.client(clients::IOREDIS))
+            }
+            Val::Ext(Js::Lib(Lib::NodeRedis)) if method == "createCluster" => {
                 Val::Client(self.client(clients::NODE_REDIS_CLUSTER))
             }
-            Val::Nodes(_) if matches!(method, "map" | "forEach" | "flatMap") => {
+            Val::Ext(Js::Nodes(_)) if matches!(method, "map" | "forEach" | "flatMap") => {
                 let node_client = Val::Client(self.client(clients::CLUSTER_NODE));
-                self.run_callbacks(&args, Some((node_client, Vec::new())));
+                self.iterate_callbacks(&args, node_client, &[]);
                 Val::Unknown
             }
+            Val::Ext(Js::Sha(..)) if matches!(method, "then" | "finally") => {
+                self.run_callbacks(&args, Some(std::slice::from_ref(&recv)));
+                Val::Unknown
+            }
+            Val::Ext(Js::Instance(c) | Js::Class(c)) => {
+                self.instance_method(c, obj, method, node, &args, text)
+            }
+            Val::Ext(Js::Module(i)) => match self.member(i, method) {
+                Some(f @ Val::Ext(Js::Func(_))) => self.call_value(&f, node, &args, text),
+                Some(Val::Ext(Js::Class(c))) => Val::Ext(Js::Instance(c)),
+                _ => {
+                    self.run_callbacks(&args, None);
+                    Val::opaque(text)
+                }
+            },
             Val::Str(ref s, _) => {
-                let out = self.string_method(&s.clone(), method, &args, text);
+                let out = super::exprs::string_method(&s.clone(), method, &args, text);
                 self.run_callbacks(&args, None);
                 out
             }
             Val::List(ref items) if method == "join" => {
                 let sep = args
                     .first()
-                    .map_or(Some(b",".to_vec()), |(v, _)| v.literal_bytes());
+                    .map_or(Some(b",".to_vec()), |a| a.val.literal_bytes());
                 match sep {
                     Some(sep) => super::exprs::join(items, &sep, text),
                     None => Val::opaque(text),
                 }
+            }
+            Val::List(_) | Val::Family(..) if matches!(method, "push" | "unshift") => {
+                self.push(recv, obj, &args)
             }
             Val::List(_) | Val::Family(..) | Val::Opaque(_) | Val::Unknown
                 if matches!(
@@ -203,445 +338,258 @@ impl<'a> Cx<'a> {
                     "map" | "forEach" | "flatMap" | "filter" | "some" | "every" | "reduce"
                 ) =>
             {
-                self.iterate(&recv, obj, method, &args, text)
+                self.iterate(&recv, method, &args, text)
             }
             Val::List(items) if method == "concat" => {
                 let mut out = items;
-                for (v, _) in args {
-                    match v {
-                        Val::List(more) => out.extend(more),
-                        other => out.push(other),
+                for a in args {
+                    match &a.val {
+                        Val::List(more) => out.extend(more.iter().cloned()),
+                        _ => out.push(a),
                     }
                 }
                 Val::List(out)
             }
-            Val::Obj(ref props) => {
-                let f = props
-                    .iter()
-                    .find(|(k, _)| k == method)
-                    .map(|(_, v)| v.clone());
-                if let Some(Val::Func(id)) = f {
-                    let vals: Vec<Val> = args.iter().map(|(v, _)| v.clone()).collect();
-                    return self.call_local(id, &vals, text);
+            Val::List(_) | Val::Family(..) if matches!(method, "slice" | "sort" | "reverse") => {
+                recv
+            }
+            Val::Map(_) => {
+                if let Some(f @ Val::Ext(Js::Func(_))) = recv.prop(method).cloned() {
+                    return self.call_value(&f, node, &args, text);
                 }
                 self.run_callbacks(&args, None);
                 Val::Unknown
             }
-            _ => self.unknown_receiver(obj, method, node, &args, text),
+            _ => self.unknown_receiver(obj, method, node, &args),
         }
+    }
+
+    /// A method of a class of the project, on an instance or the class (a
+    /// static method); a callable attribute; a client held as an attribute.
+    fn instance_method(
+        &mut self,
+        class: usize,
+        obj: Node<'a>,
+        method: &str,
+        node: Node<'a>,
+        args: &[Elem],
+        text: &str,
+    ) -> Val {
+        if let Some((owner, def)) = self.method(class, method) {
+            let module = self.classes[owner].module;
+            let f = self.in_module(module, |cx| cx.func(def));
+            let Val::Ext(Js::Func(id)) = f else {
+                return Val::Unknown;
+            };
+            let out = self.call_function(id, node, &vals(args), Some(owner), text);
+            self.run_callbacks(args, None);
+            return out;
+        }
+        match self.class_attr(class, method) {
+            Some(f @ Val::Ext(Js::Func(_))) => self.call_value(&f, node, args, text),
+            Some(Val::Client(client)) => self.client_method(client, method, node, args),
+            _ => self.unknown_receiver(obj, method, node, args),
+        }
+    }
+
+    /// `list.push(x)`: the list (as named) gains `x`; inside a loop, one
+    /// element per turn (a family of what is pushed).
+    fn push(&mut self, recv: Val, obj: Node<'a>, args: &[Elem]) -> Val {
+        let name = self.text(obj).to_string();
+        let vars: Vec<String> = self.m.loop_vars.clone();
+        let mut items = match recv {
+            Val::List(items) => items,
+            other => vec![Elem {
+                val: other,
+                span: self.span(obj),
+                text: name.clone(),
+            }],
+        };
+        for a in args {
+            if vars.is_empty() {
+                items.push(a.clone());
+            } else {
+                items.push(Elem {
+                    val: Val::Family(Box::new(a.val.clone()), vars.clone()),
+                    ..a.clone()
+                });
+            }
+        }
+        self.env.insert(name, Val::List(items));
+        Val::Unknown
     }
 
     /// `.map()` / `.forEach()` over a list or family: a `.map()` whose
     /// callback builds a key gives a family of keys.
-    fn iterate(
-        &mut self,
-        recv: &Val,
-        obj: Node<'a>,
-        method: &str,
-        args: &[Flat<'a>],
-        text: &str,
-    ) -> Val {
+    fn iterate(&mut self, recv: &Val, method: &str, args: &[Elem], text: &str) -> Val {
         let (elem, vars) = match recv {
             Val::Family(e, vars) => ((**e).clone(), vars.clone()),
-            Val::List(items) if items.len() == 1 => (items[0].clone(), Vec::new()),
+            Val::List(items) if items.len() == 1 => (items[0].val.clone(), Vec::new()),
+            Val::List(_) => (self.element(recv).unwrap_or(Val::Unknown), Vec::new()),
             _ => (Val::Unknown, Vec::new()),
         };
         // A key-building callback: evaluate it for the element.
         if method == "map" || method == "flatMap" {
-            if let Some((Val::Func(id), _)) = args.first() {
+            if let Some(Val::Ext(Js::Func(id))) = args.first().map(|a| &a.val) {
                 let id = *id;
                 let param = self
-                    .fn_nodes
+                    .fns
                     .get(&id)
                     .and_then(|d| {
-                        d.child_by_field_name("parameters")
+                        d.node
+                            .child_by_field_name("parameters")
                             .and_then(|p| p.named_child(0))
-                            .or_else(|| d.child_by_field_name("parameter"))
+                            .or_else(|| d.node.child_by_field_name("parameter"))
                     })
                     .map(|p| self.text(p).to_string());
                 let elem_val = match (&elem, &param) {
                     (Val::Unknown, Some(p)) => Val::opaque(p.clone()),
                     _ => elem.clone(),
                 };
-                let mapped = self.call_local(id, std::slice::from_ref(&elem_val), text);
+                let mapped = self.call_function(
+                    id,
+                    self.fns[&id].node,
+                    std::slice::from_ref(&elem_val),
+                    None,
+                    text,
+                );
                 let mut fam_vars = vars.clone();
                 fam_vars.extend(param);
-                self.run_callbacks(args, Some((elem_val, vars)));
+                self.iterate_callbacks(args, elem_val, &vars);
                 return match mapped {
-                    v @ Val::Str(..) => Val::Family(Box::new(v), fam_vars),
+                    v @ (Val::Str(..) | Val::List(_)) => Val::Family(Box::new(v), fam_vars),
                     _ => Val::Unknown,
                 };
             }
         }
-        let _ = obj;
         let e = match elem {
-            Val::Unknown => None,
-            e => Some((e, vars)),
+            Val::Unknown => Val::opaque("element"),
+            e => e,
         };
-        let e = e.or_else(|| Some((Val::Unknown, Vec::new())));
-        let e = e.map(|(v, vars)| {
-            (
-                if v == Val::Unknown {
-                    Val::opaque("element")
-                } else {
-                    v
-                },
-                vars,
-            )
-        });
-        self.run_callbacks(args, e);
+        self.iterate_callbacks(args, e, &vars);
         Val::Unknown
     }
 
-    /// A receiver the analyzer has no value for: a client by its name
-    /// (`this.redis`, `cluster`), a class method, or nothing.
-    fn unknown_receiver(
+    /// Calls a function of the project for its value (a key builder, a
+    /// factory): parameters bound to the arguments; what it does to Redis
+    /// is recorded only when it is handed a client or pipeline (else its
+    /// own run records it). Code of another module is placed at this call.
+    pub(super) fn call_function(
         &mut self,
-        obj: Node<'a>,
-        method: &str,
+        id: usize,
         node: Node<'a>,
-        args: &[Flat<'a>],
+        args: &[Val],
+        class: Option<usize>,
         text: &str,
     ) -> Val {
-        let obj_text = self.text(obj);
-        if obj_text == "this" {
-            if let Some(def) = self
-                .funcs
-                .iter()
-                .find(|(k, _)| k.ends_with(&format!(".{method}")))
-                .map(|(_, v)| *v)
-            {
-                self.fn_nodes.insert(def.id(), def);
-                let vals: Vec<Val> = args.iter().map(|(v, _)| v.clone()).collect();
-                return self.call_local(def.id(), &vals, text);
-            }
-        }
-        let looks_redis = method_is_redis(method) || self.defined.contains_key(method);
-        if looks_redis {
-            if let Some(kind) = clients::from_name(obj_text, self.ioredis, self.node_redis) {
-                let kind = if kind == clients::UNKNOWN && self.cluster_aware {
-                    clients::CLUSTER_CHECKED
-                } else {
-                    kind
-                };
-                let c = self.named_client(kind, Some(obj_text));
-                return self.client_method(c, method, node, args);
-            }
-        }
-        self.run_callbacks(args, None);
-        Val::Unknown
-    }
-
-    fn kind_of(&self, client: usize) -> ClientKind {
-        self.clients.kind(client).unwrap_or(clients::UNKNOWN)
-    }
-
-    fn client_method(
-        &mut self,
-        client: usize,
-        method: &str,
-        node: Node<'a>,
-        args: &[Flat<'a>],
-    ) -> Val {
-        match method {
-            "pipeline" | "multi" | "batch" => {
-                let kind = if method == "multi" {
-                    GroupKind::TxPipeline
-                } else {
-                    GroupKind::Pipeline
-                };
-                let p = self.new_pipe(Some(client), kind, node);
-                if let Some((Val::List(cmds), n)) = args.first() {
-                    for cmd in cmds.clone() {
-                        if let Val::List(argv) = cmd {
-                            self.raw_command(Some(client), Some(p), &argv, *n, node);
-                        }
-                    }
-                }
-                Val::Pipeline(p)
-            }
-            "nodes" => Val::Nodes(client),
-            "duplicate" => Val::Client(client),
-            "defineCommand" => {
-                self.define(args);
-                Val::Unknown
-            }
-            _ => {
-                self.command(Some(client), None, method, node, args);
-                self.run_callbacks(args, None);
-                Val::Unknown
-            }
-        }
-    }
-
-    fn pipe_method(&mut self, p: usize, method: &str, node: Node<'a>, args: &[Flat<'a>]) -> Val {
-        match method {
-            "exec" | "execBuffer" => {
-                self.execute_pipe(p, None);
-                Val::Unknown
-            }
-            "execAsPipeline" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.kind = GroupKind::Pipeline;
-                }
-                self.execute_pipe(p, None);
-                Val::Unknown
-            }
-            "discard" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.done = true;
-                }
-                Val::Unknown
-            }
-            _ => {
-                let client = self.pipes.get(p).and_then(|x| x.client);
-                self.command(client, Some(p), method, node, args);
-                Val::Pipeline(p)
-            }
-        }
-    }
-
-    fn new_pipe(&mut self, client: Option<usize>, kind: GroupKind, node: Node<'a>) -> usize {
-        self.pipes.push(Pipe {
-            client,
-            kind,
-            span: Self::span(node),
-            ops: Vec::new(),
-            loop_level: self.loop_vars.len(),
-            guarded: self.guarded,
-            done: false,
-        });
-        self.pipes.len() - 1
-    }
-
-    /// Emits a pipeline's group (once).
-    pub(super) fn execute_pipe(&mut self, p: usize, _at: Option<usize>) {
-        let Some(pipe) = self.pipes.get_mut(p) else {
-            return;
+        let Some(def) = self.fns.get(&id).copied() else {
+            return Val::opaque(text);
         };
-        if pipe.done {
-            return;
+        if self.call_depth >= MAX_CALL_DEPTH {
+            return Val::opaque(text);
         }
-        pipe.done = true;
-        if !self.recording
-            || pipe.ops.is_empty()
-            || (pipe.guarded && pipe.kind == GroupKind::Pipeline)
-        {
-            return;
+        let handed_redis = args
+            .iter()
+            .any(|v| matches!(v, Val::Client(_) | Val::Pipeline(_)));
+        let FnDef {
+            module,
+            top,
+            node: f,
+            ..
+        } = def;
+        self.ready(module);
+        let site = if self.cur == 0 && module != 0 {
+            Some(self.span(node))
+        } else {
+            self.site
+        };
+        // A function of a module's top level called for its value gives the
+        // same for the same arguments at the same place: computed once.
+        let ready = self.mods[module].state == super::State::Ready;
+        let memo = (top && ready && !handed_redis && !self.learning)
+            .then(|| (id, class.or(def.class), site, format!("{args:?}")));
+        // A helper that walks a cluster's nodes gives clients of one node.
+        let walks = super::walks_nodes(&String::from_utf8_lossy(
+            &self.mods[module].src[f.byte_range()],
+        ));
+        if let Some(v) = memo.as_ref().and_then(|k| self.memo.get(k)) {
+            let v = v.clone();
+            self.cluster_aware |= walks;
+            return v;
         }
-        let group = Group {
-            kind: pipe.kind,
-            span: pipe.span,
-            ops: pipe.ops.clone(),
-            script: None,
-            client: pipe.client,
+        let saved_site = std::mem::replace(&mut self.site, site);
+        let saved_cur = std::mem::replace(&mut self.cur, module);
+        // A module whose top level is running has its bindings so far in
+        // the running code's environment.
+        let env = if let Some(closure) = self.closures.get(&id) {
+            closure.clone()
+        } else if (top || module != saved_cur) && ready {
+            self.mods[module].env.clone()
+        } else if module == saved_cur {
+            self.env.clone()
+        } else {
+            self.mods[module].env.clone()
         };
-        self.out.model.groups.push(group);
-    }
-
-    /// `defineCommand('name', { numberOfKeys: 2, lua: '…' })`.
-    fn define(&mut self, args: &[Flat<'a>]) {
-        let (Some((name, _)), Some((Val::Obj(props), n))) = (args.first(), args.get(1)) else {
-            return;
-        };
-        let Some(name) = name.literal_bytes() else {
-            return;
-        };
-        let get = |k: &str| props.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone());
-        let numkeys = match get("numberOfKeys") {
-            Some(Val::Num(n)) => u32::try_from(n).ok(),
-            _ => None,
-        };
-        let lua = match get("lua") {
-            Some(Val::Str(_, Some(lit))) => Some(*lit),
-            _ => None,
-        };
-        self.defined.insert(
-            String::from_utf8_lossy(&name).into_owned(),
-            Defined {
-                numkeys,
-                lua,
-                span: Self::span(*n),
-            },
-        );
-    }
-
-    /// A command method on a client or pipeline: an op (or a script call).
-    fn command(
-        &mut self,
-        client: Option<usize>,
-        pipe: Option<usize>,
-        method: &str,
-        node: Node<'a>,
-        args: &[Flat<'a>],
-    ) {
-        if let Some(d) = self.defined.get(method).cloned() {
-            let flat = flatten(args);
-            self.script_call(
-                client,
-                pipe,
-                "EVALSHA",
-                node,
-                d.lua.as_ref(),
-                d.span,
-                d.numkeys,
-                &flat,
-                None,
-            );
-            return;
+        let saved_env = std::mem::replace(&mut self.env, env);
+        let saved_class = std::mem::replace(&mut self.class, class.or(def.class));
+        let saved_returns = std::mem::take(&mut self.returns);
+        let saved_recording = self.m.recording;
+        self.m.recording = saved_recording && handed_redis;
+        if self.m.recording {
+            self.ran.insert(id);
         }
-        match method {
-            "call" | "send_command" | "callBuffer" => {
-                let flat = flatten(args);
-                self.raw_command(
-                    client,
-                    pipe,
-                    &flat.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>(),
-                    args.first().map_or(node, |a| a.1),
-                    node,
-                );
-                return;
-            }
-            "sendCommand" | "addCommand" => {
-                if let Some((Val::List(argv), n)) =
-                    args.iter().find(|(v, _)| matches!(v, Val::List(_)))
-                {
-                    self.raw_command(client, pipe, &argv.clone(), *n, node);
-                }
-                return;
-            }
-            "eval" | "evalsha" | "evalSha" | "evalRo" | "evalshaRo" | "evalShaRo" | "fcall"
-            | "fCall" | "fCallRo" => {
-                self.eval_call(client, pipe, method, node, args);
-                return;
-            }
-            _ => {}
-        }
-        if clients::is_not_a_command(method) {
-            return;
-        }
-        let word = clients::command_word(method);
-        let Some(spec) = commands::lookup(&word, None) else {
-            return;
-        };
-        if spec.container().is_some() || spec.name().contains(' ') {
-            return;
-        }
-        let name = spec.name().to_ascii_uppercase();
-        let mut flat = flatten(args);
-        let node_redis = client.is_some_and(|c| self.kind_of(c).node_redis)
-            || method.chars().any(|c| c.is_ascii_uppercase());
-        if node_redis {
-            if let Some(at) = clients::node_redis_numkeys_list(method) {
-                if let Some((Val::List(keys), n)) = args.get(at) {
-                    let count = keys
-                        .iter()
-                        .map(|k| if matches!(k, Val::Family(..)) { 2 } else { 1 })
-                        .sum::<i64>();
-                    let before = flatten(&args[..at]).len();
-                    flat.insert(before, (Val::Num(count), *n));
+        self.call_depth += 1;
+        let saved_aware = self.cluster_aware;
+        self.run_body(f, Some(args));
+        self.cluster_aware = saved_aware;
+        self.call_depth -= 1;
+        self.m.recording = saved_recording;
+        let returns = std::mem::replace(&mut self.returns, saved_returns);
+        let inner = std::mem::replace(&mut self.env, saved_env);
+        // A function made here and given back sees this call's bindings.
+        for v in &returns {
+            if let Val::Ext(Js::Func(made)) = v {
+                if self.fns.get(made).is_some_and(|d| !d.top) && !self.closures.contains_key(made) {
+                    self.closures.insert(*made, inner.clone());
                 }
             }
         }
-        if node_redis && name.ends_with("SUBSCRIBE") {
-            // node-redis: `sSubscribe(channels, listener, bufferMode)`.
-            flat = flatten(args.get(..1).unwrap_or(&[]));
+        // A method of the same instance: what it sets on `this` is set.
+        if self.class.is_some() && self.class == saved_class {
+            for (k, v) in inner {
+                if k.starts_with("this.") {
+                    self.env.insert(k, v);
+                }
+            }
         }
-        self.emit(client, pipe, &name, node, &flat);
+        self.class = saved_class;
+        self.cur = saved_cur;
+        self.site = saved_site;
+        self.cluster_aware |= walks;
+        let out = self.returned(returns, text);
+        if let Some(k) = memo {
+            self.memo.insert(k, out.clone());
+        }
+        out
     }
 
-    /// `call('MGET', a, b)`, `sendCommand(['MGET', a, b])`, `pipeline([[…]])`.
-    fn raw_command(
-        &mut self,
-        client: Option<usize>,
-        pipe: Option<usize>,
-        argv: &[Val],
-        at: Node<'a>,
-        node: Node<'a>,
-    ) {
-        let Some(word) = argv.first().and_then(Val::literal_bytes) else {
-            return;
-        };
-        let word = String::from_utf8_lossy(&word).to_ascii_lowercase();
-        let Some(spec) = commands::lookup(&word, None) else {
-            return;
-        };
-        if spec.container().is_some() || spec.name().contains(' ') {
-            return;
+    /// What a function gives from what it returns: one value; clients of
+    /// different kinds are a client of either kind; else opaque.
+    fn returned(&mut self, returns: Vec<Val>, text: &str) -> Val {
+        let mut iter = returns.into_iter();
+        let first = iter.next().unwrap_or(Val::Unknown);
+        let mut merged = first;
+        for v in iter {
+            merged = self.merge(&merged, &v, text);
         }
-        let rest: Vec<Flat<'a>> = argv[1..].iter().map(|v| (v.clone(), at)).collect();
-        let flat = flatten(&rest);
-        let name = spec.name().to_ascii_uppercase();
-        if spec.is_script() {
-            let lit = match rest.first() {
-                Some((Val::Str(_, Some(l)), _)) => Some((**l).clone()),
-                _ => None,
-            };
-            let numkeys = flat.get(1).and_then(|(v, _)| match v {
-                Val::Num(n) => u32::try_from(*n).ok(),
-                _ => None,
-            });
-            let tail: Vec<Flat<'a>> = flat.iter().skip(2).cloned().collect();
-            self.script_call(
-                client,
-                pipe,
-                &name,
-                node,
-                lit.as_ref(),
-                Self::span(at),
-                numkeys,
-                &tail,
-                None,
-            );
-            return;
+        match merged {
+            Val::Unknown if !text.is_empty() => Val::opaque(text),
+            v => v,
         }
-        self.emit(client, pipe, &name, node, &flat);
     }
 }
 
-/// ioredis flattens arrays and objects in arguments; a family stands for two
-/// elements; an unknown spread for one unknown value.
-pub(super) fn flatten<'a>(args: &[Flat<'a>]) -> Vec<Flat<'a>> {
-    let mut out = Vec::new();
-    let mut stack: Vec<(Val, Node<'a>, usize)> =
-        args.iter().rev().map(|(v, n)| (v.clone(), *n, 0)).collect();
-    while let Some((v, n, depth)) = stack.pop() {
-        if out.len() > 512 {
-            break;
-        }
-        match v {
-            Val::List(items) if depth < 4 => {
-                stack.extend(items.into_iter().rev().map(|i| (i, n, depth + 1)));
-            }
-            Val::Obj(props) if depth < 4 => {
-                for (k, v) in props.into_iter().rev() {
-                    stack.push((v, n, depth + 1));
-                    stack.push((Val::lit(k.into_bytes()), n, depth + 1));
-                }
-            }
-            Val::Family(elem, vars) => match *elem {
-                Val::Str(p, _) => {
-                    out.push((Val::Str(instance(&p, &vars, 1), None), n));
-                    if !vars.is_empty() {
-                        out.push((Val::Str(instance(&p, &vars, 2), None), n));
-                    }
-                }
-                other => out.push((Val::Family(Box::new(other), vars), n)),
-            },
-            Val::Func(_) => {}
-            other => out.push((other, n)),
-        }
-    }
-    out
-}
-
-/// Whether a method name is a Redis command either library knows.
-fn method_is_redis(method: &str) -> bool {
-    if clients::is_not_a_command(method) {
-        return matches!(
-            method,
-            "pipeline" | "multi" | "call" | "send_command" | "sendCommand"
-        );
-    }
-    commands::lookup(&clients::command_word(method), None).is_some()
+/// The values of arguments.
+pub(super) fn vals(args: &[Elem]) -> Vec<Val> {
+    args.iter().map(|a| a.val.clone()).collect()
 }

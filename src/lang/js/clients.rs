@@ -56,6 +56,47 @@ pub(crate) const NODE_REDIS_CLUSTER: ClientKind = ClientKind {
     node_redis: true,
 };
 
+/// A single-node client of one of several libraries.
+pub(crate) const STANDALONE: ClientKind = ClientKind {
+    label: "node-redis or ioredis client",
+    ..IOREDIS
+};
+
+/// ioredis `Redis` or `Cluster` (a ternary or a branch of either): code that
+/// may run on a cluster.
+pub(crate) const IOREDIS_EITHER: ClientKind = ClientKind {
+    label: "ioredis Redis or Cluster",
+    topology: Topology::Unknown,
+    ..IOREDIS_CLUSTER
+};
+
+/// node-redis `createClient` or `createCluster`.
+pub(crate) const NODE_REDIS_EITHER: ClientKind = ClientKind {
+    label: "node-redis client or cluster",
+    topology: Topology::Unknown,
+    ..NODE_REDIS_CLUSTER
+};
+
+/// The kind of a client that is one of two kinds on different paths: a
+/// cluster or a single-node client is "either"; a client of unknown kind
+/// beside a known one is the known one (`opts.client || new Redis()`).
+pub(crate) fn either(a: ClientKind, b: ClientKind) -> ClientKind {
+    match (a.topology, b.topology) {
+        _ if a == b => a,
+        (Topology::Unknown, _) if a.label.is_empty() => b,
+        (_, Topology::Unknown) if b.label.is_empty() => a,
+        (Topology::Cluster, Topology::Standalone) | (Topology::Standalone, Topology::Cluster) => {
+            if a.node_redis && b.node_redis {
+                NODE_REDIS_EITHER
+            } else {
+                IOREDIS_EITHER
+            }
+        }
+        (Topology::Unknown, _) => a,
+        _ => b,
+    }
+}
+
 /// One node of a cluster (`cluster.nodes('master')`): commands reach that node only, by design.
 pub(crate) const CLUSTER_NODE: ClientKind = ClientKind {
     label: "one cluster node",

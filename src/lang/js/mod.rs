@@ -1,29 +1,41 @@
 //! The JavaScript/TypeScript front-end (ioredis, node-redis): a tree-sitter
 //! parse, then a small abstract interpreter over the module, each class and
 //! each function body that tracks strings as key patterns, Redis clients,
-//! pipelines and scripts, and turns Redis calls into ops and groups.
+//! pipelines and scripts, and has the toolkit's builder turn Redis calls
+//! into ops and groups. Keys, clients and scripts are followed through
+//! `this`, classes, option defaults and the project's other modules
+//! (`require`, `import`, and what `tsc` emits).
 //!
-//! Statements here; expressions in `exprs`, Redis calls in `calls`, client
-//! kinds and method names in `clients`.
+//! Files and functions here; modules and classes in `modules`, statements in
+//! `stmts`, expressions in `exprs`, calls in `calls`, Redis commands in
+//! `redis`, script calls in `scripts`, files the code reads in `files`,
+//! client kinds and method names in `clients`.
 
 mod calls;
 mod clients;
 mod exprs;
-mod ops;
+mod files;
+mod modules;
+mod redis;
+mod scripts;
 mod stmts;
 #[cfg(test)]
 mod tests;
 mod value;
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use tree_sitter::{Node, Parser};
 
-use crate::lang::holes::ClientTable;
+use crate::lang::builder::Builder;
+use crate::lang::modules::{Loader, State};
+use crate::lang::walk::Blocks;
 use crate::lang::Output;
 use crate::lang::Problem;
-use crate::model::{GroupKind, Span};
-use value::{merge, Lib, Literal, Val};
+use crate::model::Span;
+use crate::project::Project;
+use value::{Js, Lib, Literal, Opaque, Val};
 
 /// A JavaScript or TypeScript front-end row, one per grammar.
 const fn front_end(
@@ -31,7 +43,8 @@ const fn front_end(
     extensions: &'static [&'static str],
     editor_ids: &'static [&'static str],
     fences: &'static [&'static str],
-    parse: fn(&crate::source::SourceFile) -> Result<Output, String>,
+    parse: fn(&crate::source::SourceFile, &Project) -> Result<Output, String>,
+    reparse: super::Reparse,
 ) -> super::FrontEnd {
     super::FrontEnd {
         name,
@@ -42,6 +55,7 @@ const fn front_end(
         comments: super::CommentSyntax::Code(&["//"]),
         prefilter,
         parse,
+        reparse: Some(reparse),
     }
 }
 
@@ -51,7 +65,23 @@ pub const JAVASCRIPT: super::FrontEnd = front_end(
     &["js", "mjs", "cjs", "jsx"],
     &["javascript", "javascriptreact"],
     &["javascript", "js"],
-    |file| Ok(parse(&file.text, Dialect::JavaScript)),
+    |file, project| {
+        Ok(parse_in(
+            &file.text,
+            Dialect::JavaScript,
+            file.location.as_deref(),
+            project,
+        ))
+    },
+    |file, project, old| {
+        parse_incremental(
+            &file.text,
+            Dialect::JavaScript,
+            file.location.as_deref(),
+            project,
+            old,
+        )
+    },
 );
 
 /// TypeScript.
@@ -60,14 +90,49 @@ pub const TYPESCRIPT: super::FrontEnd = front_end(
     &["ts", "mts", "cts"],
     &["typescript"],
     &["typescript", "ts"],
-    |file| Ok(parse(&file.text, Dialect::TypeScript)),
+    |file, project| {
+        Ok(parse_in(
+            &file.text,
+            Dialect::TypeScript,
+            file.location.as_deref(),
+            project,
+        ))
+    },
+    |file, project, old| {
+        parse_incremental(
+            &file.text,
+            Dialect::TypeScript,
+            file.location.as_deref(),
+            project,
+            old,
+        )
+    },
 );
 
 /// TypeScript with JSX.
-pub const TSX: super::FrontEnd =
-    front_end("tsx", &["tsx"], &["typescriptreact"], &["tsx"], |file| {
-        Ok(parse(&file.text, Dialect::Tsx))
-    });
+pub const TSX: super::FrontEnd = front_end(
+    "tsx",
+    &["tsx"],
+    &["typescriptreact"],
+    &["tsx"],
+    |file, project| {
+        Ok(parse_in(
+            &file.text,
+            Dialect::Tsx,
+            file.location.as_deref(),
+            project,
+        ))
+    },
+    |file, project, old| {
+        parse_incremental(
+            &file.text,
+            Dialect::Tsx,
+            file.location.as_deref(),
+            project,
+            old,
+        )
+    },
+);
 
 /// The client libraries and their calls.
 fn prefilter(text: &[u8]) -> bool {
@@ -80,7 +145,7 @@ fn prefilter(text: &[u8]) -> bool {
 
 /// Nesting deeper than this (statements or expressions) is not followed.
 const MAX_DEPTH: usize = 64;
-/// Same-file helper calls followed inside each other.
+/// Helper calls followed inside each other.
 const MAX_CALL_DEPTH: usize = 3;
 /// Files bigger than this are generated or bundled: skipped.
 const MAX_FILE: usize = 1_000_000;
@@ -95,86 +160,224 @@ pub enum Dialect {
     Tsx,
 }
 
-type Env = HashMap<String, Val>;
-
-/// A pipeline or transaction being filled.
-#[derive(Debug, Clone)]
-struct Pipe {
-    client: Option<usize>,
-    kind: GroupKind,
-    span: Span,
-    ops: Vec<usize>,
-    /// How many loops were open where the pipeline was made.
-    loop_level: usize,
-    /// Made inside code that groups keys by slot.
-    guarded: bool,
-    done: bool,
+impl Dialect {
+    /// The grammar of a file by its extension.
+    fn of(path: &Path) -> Dialect {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("ts" | "mts" | "cts") => Dialect::TypeScript,
+            Some("tsx") => Dialect::Tsx,
+            _ => Dialect::JavaScript,
+        }
+    }
 }
+
+type Env = HashMap<String, Val>;
 
 /// A command made with ioredis `defineCommand`.
 #[derive(Debug, Clone)]
 struct Defined {
     numkeys: Option<u32>,
     lua: Option<Literal>,
+    /// The text is a file of its own (read by the code).
+    file: bool,
     span: Span,
 }
 
-/// The interpreter state for one file.
-#[allow(clippy::struct_excessive_bools)]
-struct Cx<'a> {
+/// A function value: the module it is written in, its node, and the class
+/// whose `this` it sees.
+#[derive(Debug, Clone, Copy)]
+struct FnDef<'a> {
+    module: usize,
+    node: Node<'a>,
+    class: Option<usize>,
+    /// Declared at a module's top level or as a method: it sees the module's
+    /// bindings, not its caller's.
+    top: bool,
+}
+
+/// A class: an ES class, or a constructor function with prototype methods.
+struct Class<'a> {
+    module: usize,
+    /// The constructor: the `constructor` method, or the function itself.
+    ctor: Option<Node<'a>>,
+    /// What it `extends`.
+    base: Option<Node<'a>>,
+    /// Methods by name: the class body's, `C.prototype.m = …`, and
+    /// `this.m = (…) => …` in the constructor.
+    methods: Vec<(String, Node<'a>)>,
+    /// Field definitions of the class body.
+    fields: Vec<Node<'a>>,
+    /// Its fields and every `this.x` its constructor assigns, once
+    /// computed; then what methods assign, attribute by attribute.
+    attrs: Option<Env>,
+    /// The attributes whose assignments in methods are joined in.
+    learned_attrs: HashSet<String>,
+    /// The class of the project it extends, once found.
+    #[allow(clippy::option_option)]
+    extends: Option<Option<usize>>,
+}
+
+/// What an `import` binds a name to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Import {
+    /// A Redis library or one of its exports (`import { Cluster } from 'ioredis'`).
+    Lib(Lib),
+    /// A module of the project (`import * as k from './keys'`).
+    Module(PathBuf),
+    /// A name exported by a module of the project (`import { k } from './keys'`).
+    Name(PathBuf, String),
+}
+
+/// What a module exports under a name (ES modules; `exports.x` of `CommonJS` are bindings).
+#[derive(Debug, Clone)]
+enum Export<'a> {
+    /// A binding of the module (`export const k`, `export { k as key }`).
+    Local(String),
+    /// A name of another module (`export { k } from './keys'`).
+    From(PathBuf, String),
+    /// An expression: `export default <expression>`, the getter tsc writes
+    /// for a re-export (`Object.defineProperty(exports, "x", { get: … })`).
+    Expr(Node<'a>),
+}
+
+/// A module the analysis reads: the linted file (index 0) or one it imports.
+struct Module<'a> {
+    /// Where it is on disk.
+    path: Option<PathBuf>,
     src: &'a [u8],
-    out: Output,
+    root: Node<'a>,
+    /// Whether it mentions ioredis, node-redis.
     ioredis: bool,
     node_redis: bool,
+    /// Whether it computes hash slots (`calculateSlot`, `cluster-key-slot`):
+    /// its functions that deal in slots batch their keys per slot.
+    computes_slots: bool,
+    /// Top-level function declarations by name.
     funcs: HashMap<String, Node<'a>>,
+    /// Classes by name: indices into the analysis' classes.
+    classes: HashMap<String, usize>,
+    imports: HashMap<String, Import>,
+    exports: HashMap<String, Export<'a>>,
+    /// `export * from '…'`, `__exportStar(require('…'), exports)`.
+    star_exports: Vec<PathBuf>,
+    /// The module's top-level bindings.
+    env: Env,
+    state: State,
+}
+
+/// The interpreter state for one file.
+struct Cx<'a> {
+    /// The linted file's module, then the modules its imports led to.
+    mods: Vec<Module<'a>>,
+    /// The module whose code is being run.
+    cur: usize,
+    /// The modules and files read.
+    files: Loader<'a>,
+    /// While code of another module runs: the place in the linted file that
+    /// led there, where every op and key made there is placed.
+    site: Option<Span>,
+    /// The expression of the linted file being evaluated.
+    here: Span,
+    /// Modules being loaded inside each other.
+    loading: usize,
+    /// The model being built.
+    m: Builder<clients::ClientKind>,
+    classes: Vec<Class<'a>>,
+    /// Methods by node id: their class.
+    method_class: HashMap<usize, usize>,
     /// Function values by node id.
-    fn_nodes: HashMap<usize, Node<'a>>,
+    fns: HashMap<usize, FnDef<'a>>,
     /// Function bodies already run for their ops.
     ran: HashSet<usize>,
-    /// `this.x` bindings of each class, from its constructor and fields.
-    class_envs: HashMap<String, Env>,
-    module_env: Env,
+    /// Function bodies already run while learning a class's attributes.
+    learned: HashSet<usize>,
+    /// Learning a class's attributes: callbacks run too, nothing is recorded.
+    learning: bool,
     env: Env,
-    pipes: Vec<Pipe>,
+    /// The class whose code runs (what `this` is).
+    class: Option<usize>,
     defined: HashMap<String, Defined>,
     depth: usize,
     call_depth: usize,
-    recording: bool,
     returns: Vec<Val>,
-    /// Names bound by the loops (and iteration callbacks) around the code being run.
-    loop_vars: Vec<String>,
-    /// Inside a function that computes slots (`calculateSlot`): it groups keys by slot.
-    guarded: bool,
+    /// Function values made while recording, run once at the end of the
+    /// body that made them unless run before.
+    pending: Vec<usize>,
+    /// Inside a function that computes slots (`calculateSlot`): it batches
+    /// its keys per slot itself.
+    per_slot: bool,
     /// Inside a function that checks for a cluster and walks its nodes itself.
     cluster_aware: bool,
-    clients: ClientTable<clients::ClientKind>,
+    /// Directories the code lists (`fs.readdirSync(dir)`).
+    listed_dirs: Vec<PathBuf>,
+    /// What calls of top-level functions gave, by function, class, place
+    /// and arguments.
+    memo: HashMap<(usize, Option<usize>, Option<Span>, String), Val>,
+    /// Names modules were found not to export (a barrel of barrels is
+    /// searched once per name).
+    misses: HashSet<(usize, String)>,
+    /// Function values a call gave back (`createEval(script, 1)` returns a
+    /// function): the bindings they see, the call's.
+    closures: HashMap<usize, Env>,
 }
 
-/// Reads a JavaScript or TypeScript file. Never panics, whatever the bytes.
+/// Reads a JavaScript or TypeScript file on its own. Never panics, whatever the bytes.
 pub fn parse(source: &[u8], dialect: Dialect) -> Output {
+    parse_in(source, dialect, None, &Project::new())
+}
+
+/// Reads a JavaScript or TypeScript file found at `path`, following its
+/// imports into the modules of `project`. Never panics, whatever the bytes.
+pub fn parse_in(source: &[u8], dialect: Dialect, path: Option<&Path>, project: &Project) -> Output {
+    parse_incremental(source, dialect, path, project, None).0
+}
+
+/// [`parse_in`] for an editor: `old` is the tree of the text before its
+/// latest edits, already told of them (`Tree::edit`), so that tree-sitter
+/// parses again only what changed. Also returns the new tree.
+pub fn parse_incremental(
+    source: &[u8],
+    dialect: Dialect,
+    path: Option<&Path>,
+    project: &Project,
+    old: Option<&tree_sitter::Tree>,
+) -> (Output, Option<tree_sitter::Tree>) {
     let mut out = Output::default();
     if let Some(why) = too_big(source) {
         out.problems.push(Problem {
             span: Span::new(0, 0),
             message: format!("{why}: looks generated or minified; skipped"),
         });
-        return out;
+        return (out, None);
     }
+    let Some(tree) = parse_tree(source, dialect, old) else {
+        return (out, None);
+    };
+    let out = {
+        let arena = typed_arena::Arena::new();
+        let mut cx = Cx::new(Loader::new(project, &arena, modules::MAX_MODULES));
+        cx.add_module(path.map(crate::project::normal), (source, tree.root_node()));
+        cx.run();
+        let mut out = cx.m.out;
+        out.deps = cx.files.deps();
+        out
+    };
+    (out, Some(tree))
+}
+
+fn parse_tree(
+    source: &[u8],
+    dialect: Dialect,
+    old: Option<&tree_sitter::Tree>,
+) -> Option<tree_sitter::Tree> {
     let mut parser = Parser::new();
     let language = match dialect {
         Dialect::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
         Dialect::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         Dialect::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
     };
-    if parser.set_language(&language).is_err() {
-        return out;
-    }
-    let Some(tree) = crate::budget::parse_tree(&mut parser, source) else {
-        return out;
-    };
-    let mut cx = Cx::new(source);
-    cx.run(tree.root_node());
-    cx.out
+    parser.set_language(&language).ok()?;
+    crate::budget::parse_tree(&mut parser, source, old)
 }
 
 /// Why a file is too big to be hand-written, if it is.
@@ -191,41 +394,55 @@ fn too_big(source: &[u8]) -> Option<String> {
 }
 
 impl<'a> Cx<'a> {
-    fn new(src: &'a [u8]) -> Self {
-        let has = |needle: &str| src.windows(needle.len()).any(|w| w == needle.as_bytes());
+    fn new(files: Loader<'a>) -> Self {
         Cx {
-            src,
-            out: Output::default(),
-            ioredis: has("ioredis"),
-            node_redis: has("'redis'")
-                || has("\"redis\"")
-                || has("@redis/")
-                || has("createCluster"),
-            funcs: HashMap::new(),
-            fn_nodes: HashMap::new(),
+            mods: Vec::new(),
+            cur: 0,
+            files,
+            site: None,
+            here: Span::default(),
+            loading: 0,
+            m: Builder::default(),
+            classes: Vec::new(),
+            method_class: HashMap::new(),
+            fns: HashMap::new(),
             ran: HashSet::new(),
-            class_envs: HashMap::new(),
-            module_env: Env::new(),
+            learned: HashSet::new(),
+            learning: false,
             env: Env::new(),
-            pipes: Vec::new(),
+            class: None,
             defined: HashMap::new(),
             depth: 0,
             call_depth: 0,
-            recording: false,
             returns: Vec::new(),
-            loop_vars: Vec::new(),
-            guarded: false,
+            pending: Vec::new(),
+            per_slot: false,
             cluster_aware: false,
-            clients: ClientTable::default(),
+            listed_dirs: Vec::new(),
+            memo: HashMap::new(),
+            closures: HashMap::new(),
+            misses: HashSet::new(),
         }
     }
 
-    fn text(&self, node: Node<'_>) -> &'a str {
-        std::str::from_utf8(self.src.get(node.byte_range()).unwrap_or(&[])).unwrap_or("")
+    /// The module whose code runs.
+    fn md(&self) -> &Module<'a> {
+        &self.mods[self.cur]
     }
 
-    fn span(node: Node<'_>) -> Span {
-        Span::new(node.start_byte(), node.end_byte())
+    fn text(&self, node: Node<'_>) -> &'a str {
+        let src: &'a [u8] = self.mods[self.cur].src;
+        std::str::from_utf8(src.get(node.byte_range()).unwrap_or(&[])).unwrap_or("")
+    }
+
+    /// Where `node` is in the linted file: itself there, else the place
+    /// that led to the module it is in.
+    fn span(&self, node: Node<'_>) -> Span {
+        if self.cur == 0 {
+            Span::new(node.start_byte(), node.end_byte())
+        } else {
+            self.site.unwrap_or_default()
+        }
     }
 
     /// The model index of a client of this kind (one per kind and file).
@@ -235,231 +452,158 @@ impl<'a> Cx<'a> {
 
     /// Like [`Self::client`], one per receiver `name` for a client of unknown kind.
     fn named_client(&mut self, kind: clients::ClientKind, name: Option<&str>) -> usize {
-        self.clients
-            .index(&mut self.out.model.clients, kind, kind.to_client(), name)
+        self.m.client(kind, kind.to_client(), name)
     }
 
-    /// Collects functions and classes; runs the module body once to learn its
-    /// constants and clients, then each constructor; then records ops from the
-    /// module body and every function and method.
-    fn run(&mut self, root: Node<'a>) {
-        self.collect(root, 0);
-        self.exec_block(root);
-        self.module_env = std::mem::take(&mut self.env);
-        let mut classes: Vec<(String, Node<'a>)> = self
-            .funcs
+    /// Runs the module body once to learn its bindings, then again recording,
+    /// then every function and method of the file on its own.
+    fn run(&mut self) {
+        self.ready(0);
+        self.m.recording = true;
+        self.env = self.mods[0].env.clone();
+        let root = self.mods[0].root;
+        let pending = self.pending.len();
+        self.block(root);
+        self.run_pending(pending);
+        self.flush_pipes(0);
+        let mut defs: Vec<(Node<'a>, Option<usize>)> =
+            self.mods[0].funcs.values().map(|n| (*n, None)).collect();
+        for (i, c) in self.classes.iter().enumerate() {
+            if c.module != 0 {
+                continue;
+            }
+            defs.extend(c.ctor.map(|n| (n, Some(i))));
+            defs.extend(c.methods.iter().map(|(_, n)| (*n, Some(i))));
+        }
+        defs.sort_by_key(|(n, _)| (n.start_byte(), n.end_byte()));
+        defs.dedup_by_key(|(n, _)| n.id());
+        // Helpers the file calls run after their callers: a call that hands
+        // them a client records their commands with it.
+        let src = self.mods[0].src;
+        let called: Vec<bool> = defs
             .iter()
-            .filter(|(k, n)| !k.contains('.') && is_class(**n))
-            .map(|(k, n)| (k.clone(), *n))
+            .map(|(def, _)| {
+                def.child_by_field_name("name")
+                    .and_then(|n| std::str::from_utf8(&src[n.byte_range()]).ok())
+                    .is_some_and(|name| {
+                        let call = format!("{name}(");
+                        memchr::memmem::find_iter(src, call.as_bytes()).count() > 1
+                    })
+            })
             .collect();
-        classes.sort_by_key(|(_, n)| n.start_byte());
-        for (name, node) in classes {
-            self.class_env(&name, node);
-        }
-        self.recording = true;
-        self.env = self.module_env.clone();
-        self.exec_block(root);
-        self.flush_pipes();
-        let mut defs: Vec<(String, Node<'a>)> = self
-            .funcs
-            .iter()
-            .filter(|(_, n)| !is_class(**n))
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
-        defs.sort_by_key(|(_, n)| n.start_byte());
-        for (name, def) in defs {
-            let class = name.split_once('.').map(|(c, _)| c.to_string());
-            self.run_function(def, class.as_deref());
+        let mut order: Vec<usize> = (0..defs.len()).collect();
+        order.sort_by_key(|&i| called[i]);
+        for i in order {
+            let (def, class) = defs[i];
+            self.run_function(def, class);
         }
     }
 
-    /// Records top-level functions, classes and their methods.
-    fn collect(&mut self, node: Node<'a>, depth: usize) {
-        if depth > 4 {
-            return;
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "export_statement" => self.collect(child, depth + 1),
-                "function_declaration" | "generator_function_declaration" => {
-                    if let Some(name) = child.child_by_field_name("name") {
-                        self.funcs.insert(self.text(name).to_string(), child);
-                    }
-                }
-                "class_declaration" | "abstract_class_declaration" | "class" => {
-                    let Some(name) = child
-                        .child_by_field_name("name")
-                        .map(|n| self.text(n).to_string())
-                    else {
-                        continue;
-                    };
-                    self.funcs.insert(name.clone(), child);
-                    let Some(body) = child.child_by_field_name("body") else {
-                        continue;
-                    };
-                    let mut c = body.walk();
-                    for m in body.named_children(&mut c) {
-                        if m.kind() == "method_definition" {
-                            if let Some(mname) = m.child_by_field_name("name") {
-                                self.funcs.insert(format!("{name}.{}", self.text(mname)), m);
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// `this.x` bindings from field definitions and the constructor.
-    fn class_env(&mut self, name: &str, node: Node<'a>) {
-        let saved = std::mem::replace(&mut self.env, self.module_env.clone());
-        if let Some(body) = node.child_by_field_name("body") {
-            let mut c = body.walk();
-            for m in body.named_children(&mut c) {
-                if matches!(m.kind(), "field_definition" | "public_field_definition") {
-                    let prop = m
-                        .child_by_field_name("property")
-                        .or_else(|| m.child_by_field_name("name"));
-                    if let (Some(p), Some(v)) = (prop, m.child_by_field_name("value")) {
-                        let val = self.eval(v);
-                        self.env.insert(format!("this.{}", self.text(p)), val);
-                    }
-                }
-            }
-        }
-        if let Some(ctor) = self.funcs.get(&format!("{name}.constructor")).copied() {
-            self.bind_params(ctor, None);
-            if let Some(b) = ctor.child_by_field_name("body") {
-                self.exec_block(b);
-            }
-        }
-        let env: Env = std::mem::take(&mut self.env)
-            .into_iter()
-            .filter(|(k, _)| k.starts_with("this."))
-            .collect();
-        self.class_envs.insert(name.to_string(), env);
-        self.env = saved;
-    }
-
-    /// Binds a function's parameters: to the arguments when called, else to
-    /// opaque values named after them (or clients, by their type).
-    fn bind_params(&mut self, def: Node<'a>, args: Option<&[Val]>) {
-        let params = def
-            .child_by_field_name("parameters")
-            .or_else(|| def.child_by_field_name("parameter"));
-        let Some(params) = params else {
-            return;
-        };
-        let list: Vec<Node<'a>> = if params.kind() == "identifier" {
-            vec![params]
-        } else {
-            let mut c = params.walk();
-            params.named_children(&mut c).collect()
-        };
-        for (i, p) in list.into_iter().enumerate() {
-            let (pattern, default) = match p.kind() {
-                "required_parameter" | "optional_parameter" => (
-                    p.child_by_field_name("pattern"),
-                    p.child_by_field_name("value"),
-                ),
-                "assignment_pattern" => (
-                    p.child_by_field_name("left"),
-                    p.child_by_field_name("right"),
-                ),
-                _ => (Some(p), None),
-            };
-            let Some(pattern) = pattern else { continue };
-            let passed = args.and_then(|a| a.get(i).cloned());
-            let val = match passed {
-                Some(v) => v,
-                None => self.param_value(p, pattern, default),
-            };
-            if pattern.kind() == "identifier" {
-                let name = self.text(pattern).to_string();
-                let mut c = p.walk();
-                if p.named_children(&mut c)
-                    .any(|n| n.kind() == "accessibility_modifier")
-                {
-                    self.env.insert(format!("this.{name}"), val.clone());
-                }
-                self.env.insert(name, val);
-            } else {
-                self.bind_opaque(pattern);
-            }
-        }
-    }
-
-    fn param_value(&mut self, p: Node<'a>, pattern: Node<'a>, default: Option<Node<'a>>) -> Val {
-        if let Some(ty) = p.child_by_field_name("type") {
-            if let Some(kind) = clients::from_annotation(self.text(ty), self.ioredis) {
-                return Val::Client(self.client(kind));
-            }
-        }
-        let name = self.text(pattern).to_string();
-        let mut o = value::Opaque {
-            name,
-            ..value::Opaque::default()
-        };
-        if let Some(d) = default {
-            match self.eval(d) {
-                Val::Str(s, _) => o.default = s.as_literal().map(<[u8]>::to_vec),
-                Val::Num(_) => o.numeric = true,
-                _ => {}
-            }
-        }
-        Val::Opaque(o)
-    }
-
-    /// Runs a function or method body on its own (recording), once.
-    fn run_function(&mut self, def: Node<'a>, class: Option<&str>) {
+    /// Runs a function or method of the linted file on its own (recording), once.
+    fn run_function(&mut self, def: Node<'a>, class: Option<usize>) {
         if !self.ran.insert(def.id()) {
             return;
         }
-        let mut env = self.module_env.clone();
-        if let Some(c) = class.and_then(|c| self.class_envs.get(c)) {
-            env.extend(c.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        let saved_env = std::mem::replace(&mut self.env, env);
+        let saved_env = std::mem::replace(&mut self.env, self.mods[0].env.clone());
+        let saved_class = std::mem::replace(&mut self.class, class);
+        let saved_returns = std::mem::take(&mut self.returns);
         self.run_body(def, None);
         self.env = saved_env;
+        self.class = saved_class;
+        self.returns = saved_returns;
     }
 
     /// Runs a function body in the current environment with its parameters
-    /// bound, flushing the pipelines it leaves open.
+    /// bound, then the function values it made and left unrun, then flushes
+    /// the pipelines it leaves open.
     fn run_body(&mut self, def: Node<'a>, args: Option<&[Val]>) {
-        let saved_guard = (self.guarded, self.cluster_aware);
-        self.guarded |= groups_by_slot(self.text(def));
+        let saved_guard = (self.per_slot, self.cluster_aware);
+        self.per_slot |= groups_by_slot(self.text(def))
+            || (self.md().computes_slots && self.text(def).to_ascii_lowercase().contains("slot"));
         self.cluster_aware |= walks_nodes(self.text(def));
-        let pipes_before = self.pipes.len();
+        let pipes_before = self.m.pipes.len();
+        let pending = self.pending.len();
         self.bind_params(def, args);
         if let Some(body) = def.child_by_field_name("body") {
             if body.kind() == "statement_block" {
-                self.exec_block(body);
+                self.block(body);
             } else {
-                self.eval(body);
+                let v = self.eval(body);
+                self.returns.push(v);
             }
         }
-        for i in pipes_before..self.pipes.len() {
-            self.execute_pipe(i, None);
+        self.run_pending(pending);
+        // A pipeline the function gives back is the caller's to execute.
+        let given: Vec<usize> = self
+            .returns
+            .iter()
+            .filter_map(|v| match v {
+                Val::Pipeline(p) => Some(*p),
+                _ => None,
+            })
+            .collect();
+        for i in pipes_before..self.m.pipes.len() {
+            if !given.contains(&i) {
+                self.execute_pipe(i);
+            }
         }
-        (self.guarded, self.cluster_aware) = saved_guard;
+        (self.per_slot, self.cluster_aware) = saved_guard;
     }
 
-    /// Emits the groups of pipelines still holding ops.
-    fn flush_pipes(&mut self) {
-        for i in 0..self.pipes.len() {
-            self.execute_pipe(i, None);
+    /// Runs the function values made since `from` that nothing ran: their
+    /// bodies see the bindings of the code that made them.
+    fn run_pending(&mut self, from: usize) {
+        while self.pending.len() > from {
+            let Some(id) = self.pending.pop() else {
+                break;
+            };
+            let Some(f) = self.fns.get(&id).copied() else {
+                continue;
+            };
+            if !self.m.recording || f.module != self.cur || !self.ran.insert(id) {
+                continue;
+            }
+            let saved_class = {
+                let c = f.class.or(self.class);
+                std::mem::replace(&mut self.class, c)
+            };
+            self.run_nested(f.node, None);
+            self.class = saved_class;
         }
     }
-}
 
-fn is_class(n: Node<'_>) -> bool {
-    matches!(
-        n.kind(),
-        "class_declaration" | "abstract_class_declaration" | "class"
-    )
+    /// Executes the pipelines from index `from` on (those a body left open).
+    fn flush_pipes(&mut self, from: usize) {
+        for i in from..self.m.pipes.len() {
+            self.execute_pipe(i);
+        }
+    }
+
+    /// A function value for `node`, written in the running module.
+    fn func(&mut self, node: Node<'a>) -> Val {
+        let module = self.cur;
+        let class = self.method_class.get(&node.id()).copied().or(self.class);
+        let top = self.method_class.contains_key(&node.id())
+            || node
+                .parent()
+                .is_some_and(|p| matches!(p.kind(), "program" | "export_statement"));
+        self.fns.entry(node.id()).or_insert(FnDef {
+            module,
+            node,
+            class,
+            top,
+        });
+        // Declarations and methods run on their own; a function value made
+        // here runs at the end of the body that made it.
+        let declared = matches!(
+            node.kind(),
+            "function_declaration" | "generator_function_declaration"
+        ) || self.method_class.contains_key(&node.id());
+        if self.m.recording && !declared {
+            self.pending.push(node.id());
+        }
+        Val::Ext(Js::Func(node.id()))
+    }
 }
 
 /// Whether code computes hash slots to group keys (`calculateSlot`,
@@ -481,15 +625,18 @@ fn groups_by_slot(text: &str) -> bool {
 /// (`"masters" in client`, `cluster.nodes()`, `nodeClient`): a client of
 /// unknown kind there is used for one node at a time.
 fn walks_nodes(text: &str) -> bool {
-    [
-        "masters",
-        ".nodes(",
-        "nodeClient",
-        "isCluster",
-        "instanceof Cluster",
-    ]
-    .iter()
-    .any(|w| text.contains(w))
+    ["masters", ".nodes(", "nodeClient", "isCluster"]
+        .iter()
+        .any(|w| text.contains(w))
+        // `instanceof Cluster`, `instanceof ioredis_1.Cluster`
+        || text.match_indices("instanceof ").any(|(at, w)| {
+            let rest = &text[at + w.len()..];
+            let name: &str = rest
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.'))
+                .next()
+                .unwrap_or("");
+            name.ends_with("Cluster")
+        })
 }
 
 /// The Redis library a module name is.
@@ -506,14 +653,31 @@ fn member_of_lib(lib: Lib, name: &str) -> Option<Lib> {
     match (lib, name) {
         (Lib::IoRedis, "Cluster") => Some(Lib::IoCluster),
         (Lib::IoRedis, "Redis" | "default") => Some(Lib::IoRedis),
+        (Lib::NodeRedis, "default") => Some(Lib::NodeRedis),
         (Lib::NodeRedis, "createClient") => Some(Lib::CreateClient),
         (Lib::NodeRedis, "createCluster") => Some(Lib::CreateCluster),
         _ => None,
     }
 }
 
-/// Joins environments from paths that meet: a name with different values becomes opaque.
-fn merge_envs(mut a: Env, b: Env) -> Env {
-    crate::lang::holes::join_env(&mut a, b, merge);
-    a
+/// An opaque value named `name` with the string or number default of `d`.
+fn with_default(name: String, d: &Val) -> Val {
+    let mut o = Opaque {
+        name,
+        ..Opaque::default()
+    };
+    match d {
+        Val::Str(s, _) => o.default = s.as_literal().map(<[u8]>::to_vec),
+        Val::Int(n) => {
+            o.int_default = Some(*n);
+            o.numeric = true;
+        }
+        Val::Opaque(p) => {
+            o.default.clone_from(&p.default);
+            o.int_default = p.int_default;
+            o.numeric = p.numeric;
+        }
+        _ => {}
+    }
+    Val::Opaque(o)
 }

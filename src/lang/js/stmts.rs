@@ -1,26 +1,23 @@
 //! Statements: blocks, declarations, `if`, loops (their bound names vary
-//! from one turn to the next), imports and destructuring.
+//! from one turn to the next), imports of Redis libraries, parameters and
+//! destructuring with their defaults, and how values join where paths meet.
 
 use tree_sitter::Node;
 
-use super::value::{self, Val};
-use super::{clients, member_of_lib, merge_envs, module_lib, Cx, MAX_DEPTH};
+use super::value::{Js, Opaque, Val};
+use super::{clients, member_of_lib, module_lib, Cx, Env, MAX_DEPTH};
+use crate::lang::holes::join_env;
+use crate::lang::walk::{children, Blocks};
 
-impl<'a> Cx<'a> {
-    pub(super) fn exec_block(&mut self, block: Node<'a>) {
-        if self.depth > MAX_DEPTH {
-            return;
-        }
-        self.depth += 1;
-        let mut cursor = block.walk();
-        let stmts: Vec<Node<'a>> = block.named_children(&mut cursor).collect();
-        for s in stmts {
-            self.exec_stmt(s);
-        }
-        self.depth -= 1;
+impl<'a> Blocks<'a> for Cx<'a> {
+    const MAX_DEPTH: usize = MAX_DEPTH;
+
+    fn depth(&mut self) -> &mut usize {
+        &mut self.depth
     }
 
-    pub(super) fn exec_stmt(&mut self, stmt: Node<'a>) {
+    /// Runs one statement (a block, a declaration, a branch, a loop).
+    fn stmt(&mut self, stmt: Node<'a>) {
         if self.depth > MAX_DEPTH {
             return;
         }
@@ -31,12 +28,10 @@ impl<'a> Cx<'a> {
                 }
             }
             "lexical_declaration" | "variable_declaration" => {
-                let mut c = stmt.walk();
-                let decls: Vec<Node<'a>> = stmt.named_children(&mut c).collect();
-                for d in decls
-                    .into_iter()
-                    .filter(|d| d.kind() == "variable_declarator")
-                {
+                for d in children(stmt) {
+                    if d.kind() != "variable_declarator" {
+                        continue;
+                    }
                     let value = d
                         .child_by_field_name("value")
                         .map_or(Val::Unknown, |v| self.eval(v));
@@ -47,24 +42,32 @@ impl<'a> Cx<'a> {
             }
             "export_statement" => {
                 if let Some(d) = stmt.child_by_field_name("declaration") {
-                    self.exec_stmt(d);
+                    self.stmt(d);
                 } else if let Some(v) = stmt.child_by_field_name("value") {
                     self.eval(v);
                 }
             }
-            "import_statement" => self.import(stmt),
+            // Imports are collected with the module.
+            "import_statement" => {}
             "function_declaration" | "generator_function_declaration" => {
+                let f = self.func(stmt);
                 if let Some(name) = stmt.child_by_field_name("name") {
                     let name = self.text(name).to_string();
-                    self.fn_nodes.insert(stmt.id(), stmt);
-                    self.env.insert(name, Val::Func(stmt.id()));
+                    self.env.insert(name, f);
                 }
                 // Nested functions run where they are declared.
-                if self.recording && self.depth > 1 && self.ran.insert(stmt.id()) {
+                if self.m.recording && self.depth > 1 && self.ran.insert(stmt.id()) {
                     self.run_nested(stmt, None);
                 }
             }
-            "class_declaration" | "abstract_class_declaration" => {}
+            "class_declaration" | "abstract_class_declaration" => {
+                if let Some(name) = stmt.child_by_field_name("name") {
+                    let name = self.text(name);
+                    if let Some(&c) = self.md().classes.get(name) {
+                        self.env.insert(name.to_string(), Val::Ext(Js::Class(c)));
+                    }
+                }
+            }
             "return_statement" => {
                 let v = stmt.named_child(0).map_or(Val::Unknown, |e| self.eval(e));
                 self.returns.push(v);
@@ -75,35 +78,35 @@ impl<'a> Cx<'a> {
                 for f in ["initializer", "condition", "increment"] {
                     if let Some(n) = stmt.child_by_field_name(f) {
                         if n.kind().ends_with("declaration") {
-                            self.exec_stmt(n);
+                            self.stmt(n);
                         } else {
                             self.eval(n);
                         }
                     }
                 }
-                let level = self.loop_vars.len();
+                let level = self.m.loop_vars.len();
                 let loop_names = assigned_names(self, stmt);
                 for n in &loop_names {
                     self.env.insert(n.clone(), Val::opaque(n.clone()));
                 }
-                self.loop_vars.extend(loop_names);
+                self.m.loop_vars.extend(loop_names);
                 if let Some(b) = stmt.child_by_field_name("body") {
-                    self.exec_stmt(b);
+                    self.stmt(b);
                 }
-                self.loop_vars.truncate(level);
+                self.m.loop_vars.truncate(level);
             }
-            "statement_block" | "program" => self.exec_block(stmt),
+            "statement_block" | "program" => self.block(stmt),
             _ => self.exec_children(stmt),
         }
     }
+}
 
+impl<'a> Cx<'a> {
     /// Statements this walker does not model (try, switch, labels): their
     /// parts run in order.
     pub(super) fn exec_children(&mut self, stmt: Node<'a>) {
         self.depth += 1;
-        let mut cursor = stmt.walk();
-        let parts: Vec<Node<'a>> = stmt.named_children(&mut cursor).collect();
-        for part in parts {
+        for part in children(stmt) {
             if part.kind().ends_with("statement")
                 || part.kind().ends_with("declaration")
                 || part.kind().ends_with("_clause")
@@ -112,7 +115,7 @@ impl<'a> Cx<'a> {
                     "statement_block" | "switch_body" | "switch_case" | "switch_default"
                 )
             {
-                self.exec_stmt(part);
+                self.stmt(part);
             } else {
                 self.eval(part);
             }
@@ -126,18 +129,17 @@ impl<'a> Cx<'a> {
         }
         let base = self.env.clone();
         if let Some(b) = stmt.child_by_field_name("consequence") {
-            self.exec_stmt(b);
+            self.stmt(b);
         }
         let then_env = std::mem::replace(&mut self.env, base);
         if let Some(alt) = stmt.child_by_field_name("alternative") {
             self.exec_children(alt);
         }
         let else_env = std::mem::take(&mut self.env);
-        self.env = merge_envs(then_env, else_env);
+        self.env = self.join(then_env, else_env);
     }
 
     /// `for (const x of xs)`: `x` is one element, different on each turn.
-    #[allow(clippy::single_match_else)]
     fn exec_for_in(&mut self, stmt: Node<'a>) {
         let right = stmt
             .child_by_field_name("right")
@@ -148,112 +150,150 @@ impl<'a> Cx<'a> {
         let Some(left) = stmt.child_by_field_name("left") else {
             return;
         };
-        let level = self.loop_vars.len();
-        let elem = if of { self.element(&right, left) } else { None };
-        match (left.kind(), elem) {
-            ("identifier", Some(v)) => {
-                let name = self.text(left).to_string();
-                self.env.insert(name.clone(), v);
-                self.loop_vars.push(name);
-            }
-            _ => {
-                self.bind_opaque(left);
-                let names = pattern_names(self, left);
-                self.loop_vars.extend(names);
-            }
+        let level = self.m.loop_vars.len();
+        let elem = if of { self.element(&right) } else { None };
+        if let (Some(v), "identifier") = (elem, left.kind()) {
+            let name = self.text(left).to_string();
+            self.env.insert(name.clone(), v);
+            self.m.loop_vars.push(name);
+        } else {
+            self.bind_opaque(left);
+            let names = pattern_names(self, left);
+            self.m.loop_vars.extend(names);
         }
         if let Some(b) = stmt.child_by_field_name("body") {
-            self.exec_stmt(b);
+            self.stmt(b);
         }
-        self.loop_vars.truncate(level);
+        self.m.loop_vars.truncate(level);
     }
 
     /// The value of one element of an iterated value, if it says more than
     /// an opaque value named after the loop variable; a family's loop
     /// variables join the open loops.
-    fn element(&mut self, of: &Val, left: Node<'a>) -> Option<Val> {
+    pub(super) fn element(&mut self, of: &Val) -> Option<Val> {
         match of {
-            Val::Nodes(_) => Some(Val::Client(self.client(clients::CLUSTER_NODE))),
+            Val::Ext(Js::Nodes(_)) => Some(Val::Client(self.client(clients::CLUSTER_NODE))),
             Val::Family(elem, vars) => {
-                self.loop_vars.extend(vars.iter().cloned());
+                self.m.loop_vars.extend(vars.iter().cloned());
                 Some((**elem).clone())
             }
             Val::List(items) => {
-                let first = items.first()?;
-                if items.iter().all(|i| i == first) && !matches!(first, Val::Opaque(_)) {
-                    Some(first.clone())
-                } else {
-                    let _ = left;
-                    None
+                let first = &items.first()?.val;
+                if items.iter().all(|i| i.val == *first) && !matches!(first, Val::Opaque(_)) {
+                    return Some(first.clone());
                 }
+                // One of several Redis library names (`for (const m of ['redis', 'ioredis'])`).
+                let names: Option<Vec<Vec<u8>>> = items
+                    .iter()
+                    .map(|i| i.val.literal_bytes())
+                    .collect::<Option<_>>()
+                    .filter(|names: &Vec<Vec<u8>>| {
+                        names
+                            .iter()
+                            .all(|n| module_lib(&String::from_utf8_lossy(n)).is_some())
+                    });
+                names.map(|n| Val::Ext(Js::OneOf(n)))
             }
             _ => None,
         }
     }
 
     /// A function value declared inside another runs once where it appears,
-    /// with its parameters bound to `args` when known.
+    /// with its parameters bound to `args` when known; what it assigns to
+    /// `this` is kept.
     pub(super) fn run_nested(&mut self, def: Node<'a>, args: Option<&[Val]>) {
         let saved_env = self.env.clone();
         let saved_returns = std::mem::take(&mut self.returns);
         self.run_body(def, args);
         self.returns = saved_returns;
-        self.env = saved_env;
-    }
-
-    fn import(&mut self, stmt: Node<'a>) {
-        let Some(source) = stmt.child_by_field_name("source") else {
-            return;
-        };
-        let module = self
-            .text(source)
-            .trim_matches(|c| c == '"' || c == '\'' || c == '`');
-        let lib = module_lib(module);
-        let Some(lib) = lib else { return };
-        let mut stack = vec![stmt];
-        while let Some(n) = stack.pop() {
-            match n.kind() {
-                "import_specifier" => {
-                    let name = n.child_by_field_name("name").map_or("", |x| self.text(x));
-                    let alias = n
-                        .child_by_field_name("alias")
-                        .map_or(name, |x| self.text(x));
-                    if let Some(v) = member_of_lib(lib, name) {
-                        self.env.insert(alias.to_string(), Val::Lib(v));
-                    }
-                }
-                "namespace_import" => {
-                    if let Some(id) = n.named_child(0) {
-                        self.env.insert(self.text(id).to_string(), Val::Lib(lib));
-                    }
-                }
-                "import_clause" => {
-                    let mut c = n.walk();
-                    for ch in n.named_children(&mut c) {
-                        if ch.kind() == "identifier" {
-                            self.env.insert(self.text(ch).to_string(), Val::Lib(lib));
-                        } else {
-                            stack.push(ch);
-                        }
-                    }
-                }
-                _ if stack.len() < 64 => {
-                    let mut c = n.walk();
-                    stack.extend(n.named_children(&mut c));
-                }
-                _ => {}
+        let inner = std::mem::replace(&mut self.env, saved_env);
+        for (k, v) in inner {
+            if k.starts_with("this.") {
+                self.env.insert(k, v);
             }
         }
     }
 
+    /// Binds a function's parameters: to the arguments when called, else to
+    /// opaque values named after them (or clients, by their type), with
+    /// their defaults.
+    pub(super) fn bind_params(&mut self, def: Node<'a>, args: Option<&[Val]>) {
+        let params = def
+            .child_by_field_name("parameters")
+            .or_else(|| def.child_by_field_name("parameter"));
+        let Some(params) = params else {
+            return;
+        };
+        let list: Vec<Node<'a>> = if params.kind() == "identifier" {
+            vec![params]
+        } else {
+            children(params)
+        };
+        for (i, p) in list.into_iter().enumerate() {
+            let (pattern, default) = match p.kind() {
+                "required_parameter" | "optional_parameter" => (
+                    p.child_by_field_name("pattern"),
+                    p.child_by_field_name("value"),
+                ),
+                "assignment_pattern" => (
+                    p.child_by_field_name("left"),
+                    p.child_by_field_name("right"),
+                ),
+                "comment" => continue,
+                _ => (Some(p), None),
+            };
+            let Some(pattern) = pattern else { continue };
+            let passed = args.and_then(|a| a.get(i).cloned());
+            let val = match passed {
+                Some(v) => v,
+                None => self.param_value(p, pattern, default),
+            };
+            if pattern.kind() == "identifier" {
+                let name = self.text(pattern).to_string();
+                if children(p)
+                    .iter()
+                    .any(|n| n.kind() == "accessibility_modifier")
+                {
+                    self.env.insert(format!("this.{name}"), val.clone());
+                }
+                self.env.insert(name, val);
+            } else {
+                self.bind(pattern, val);
+            }
+        }
+    }
+
+    /// An unbound parameter: typed as a Redis client, or opaque with its default.
+    fn param_value(&mut self, p: Node<'a>, pattern: Node<'a>, default: Option<Node<'a>>) -> Val {
+        if let Some(ty) = p.child_by_field_name("type") {
+            if let Some(kind) = clients::from_annotation(self.text(ty), self.md().ioredis) {
+                return Val::Client(self.client(kind));
+            }
+        }
+        let name = self.text(pattern).to_string();
+        let mut o = Opaque {
+            name,
+            ..Opaque::default()
+        };
+        if let Some(d) = default {
+            match self.eval(d) {
+                Val::Str(s, _) => o.default = s.as_literal().map(<[u8]>::to_vec),
+                Val::Int(_) => o.numeric = true,
+                _ => {}
+            }
+        }
+        Val::Opaque(o)
+    }
+
     /// Binds a declaration target: a name gets the value (opaque values take
-    /// the name); `{ a, b } = lib` takes members; anything else is opaque.
+    /// the name); a destructuring pattern takes the value's properties (a
+    /// library's exports, a module's, an object's), with their defaults.
     pub(super) fn bind(&mut self, target: Node<'a>, value: Val) {
-        match (target.kind(), &value) {
-            ("identifier", _) => {
+        match target.kind() {
+            "identifier" => {
                 let name = self.text(target).to_string();
                 let value = match value {
-                    Val::Opaque(o) => Val::Opaque(value::Opaque {
+                    Val::Opaque(o) => Val::Opaque(Opaque {
                         name: name.clone(),
                         ..o
                     }),
@@ -262,35 +302,64 @@ impl<'a> Cx<'a> {
                 };
                 self.env.insert(name, value);
             }
-            ("object_pattern", Val::Lib(lib)) => {
-                let lib = *lib;
-                let mut c = target.walk();
-                for p in target.named_children(&mut c) {
-                    let (key, alias) = match p.kind() {
-                        "shorthand_property_identifier_pattern" => (self.text(p), self.text(p)),
-                        "pair_pattern" => (
-                            p.child_by_field_name("key").map_or("", |k| self.text(k)),
-                            p.child_by_field_name("value").map_or("", |k| self.text(k)),
-                        ),
-                        _ => continue,
-                    };
-                    let v = member_of_lib(lib, key).map_or(Val::Unknown, Val::Lib);
-                    self.env.insert(alias.to_string(), v);
+            "object_pattern" => {
+                for p in children(target) {
+                    match p.kind() {
+                        "shorthand_property_identifier_pattern" => {
+                            let name = self.text(p);
+                            let v = self.prop_of(&value, name);
+                            self.bind_name(name, v);
+                        }
+                        "pair_pattern" => {
+                            let (Some(k), Some(inner)) =
+                                (p.child_by_field_name("key"), p.child_by_field_name("value"))
+                            else {
+                                continue;
+                            };
+                            let key = self.string_text(k);
+                            let v = self.prop_of(&value, &key);
+                            let v = match inner.kind() {
+                                "assignment_pattern" => {
+                                    let d = inner
+                                        .child_by_field_name("right")
+                                        .map_or(Val::Unknown, |d| self.eval(d));
+                                    let Some(left) = inner.child_by_field_name("left") else {
+                                        continue;
+                                    };
+                                    self.bind(left, defaulted(v, &d, self.text(left)));
+                                    continue;
+                                }
+                                _ => v,
+                            };
+                            self.bind(inner, v);
+                        }
+                        "object_assignment_pattern" => {
+                            // `{ prefix = 'app' }`
+                            let (Some(left), Some(d)) = (
+                                p.child_by_field_name("left"),
+                                p.child_by_field_name("right"),
+                            ) else {
+                                continue;
+                            };
+                            let name = self.text(left);
+                            let v = self.prop_of(&value, name);
+                            let d = self.eval(d);
+                            let name = self.text(left);
+                            self.bind_name(name, defaulted(v, &d, name));
+                        }
+                        _ => self.bind_opaque(p),
+                    }
                 }
             }
-            ("object_pattern", Val::Obj(props)) => {
-                let props = props.clone();
-                let mut c = target.walk();
-                for p in target.named_children(&mut c) {
-                    if p.kind() == "shorthand_property_identifier_pattern" {
-                        let name = self.text(p).to_string();
-                        let v = props
-                            .iter()
-                            .find(|(k, _)| *k == name)
-                            .map_or_else(|| Val::opaque(name.clone()), |(_, v)| v.clone());
-                        self.env.insert(name, v);
-                    } else {
-                        self.bind_opaque(p);
+            "array_pattern" => {
+                let items = match &value {
+                    Val::List(items) => Some(items.clone()),
+                    _ => None,
+                };
+                for (i, p) in children(target).into_iter().enumerate() {
+                    match items.as_ref().and_then(|xs| xs.get(i)) {
+                        Some(e) if p.kind() == "identifier" => self.bind(p, e.val.clone()),
+                        _ => self.bind_opaque(p),
                     }
                 }
             }
@@ -298,9 +367,114 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Binds `name` to `value` (an opaque value takes the name).
+    fn bind_name(&mut self, name: &str, value: Val) {
+        let value = match value {
+            Val::Opaque(o) => Val::Opaque(Opaque {
+                name: name.to_string(),
+                ..o
+            }),
+            Val::Unknown => Val::opaque(name),
+            other => other,
+        };
+        self.env.insert(name.to_string(), value);
+    }
+
+    /// Property `key` of a value being destructured: a library's export, a
+    /// module's, an object's (`Unknown` when a known object lacks it), an
+    /// attribute of an instance; opaque otherwise.
+    pub(super) fn prop_of(&mut self, value: &Val, key: &str) -> Val {
+        match value {
+            Val::Ext(Js::Lib(lib)) => {
+                member_of_lib(*lib, key).map_or(Val::Unknown, |l| Val::Ext(Js::Lib(l)))
+            }
+            Val::Ext(Js::Module(i)) => self.member(*i, key).unwrap_or_else(|| Val::opaque(key)),
+            Val::Ext(Js::Instance(c)) => {
+                self.class_attr(*c, key).unwrap_or_else(|| Val::opaque(key))
+            }
+            Val::Map(_) => value.prop(key).cloned().unwrap_or(Val::Unknown),
+            Val::Opaque(o) => Val::opaque(format!("{}.{key}", o.name)),
+            _ => Val::opaque(key),
+        }
+    }
+
     pub(super) fn bind_opaque(&mut self, target: Node<'a>) {
         for name in pattern_names(self, target) {
             self.env.insert(name.clone(), Val::opaque(name));
+        }
+    }
+}
+
+/// A destructured value with its default: the default itself when the value
+/// is absent, the value with the default when it is not known.
+fn defaulted(v: Val, d: &Val, name: &str) -> Val {
+    match v {
+        Val::Unknown => d.clone(),
+        Val::Opaque(o) if o.default.is_none() && o.int_default.is_none() => {
+            super::with_default(name.to_string(), d)
+        }
+        other => other,
+    }
+}
+
+/// The value a name takes where two paths meet: equal values stay; a client
+/// (or another value only JavaScript has) beside nothing known is that
+/// value; a list a loop fills is its family; anything else is opaque.
+fn merge(a: &Val, b: &Val, name: &str) -> Val {
+    match (a, b) {
+        _ if a == b => a.clone(),
+        (
+            known @ (Val::Client(_) | Val::Pipeline(_) | Val::Ext(_)),
+            Val::Opaque(_) | Val::Unknown,
+        )
+        | (
+            Val::Opaque(_) | Val::Unknown,
+            known @ (Val::Client(_) | Val::Pipeline(_) | Val::Ext(_)),
+        ) => known.clone(),
+        _ => crate::lang::value::merge(a, b, name),
+    }
+}
+
+impl Cx<'_> {
+    /// The value a name takes where two paths meet (see [`merge`]); two
+    /// clients of different kinds are a client of either kind.
+    pub(super) fn merge(&mut self, a: &Val, b: &Val, name: &str) -> Val {
+        match (a, b) {
+            (Val::Client(x), Val::Client(y)) if x != y => Val::Client(self.either(*x, *y)),
+            _ => merge(a, b, name),
+        }
+    }
+
+    /// Joins the bindings of paths that meet (see [`Self::merge`]).
+    pub(super) fn join(&mut self, mut a: Env, b: Env) -> Env {
+        let mut clients: Vec<(String, usize, usize)> = Vec::new();
+        for (k, v) in &b {
+            if let (Some(Val::Client(x)), Val::Client(y)) = (a.get(k), v) {
+                if x != y {
+                    clients.push((k.clone(), *x, *y));
+                }
+            }
+        }
+        join_env(&mut a, b, merge);
+        for (k, x, y) in clients {
+            let c = self.either(x, y);
+            a.insert(k, Val::Client(c));
+        }
+        a
+    }
+
+    /// A client of either of two clients' kinds.
+    pub(super) fn either(&mut self, x: usize, y: usize) -> usize {
+        let (Some(kx), Some(ky)) = (self.m.kind(Some(x)), self.m.kind(Some(y))) else {
+            return x;
+        };
+        let kind = clients::either(kx, ky);
+        if kind == kx {
+            x
+        } else if kind == ky {
+            y
+        } else {
+            self.client(kind)
         }
     }
 }
@@ -315,9 +489,8 @@ pub(super) fn pattern_names(cx: &Cx<'_>, target: Node<'_>) -> Vec<String> {
                 out.push(cx.text(n).to_string());
             }
             _ if stack.len() < 64 && out.len() < 64 => {
-                let mut c = n.walk();
                 stack.extend(
-                    n.named_children(&mut c).filter(|x| {
+                    children(n).into_iter().filter(|x| {
                         !matches!(x.kind(), "property_identifier" | "member_expression")
                     }),
                 );
@@ -350,8 +523,7 @@ pub(super) fn assigned_names(cx: &Cx<'_>, stmt: Node<'_>) -> Vec<String> {
                 out.push(cx.text(t).to_string());
             }
         }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
+        stack.extend(children(n));
     }
     out.sort();
     out.dedup();

@@ -1,10 +1,17 @@
-//! Abstract values of JavaScript expressions as the front-end tracks them:
-//! strings as key patterns, numbers, opaque values, arrays and families of
-//! keys, object literals, and the Redis libraries, clients and pipelines.
+//! JavaScript's part of the shared value type: what only JavaScript code has
+//! (the Redis libraries a module exports, a cluster's node list, function
+//! values) and its lexicon; `.replace()` of a template placeholder.
+
+use std::path::PathBuf;
 
 use crate::keypattern::{KeyPattern, Segment};
-use crate::lang::holes::Scalar;
-pub(crate) use crate::lang::holes::{Literal, Opaque};
+use crate::lang::value::{Ext, Lexicon};
+pub(crate) use crate::lang::value::{Literal, Opaque};
+
+/// What a JavaScript expression evaluates to.
+pub(crate) type Val = crate::lang::value::Val<Js>;
+/// An array element or call argument with where it is written.
+pub(crate) type Elem = crate::lang::value::Elem<Js>;
 
 /// What a Redis module export is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,93 +26,46 @@ pub(crate) enum Lib {
     CreateClient,
     /// node-redis `createCluster`.
     CreateCluster,
+    /// One of several single-node client libraries (`require(m)` for each
+    /// `m` of `['redis', 'ioredis']`).
+    Standalone,
 }
 
-/// What an expression evaluates to.
+/// Values only JavaScript code has.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Val {
-    /// A string as a pattern; `lit` when fully literal.
-    Str(KeyPattern, Option<Box<Literal>>),
-    Num(i64),
-    Opaque(Opaque),
-    /// An array whose elements are known.
-    List(Vec<Val>),
-    /// Any number of elements shaped like the first value, where the holes
-    /// named in the second differ from one element to the next.
-    Family(Box<Val>, Vec<String>),
-    /// An object literal with known property names.
-    Obj(Vec<(String, Val)>),
+pub(crate) enum Js {
+    /// A Redis library or one of its exports.
     Lib(Lib),
-    /// A Redis client: index into the model's clients.
-    Client(usize),
     /// `cluster.nodes()`: single-node clients, one per node.
     Nodes(usize),
-    /// A pipeline or transaction: index into the front-end's pipelines.
-    Pipeline(usize),
-    /// A function value (arrow, function expression) by its node id.
+    /// A function value (arrow, function expression, method) by its node id.
     Func(usize),
-    Unknown,
+    /// A module of the project (`require('./keys')`, `import * as k`): its index.
+    Module(usize),
+    /// A class (or constructor function) of the project: its index.
+    Class(usize),
+    /// An instance of a class of the project (`this` in its methods).
+    Instance(usize),
+    /// The digest a `SCRIPT LOAD` answers: the script's text when known,
+    /// and whether that text is a file of its own.
+    Sha(Option<Box<Literal>>, bool),
+    /// The text of a file the code reads (a `.lua` script), placed at the read.
+    File(Box<Literal>),
+    /// A file system path (`__dirname`, `path.join(__dirname, 'x.lua')`).
+    Path(PathBuf),
+    /// The names of the files of a directory (`fs.readdirSync(dir)`).
+    Dir(PathBuf),
+    /// One of a few literal strings (an element of a literal array being iterated).
+    OneOf(Vec<Vec<u8>>),
 }
 
-impl Val {
-    pub(crate) fn opaque(name: impl Into<String>) -> Val {
-        Val::Opaque(Opaque {
-            name: name.into(),
-            ..Opaque::default()
-        })
-    }
-
-    pub(crate) fn lit(bytes: impl Into<Vec<u8>>) -> Val {
-        Val::Str(KeyPattern::literal(bytes), None)
-    }
-
-    pub(crate) fn literal_bytes(&self) -> Option<Vec<u8>> {
-        self.scalar().literal_bytes()
-    }
-
-    /// The value as key-building sees it.
-    fn scalar(&self) -> Scalar<'_> {
-        match self {
-            Val::Str(p, _) => Scalar::Str(p),
-            Val::Num(n) => Scalar::Int(*n),
-            Val::Opaque(o) => Scalar::Opaque(o),
-            _ => Scalar::Other,
-        }
-    }
-
-    /// The value used as a whole key: a hole that may hold a tag when unknown.
-    pub(crate) fn key_pattern(&self, text: &str) -> KeyPattern {
-        self.scalar().key_pattern(text, SEPARATORS)
-    }
-
-    /// The value interpolated into a string (`${x}`, `'a:' + x`).
-    pub(crate) fn interpolated(&self, text: &str) -> KeyPattern {
-        self.scalar().interpolated(text, SEPARATORS)
-    }
+impl Ext for Js {
+    const LEXICON: &'static Lexicon = &Lexicon {
+        ident: |c| c.is_alphanumeric() || c == '_' || c == '$',
+        separators: &['.'],
+        bools: ["false", "true"],
+    };
 }
-
-/// What splits a dotted path in a hole name.
-const SEPARATORS: &[char] = &['.'];
-
-/// Renames the holes that mention one of `vars` (`k` → `k#2`) for the `n`th element.
-pub(crate) fn instance(pattern: &KeyPattern, vars: &[String], n: usize) -> KeyPattern {
-    super::super::holes::instance(pattern, vars, n, IDENT)
-}
-
-/// Whether a pattern has a hole that mentions one of `vars`.
-pub(crate) fn varies_with(pattern: &KeyPattern, vars: &[String]) -> bool {
-    pattern
-        .holes()
-        .any(|h| h.name.as_deref().is_some_and(|name| mentions(name, vars)))
-}
-
-/// Whether `name` mentions one of `vars` as a whole word.
-fn mentions(name: &str, vars: &[String]) -> bool {
-    super::super::holes::mentions(name, vars, IDENT)
-}
-
-/// Characters of an identifier in this language.
-const IDENT: fn(char) -> bool = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
 
 /// Replaces the first literal occurrence of `needle` with `with` (`.replace()`
 /// of a template placeholder); `None` when the literal text lacks it.
@@ -135,13 +95,4 @@ pub(crate) fn replace_literal(
         }
     }
     done.then_some(out)
-}
-
-/// Merges the values a name takes on different paths.
-pub(crate) fn merge(a: &Val, b: &Val, name: &str) -> Val {
-    if a == b {
-        a.clone()
-    } else {
-        Val::opaque(name)
-    }
 }

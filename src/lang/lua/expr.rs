@@ -223,6 +223,14 @@ impl Scanner<'_> {
 
     /// A primary expression and its suffixes (`.f`, `[e]`, `:m(...)`, calls).
     fn suffixed(&self, i: usize, depth: usize) -> (Val, usize) {
+        // `mk(x)` of a function that returns a key built from its parameters.
+        if let (Some(name), true) = (self.name_at(i), self.is_sym(i + 1, "(")) {
+            if let Some(Some((params, pattern))) = self.templates.get(name) {
+                let (args, end) = self.explist_at(i + 2, depth + 1);
+                let j = self.past_closer(i + 1, end, ")");
+                return (instantiate(params, pattern, &args), j);
+            }
+        }
         let (mut val, mut j) = if let Some(name) = self.name_at(i) {
             (self.name_val(name), i + 1)
         } else if self.is_sym(i, "(") {
@@ -333,6 +341,32 @@ pub(super) fn field_val(base: Val, field: &[u8]) -> Val {
         }
         _ => Val::Unknown,
     }
+}
+
+/// A key template with its parameters' holes filled by the call's arguments.
+fn instantiate(params: &[Vec<u8>], pattern: &KeyPattern, args: &[(Val, usize, usize)]) -> Val {
+    let mut pat = KeyPattern::default();
+    let mut from_keys = false;
+    for seg in pattern.segments() {
+        let arg = match seg {
+            Segment::Hole(h) => h.name.as_deref().and_then(|n| {
+                params
+                    .iter()
+                    .position(|p| p.as_slice() == n.as_bytes())
+                    .and_then(|k| args.get(k))
+            }),
+            Segment::Lit(_) => None,
+        };
+        match arg {
+            Some((v, _, _)) => {
+                let (p, keys) = v.pattern();
+                from_keys |= keys && pattern.segments().len() == 1;
+                pat.extend(&p);
+            }
+            None => pat.push(seg.clone()),
+        }
+    }
+    Val::Pat { pat, from_keys }
 }
 
 fn combine(op: &[u8], lhs: &Val, rhs: &Val) -> Val {

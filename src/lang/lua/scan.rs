@@ -10,20 +10,33 @@ use super::lex::{self, Kind, Token};
 use super::OffsetMap;
 use crate::commands;
 use crate::keypattern::Hole;
-use crate::model::{Script, ScriptKeyUse, Span};
+use crate::model::{Script, ScriptCall, ScriptKeyUse, Span};
 
 /// Scans `toks` of `code`: the script's KEYS reads and key uses, and whether it
 /// calls Redis at all.
 pub(crate) fn scan(code: &[u8], toks: Vec<Token>, map: OffsetMap<'_>) -> (Script, bool) {
     let mut scanner = Scanner::new(code, toks, map);
     scanner.run();
-    (scanner.script, scanner.calls_redis)
+    let script = scanner.script_of(0, usize::MAX, None);
+    (script, scanner.calls_redis)
+}
+
+/// A read of a KEYS table: the global `KEYS`, or a function's keys parameter.
+pub(super) struct KeysRef {
+    pub(super) tok: usize,
+    /// `KEYS[<integer>]`, or `None` for a read the analyzer cannot index.
+    pub(super) index: Option<u32>,
+    pub(super) span: Span,
+    /// The global `KEYS` (not a parameter bound to the keys).
+    pub(super) global: bool,
 }
 
 /// One binding of a name; `val: None` shadows (the name stays a hole).
 struct Binding {
     val: Option<Val>,
     depth: usize,
+    /// Where the value was built (an expression of several tokens).
+    at: Option<Span>,
 }
 
 /// Names in scope and the nesting of brackets and blocks.
@@ -52,21 +65,27 @@ impl Scopes {
         self.by_name.get(name).and_then(|v| v.last())
     }
 
-    fn declare(&mut self, name: Vec<u8>, val: Option<Val>, depth: usize) {
+    fn declare(&mut self, name: Vec<u8>, val: Option<Val>, depth: usize, at: Option<Span>) {
         self.log.push((name.clone(), depth));
         self.by_name
             .entry(name)
             .or_default()
-            .push(Binding { val, depth });
+            .push(Binding { val, depth, at });
     }
 
-    fn assign(&mut self, name: Vec<u8>, val: Option<Val>) {
+    fn assign(&mut self, name: Vec<u8>, val: Option<Val>, at: Option<Span>) {
         let depth = self.depth();
         match self.by_name.get_mut(&name).and_then(|v| v.last_mut()) {
             // Assigned under a condition or loop: the value depends on the path taken.
-            Some(b) if b.depth < depth => b.val = None,
-            Some(b) => b.val = val,
-            None if depth == 0 => self.declare(name, val, 0),
+            Some(b) if b.depth < depth => {
+                b.val = None;
+                b.at = None;
+            }
+            Some(b) => {
+                b.val = val;
+                b.at = at;
+            }
+            None if depth == 0 => self.declare(name, val, 0, at),
             None => {}
         }
     }
@@ -122,6 +141,8 @@ struct Pending {
     local: bool,
     names: Vec<Vec<u8>>,
     vals: Vec<Val>,
+    /// Where each value is built.
+    built: Vec<Option<Span>>,
 }
 
 /// A frame of the nesting stack: brackets and blocks.
@@ -136,6 +157,10 @@ enum Frame {
 /// Placeholder for an argument whose value is not known: never a keyword or a number.
 const PLACEHOLDER: &[u8] = b"\0?";
 
+/// A function that returns a key: its parameters and the key, whose holes
+/// named after them take the call's arguments.
+pub(super) type Template = (Vec<Vec<u8>>, crate::keypattern::KeyPattern);
+
 pub(super) struct Scanner<'a> {
     pub(super) code: &'a [u8],
     pub(super) toks: Vec<Token>,
@@ -148,8 +173,22 @@ pub(super) struct Scanner<'a> {
     /// ... and when each is due, soonest first: `(at, index into pending)`.
     due: BinaryHeap<Reverse<(usize, usize)>>,
     loop_vars: Vec<Vec<u8>>,
-    script: Script,
-    calls_redis: bool,
+    /// Key uses, each with the token of its call.
+    pub(super) uses: Vec<(usize, ScriptKeyUse)>,
+    /// Commands called, each with the token of its call.
+    pub(super) calls: Vec<(usize, ScriptCall)>,
+    pub(super) keys_refs: Vec<KeysRef>,
+    /// `function` keywords that start a registered function's callback: their
+    /// first parameter holds the keys, the second the arguments.
+    pub(super) callbacks: HashSet<usize>,
+    pub(super) calls_redis: bool,
+    /// Functions being read: name, parameters, and the depth of their body.
+    open_functions: Vec<(Vec<u8>, Vec<Vec<u8>>, usize)>,
+    /// Functions that return a key built from their parameters
+    /// (`local function mk(t) return prefix .. t end`): parameters and
+    /// pattern, instantiated where they are called. `None` when two returns
+    /// disagree.
+    pub(super) templates: HashMap<Vec<u8>, Option<Template>>,
 }
 
 fn is_keyword(name: &[u8]) -> bool {
@@ -180,7 +219,7 @@ fn is_keyword(name: &[u8]) -> bool {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(code: &'a [u8], toks: Vec<Token>, map: OffsetMap<'a>) -> Self {
+    pub(super) fn new(code: &'a [u8], toks: Vec<Token>, map: OffsetMap<'a>) -> Self {
         let matching = lex::match_pairs(&toks, code);
         Scanner {
             code,
@@ -191,9 +230,57 @@ impl<'a> Scanner<'a> {
             pending: Vec::new(),
             due: BinaryHeap::new(),
             loop_vars: Vec::new(),
-            script: Script::default(),
+            uses: Vec::new(),
+            calls: Vec::new(),
+            keys_refs: Vec::new(),
+            callbacks: HashSet::new(),
             calls_redis: false,
+            open_functions: Vec::new(),
+            templates: HashMap::new(),
         }
+    }
+
+    /// The script made of what tokens `start..=end` do. `keys_param` names a
+    /// function's keys parameter: then its reads count, and a read of the
+    /// global `KEYS` is recorded as such; otherwise only the global counts.
+    pub(super) fn script_of(&self, start: usize, end: usize, keys_param: Option<&str>) -> Script {
+        let inside = |tok: usize| (start..=end).contains(&tok);
+        let mut script = Script {
+            analyzed: true,
+            keys_param: keys_param.map(str::to_string),
+            ..Script::default()
+        };
+        for r in self.keys_refs.iter().filter(|r| inside(r.tok)) {
+            if r.global && keys_param.is_some() {
+                script.global_keys.get_or_insert(r.span);
+                continue;
+            }
+            if r.global != keys_param.is_none() {
+                continue;
+            }
+            match r.index {
+                Some(0) => {}
+                Some(n) => {
+                    if !matches!(script.max_key_index, Some((m, _)) if m >= n) {
+                        script.max_key_index = Some((n, r.span));
+                    }
+                }
+                None => script.dynamic_keys = true,
+            }
+        }
+        script.key_uses = self
+            .uses
+            .iter()
+            .filter(|(t, _)| inside(*t))
+            .map(|(_, u)| u.clone())
+            .collect();
+        script.calls = self
+            .calls
+            .iter()
+            .filter(|(t, _)| inside(*t))
+            .map(|(_, c)| c.clone())
+            .collect();
+        script
     }
 
     pub(super) fn text(&self, i: usize) -> &'a [u8] {
@@ -223,7 +310,7 @@ impl<'a> Scanner<'a> {
         self.scopes.depth()
     }
 
-    fn token_span(&self, start: usize, end: usize) -> Span {
+    pub(super) fn token_span(&self, start: usize, end: usize) -> Span {
         let s = self.toks.get(start).map_or(self.code.len(), |t| t.start);
         let e = end
             .checked_sub(1)
@@ -260,10 +347,27 @@ impl<'a> Scanner<'a> {
     }
 
     fn declare(&mut self, name: Vec<u8>, val: Option<Val>, depth: usize) {
-        self.scopes.declare(name, val, depth);
+        self.scopes.declare(name, val, depth, None);
     }
 
-    fn run(&mut self) {
+    /// Where the value of expression `start..end` is built: there, for an
+    /// expression of several tokens; where its local was built, for a name.
+    fn built_at(&self, start: usize, end: usize) -> Option<Span> {
+        if end > start + 1 {
+            return Some(self.token_span(start, end));
+        }
+        let name = self.name_at(start)?;
+        self.scopes.lookup(name).and_then(|b| b.at)
+    }
+
+    /// The values of an expression list, and where each is built.
+    fn values_built(&self, list: Vec<(Val, usize, usize)>) -> (Vec<Val>, Vec<Option<Span>>) {
+        list.into_iter()
+            .map(|(v, s, e)| (v, self.built_at(s, e)))
+            .unzip()
+    }
+
+    pub(super) fn run(&mut self) {
         let mut i = 0;
         while i < self.toks.len() {
             self.apply_pending(i);
@@ -294,10 +398,11 @@ impl<'a> Scanner<'a> {
             };
             for (k, name) in p.names.into_iter().enumerate() {
                 let val = p.vals.get(k).cloned().and_then(informative);
+                let at = p.built.get(k).copied().flatten().filter(|_| val.is_some());
                 if p.local {
-                    self.declare(name, val, p.depth);
+                    self.scopes.declare(name, val, p.depth, at);
                 } else {
-                    self.scopes.assign(name, val);
+                    self.scopes.assign(name, val, at);
                 }
             }
         }
@@ -327,7 +432,14 @@ impl<'a> Scanner<'a> {
                 }
             }
             b"if" | b"repeat" => self.scopes.push(Frame::Block),
-            b"end" | b"until" => self.scopes.close_block(),
+            b"end" | b"until" => {
+                self.scopes.close_block();
+                let depth = self.depth();
+                while self.open_functions.last().is_some_and(|f| f.2 > depth) {
+                    self.open_functions.pop();
+                }
+            }
+            b"return" => self.returned(i),
             b"for" => {
                 let mut j = i + 1;
                 self.loop_vars.clear();
@@ -345,8 +457,11 @@ impl<'a> Scanner<'a> {
                 if i > 0 && (self.is_sym(i - 1, ".") || self.is_sym(i - 1, ":")) {
                     return;
                 }
-                if text == b"KEYS" && self.scopes.lookup(b"KEYS").is_none() {
-                    self.keys_ref(i);
+                let global = text == b"KEYS" && self.scopes.lookup(b"KEYS").is_none();
+                let param = !global
+                    && matches!(self.scopes.lookup(text), Some(Binding { val: Some(Val::Path(p)), .. }) if p == "KEYS");
+                if global || param {
+                    self.keys_ref(i, global);
                 }
                 self.maybe_redis_call(i);
                 self.maybe_assignment(i);
@@ -354,8 +469,40 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// `return e` at the top of a function's body: the function is a key
+    /// template when `e` is a pattern.
+    fn returned(&mut self, i: usize) {
+        let Some((name, params, depth)) = self.open_functions.last().cloned() else {
+            return;
+        };
+        if depth != self.depth() {
+            return;
+        }
+        let (vals, _) = self.explist(i + 1);
+        let made = match vals.first() {
+            Some((Val::Pat { pat, .. }, _, _)) => Some((params, pat.clone())),
+            _ => None,
+        };
+        let entry = self.templates.entry(name).or_insert_with(|| made.clone());
+        if *entry != made {
+            *entry = None;
+        }
+    }
+
+    /// The name a function being defined at `i` (the `function` keyword)
+    /// gets: `function f(`, `local function f(`, `local f = function(`.
+    fn function_name(&self, i: usize) -> Option<Vec<u8>> {
+        if let Some(n) = self.name_at(i + 1) {
+            return self.is_sym(i + 2, "(").then(|| n.to_vec());
+        }
+        (i >= 2 && self.is_sym(i - 1, "="))
+            .then(|| self.name_at(i - 2).map(<[u8]>::to_vec))
+            .flatten()
+    }
+
     /// `function [name] (params)`: opens a block where the parameters shadow.
     fn function_header(&mut self, i: usize) {
+        let name = self.function_name(i);
         self.scopes.push(Frame::Block);
         let depth = self.depth();
         let mut j = i + 1;
@@ -376,13 +523,25 @@ impl<'a> Scanner<'a> {
             return;
         }
         j += 1;
+        // A registered callback's parameters are the KEYS and ARGV tables.
+        let mut tables = if self.callbacks.contains(&i) {
+            vec!["ARGV", "KEYS"]
+        } else {
+            Vec::new()
+        };
+        let mut params = Vec::new();
         while let Some(n) = self.name_at(j) {
-            self.declare(n.to_vec(), None, depth);
+            let val = tables.pop().map(|t| Val::Path(t.to_string()));
+            self.declare(n.to_vec(), val, depth);
+            params.push(n.to_vec());
             j += 1;
             if !self.is_sym(j, ",") {
                 break;
             }
             j += 1;
+        }
+        if let Some(name) = name {
+            self.open_functions.push((name, params, depth));
         }
     }
 
@@ -395,25 +554,17 @@ impl<'a> Scanner<'a> {
             }
             return;
         }
-        let mut names = Vec::new();
-        let mut j = i + 1;
-        while let Some(n) = self.name_at(j) {
-            names.push(n.to_vec());
-            j += 1;
-            if !self.is_sym(j, ",") {
-                break;
-            }
-            j += 1;
-        }
+        let (names, j) = self.name_list(i + 1);
         if self.is_sym(j, "=") {
             let (vals, end) = self.explist(j + 1);
-            let vals = vals.into_iter().map(|(v, _, _)| v).collect();
+            let (vals, built) = self.values_built(vals);
             self.defer(Pending {
                 at: end,
                 depth,
                 local: true,
                 names,
                 vals,
+                built,
             });
         } else {
             for n in names {
@@ -430,8 +581,25 @@ impl<'a> Scanner<'a> {
         if i > 0 && (self.is_sym(i - 1, ",") || self.is_kw(i - 1, "local")) {
             return;
         }
+        let (names, j) = self.name_list(i);
+        if !self.is_sym(j, "=") {
+            return;
+        }
+        let (vals, end) = self.explist(j + 1);
+        let (vals, built) = self.values_built(vals);
+        self.defer(Pending {
+            at: end,
+            depth: self.depth(),
+            local: false,
+            names,
+            vals,
+            built,
+        });
+    }
+
+    /// The names `a, b, c` from token `j` on, and the token after them.
+    fn name_list(&self, mut j: usize) -> (Vec<Vec<u8>>, usize) {
         let mut names = Vec::new();
-        let mut j = i;
         while let Some(n) = self.name_at(j) {
             names.push(n.to_vec());
             j += 1;
@@ -440,38 +608,28 @@ impl<'a> Scanner<'a> {
             }
             j += 1;
         }
-        if !self.is_sym(j, "=") {
-            return;
-        }
-        let (vals, end) = self.explist(j + 1);
-        let vals = vals.into_iter().map(|(v, _, _)| v).collect();
-        self.defer(Pending {
-            at: end,
-            depth: self.depth(),
-            local: false,
-            names,
-            vals,
-        });
+        (names, j)
     }
 
-    /// `KEYS` as a global: `KEYS[<integer>]` is indexed, anything else is dynamic.
-    fn keys_ref(&mut self, i: usize) {
+    /// `KEYS` (or a keys parameter): `KEYS[<integer>]` is indexed, anything else is dynamic.
+    fn keys_ref(&mut self, i: usize, global: bool) {
         let index = (self.is_sym(i + 1, "[")
             && self.toks.get(i + 2).is_some_and(|t| t.kind == Kind::Num)
             && self.is_sym(i + 3, "]"))
         .then(|| lua_integer(self.text(i + 2)))
         .flatten()
         .and_then(|n| u32::try_from(n).ok());
-        match index {
-            Some(0) => {}
-            Some(n) => {
-                let span = self.token_span(i, i + 4);
-                if !matches!(self.script.max_key_index, Some((m, _)) if m >= n) {
-                    self.script.max_key_index = Some((n, span));
-                }
-            }
-            None => self.script.dynamic_keys = true,
-        }
+        let span = if index.is_some() {
+            self.token_span(i, i + 4)
+        } else {
+            self.token_span(i, i + 1)
+        };
+        self.keys_refs.push(KeysRef {
+            tok: i,
+            index,
+            span,
+            global,
+        });
     }
 
     /// `redis.call(...)`, `redis.pcall(...)`, or an alias of them, called at `i`.
@@ -495,10 +653,17 @@ impl<'a> Scanner<'a> {
         }
         let (args, end) = self.explist(j + 1);
         let closed = self.is_sym(end, ")");
-        self.redis_call_keys(&args, closed);
+        let call_end = if closed { end + 1 } else { end };
+        self.redis_call_keys(i, call_end, &args, closed);
     }
 
-    fn redis_call_keys(&mut self, args: &[(Val, usize, usize)], closed: bool) {
+    fn redis_call_keys(
+        &mut self,
+        at: usize,
+        call_end: usize,
+        args: &[(Val, usize, usize)],
+        closed: bool,
+    ) {
         let Some(((cmd, _, _), rest)) = args.split_first() else {
             return;
         };
@@ -523,6 +688,11 @@ impl<'a> Scanner<'a> {
         let Some(spec) = commands::lookup(&cmd_str, sub.as_deref()) else {
             return;
         };
+        let call = ScriptCall {
+            command: spec.name().to_string(),
+            span: self.token_span(at, call_end),
+        };
+        self.calls.push((at, call));
         // A vararg may stand for any number of arguments: try a few so that the
         // call has an arity Redis accepts, then keep the positions before it.
         let tries = if trusted <= rest.len() { 4 } else { 1 };
@@ -545,12 +715,21 @@ impl<'a> Scanner<'a> {
                 continue;
             }
             let (pattern, from_keys) = val.pattern();
-            self.script.key_uses.push(ScriptKeyUse {
-                command: spec.name().to_string(),
-                pattern,
-                from_keys,
-                span: self.token_span(*start, *end),
-            });
+            let span = self.token_span(*start, *end);
+            // A local built elsewhere: one place for all its uses.
+            let built_at = (*end == *start + 1)
+                .then(|| self.built_at(*start, *end))
+                .flatten();
+            self.uses.push((
+                at,
+                ScriptKeyUse {
+                    command: spec.name().to_string(),
+                    pattern,
+                    from_keys,
+                    span,
+                    built_at,
+                },
+            ));
         }
     }
 }

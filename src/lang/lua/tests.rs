@@ -308,3 +308,103 @@ fn keys_before_a_vararg_are_kept() {
         ]
     );
 }
+
+fn library(code: &str) -> LibraryAnalysis {
+    analyze_library(code.as_bytes(), &identity_offsets(code.len()))
+}
+
+#[test]
+fn shebang_flags_as_the_server_reads_them() {
+    let flags = |code: &str| run(code).script.flags;
+    let none = flags("return 1");
+    assert!(!none.declared && none.known && none.invalid.is_empty());
+    let f = flags("#!lua flags=no-writes,allow-cross-slot-keys\nreturn 1");
+    assert!(f.declared && f.has("no-writes") && f.has("allow-cross-slot-keys"));
+    assert!(f.invalid.is_empty());
+    assert!(flags("#!lua flags=\nreturn 1").invalid.is_empty());
+    let bad =
+        |code: &str| -> Vec<String> { flags(code).invalid.into_iter().map(|(m, _)| m).collect() };
+    assert_eq!(
+        bad("#!lua flags=no-write\nreturn 1"),
+        ["Unexpected flag in script shebang: no-write"]
+    );
+    assert_eq!(
+        bad("#!lua name=x\nreturn 1"),
+        ["Unknown lua shebang option: name=x"]
+    );
+    assert_eq!(
+        bad("#!js\nreturn 1"),
+        ["Unexpected engine in script shebang: #!js"]
+    );
+    assert_eq!(bad("#!lua"), ["Invalid script shebang"]);
+}
+
+#[test]
+fn registrations_in_every_form() {
+    let lib = library(
+        "#!lua name=lib\n\
+         local function a(keys, args) return redis.call('GET', keys[1]) end\n\
+         local b = function(ks) return redis.call('SET', ks[2], 'x') end\n\
+         redis.register_function('a', a)\n\
+         redis.register_function{function_name='b', callback=b, flags={'no-writes'}}\n\
+         server.register_function({function_name='c', callback=function(keys) return redis.call('GET', KEYS[1]) end})\n\
+         redis.register_function('d', function(keys) return redis.call('GET', 'fixed') end)\n",
+    );
+    assert_eq!(lib.name.as_deref(), Some("lib"));
+    assert!(lib.invalid.is_empty(), "{:?}", lib.invalid);
+    let names: Vec<&str> = lib.functions.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c", "d"]);
+    let (_, _, a) = &lib.functions[0];
+    assert!(a.key_uses[0].from_keys && a.flags.declared && a.flags.flags.is_empty());
+    assert_eq!(a.max_key_index.map(|(n, _)| n), Some(1));
+    let (_, _, b) = &lib.functions[1];
+    assert_eq!(b.keys_param.as_deref(), Some("ks"));
+    assert!(b.flags.has("no-writes") && b.key_uses[0].from_keys);
+    assert_eq!(b.calls[0].command, "SET");
+    let (_, _, c) = &lib.functions[2];
+    assert!(c.global_keys.is_some() && c.max_key_index.is_none());
+    let (_, _, d) = &lib.functions[3];
+    assert!(!d.key_uses[0].from_keys && d.key_uses[0].pattern.as_literal() == Some(b"fixed"));
+}
+
+#[test]
+fn library_problems_are_the_servers() {
+    let msgs =
+        |code: &str| -> Vec<String> { library(code).invalid.into_iter().map(|(m, _)| m).collect() };
+    assert_eq!(
+        msgs("#!lua name=l flags=x\n"),
+        ["Invalid metadata value given: flags=x"]
+    );
+    assert_eq!(msgs("return 1\n"), ["Missing library metadata"]);
+    assert_eq!(msgs("#!lua\n"), ["Library name was not given"]);
+    assert_eq!(
+        msgs("#!lua name=l\nredis.register_function{function_name='f', callback=function() end, flags={'nope'}}\n"),
+        Vec::<String>::new(),
+        "flag problems belong to the function"
+    );
+    let lib = library("#!lua name=l\nredis.register_function{function_name='f', callback=function() end, flags={'nope'}}\n");
+    assert_eq!(lib.functions[0].2.flags.invalid[0].0, "unknown flag given");
+    assert_eq!(
+        msgs("#!lua name=l\nredis.register_function('f', function() end, {'no-writes'})\n"),
+        ["wrong number of arguments to redis.register_function"]
+    );
+    assert!(is_library(b"#!lua name=x\n") && !is_library(b"#!lua flags=no-writes\n"));
+}
+
+proptest! {
+    #[test]
+    fn libraries_never_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..300),
+        prefix in "(#!lua name=l\n|redis\\.register_function\\(|redis\\.register_function\\{|)",
+    ) {
+        let mut src = prefix.into_bytes();
+        src.extend(bytes);
+        let lib = analyze_library(&src, &identity_offsets(src.len()));
+        for (_, span, s) in &lib.functions {
+            prop_assert!(span.end <= src.len() && s.span.end <= src.len());
+        }
+        for (_, span) in &lib.invalid {
+            prop_assert!(span.end <= src.len());
+        }
+    }
+}

@@ -15,6 +15,9 @@ pub(crate) struct ClientKind {
     pub(crate) pipeline_is_transaction: bool,
     /// Commands the client sends to every primary and merges (not node-local).
     pub(crate) fans_out: &'static [&'static str],
+    /// `pipeline_is_transaction` is an assumption about a client the code
+    /// does not identify, not a fact.
+    pub(crate) pipeline_assumed: bool,
 }
 
 impl ClientKind {
@@ -35,6 +38,7 @@ const REDIS: ClientKind = ClientKind {
     splits: &[],
     pipeline_is_transaction: true,
     fans_out: &[],
+    pipeline_assumed: false,
 };
 
 const ASYNC_REDIS: ClientKind = ClientKind {
@@ -51,16 +55,37 @@ pub(crate) const CLUSTER: ClientKind = ClientKind {
     splits: &["DEL", "EXISTS", "UNLINK", "TOUCH"],
     pipeline_is_transaction: false,
     fans_out: &["SCAN", "FLUSHALL", "FLUSHDB"],
+    pipeline_assumed: false,
 };
 
 /// A receiver the front-end cannot identify (`self.redis` passed in from
 /// elsewhere): routed as redis-py would route either client, SCAN and the
-/// flushes aside (a cluster client sends those to every primary).
+/// flushes aside (a cluster client sends those to every primary). Its
+/// `pipeline()` is taken for redis-py `Redis.pipeline()`, a transaction by
+/// default: the assumption is said in findings.
 pub(crate) const UNKNOWN: ClientKind = ClientKind {
     label: "",
     topology: Topology::Unknown,
     splits: &[],
+    pipeline_is_transaction: true,
+    pipeline_assumed: true,
+    ..CLUSTER
+};
+
+/// What `pipeline()` of an unidentified client was assumed to be.
+pub(crate) const ASSUMED_PIPELINE: &str =
+    "the client is redis-py `Redis`, whose `pipeline()` is a MULTI/EXEC transaction by default";
+
+/// A client the code types or builds as either kind (`Redis | RedisCluster`,
+/// a factory returning one or the other): code written for clusters. Its
+/// plain `pipeline()` is a transaction only on the standalone kind, where
+/// no cluster is involved.
+pub(crate) const EITHER: ClientKind = ClientKind {
+    label: "redis-py Redis or RedisCluster",
+    topology: Topology::Unknown,
+    splits: &[],
     pipeline_is_transaction: false,
+    pipeline_assumed: false,
     ..CLUSTER
 };
 
@@ -105,6 +130,7 @@ const LEGACY_CLUSTER: ClientKind = ClientKind {
     ],
     pipeline_is_transaction: false,
     fans_out: &["SCAN", "FLUSHALL", "FLUSHDB", "KEYS", "DBSIZE"],
+    pipeline_assumed: false,
 };
 
 /// The client a constructor or factory (qualified through the imports) makes.
@@ -132,16 +158,40 @@ pub(crate) fn constructor(qualified: &str) -> Option<ClientKind> {
     }
 }
 
-/// A client from a parameter's type annotation (`cluster: RedisCluster`).
+/// A client from a parameter's type annotation (`cluster: RedisCluster`,
+/// `Optional["Redis"]`, `Redis | RedisCluster`).
 pub(crate) fn from_annotation(ty: &str) -> Option<ClientKind> {
-    let ty = ty.trim_matches(|c| c == '"' || c == '\'');
-    let base = ty.split('[').next().unwrap_or(ty);
-    let last = base.rsplit('.').next().unwrap_or(base).trim();
-    match last {
-        "RedisCluster" => Some(CLUSTER),
-        "Redis" | "StrictRedis" => Some(REDIS),
-        _ => None,
+    let names: Vec<&str> = ty
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let cluster = names.contains(&"RedisCluster");
+    let single = names.iter().any(|n| matches!(*n, "Redis" | "StrictRedis"));
+    match (single, cluster) {
+        (true, true) => Some(EITHER),
+        (false, true) => Some(CLUSTER),
+        (true, false) => Some(REDIS),
+        (false, false) => None,
     }
+}
+
+/// A method only a Redis client (or pipeline) has: calling it on a value is
+/// evidence that the value is one.
+pub(crate) fn is_redis_only(method: &str) -> bool {
+    if method.starts_with('_') || is_generic_name(method) {
+        return false;
+    }
+    matches!(
+        method,
+        "pipeline"
+            | "register_script"
+            | "execute_command"
+            | "send_command"
+            | "evalsha"
+            | "script_load"
+    ) || special(method).is_some()
+        || crate::commands::lookup(method, None)
+            .is_some_and(|s| !s.key_specs().is_empty() && s.container().is_none())
 }
 
 /// Where a redis-py method's keys are among its arguments.
@@ -273,6 +323,11 @@ pub(crate) fn is_generic_name(method: &str) -> bool {
             | "wait"
             | "replace"
             | "reset"
+            | "unlink"
+            | "persist"
+            | "migrate"
+            | "substr"
+            | "sort_ro"
     )
 }
 

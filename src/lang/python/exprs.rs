@@ -14,7 +14,7 @@
 use tree_sitter::Node;
 
 use super::strings::percent_format;
-use super::value::{Literal, Opaque, Val};
+use super::value::{Elem, Literal, Opaque, Py, Val};
 use super::{Cx, MAX_DEPTH};
 use crate::keypattern::KeyPattern;
 
@@ -127,7 +127,8 @@ impl<'a> Cx<'a> {
                             _ => return Val::opaque(self.name_of(node)),
                         }
                     } else if item.kind() != "comment" {
-                        out.push(self.eval(item));
+                        let val = self.eval(item);
+                        out.push(self.elem(val, item));
                     }
                 }
                 Val::List(out)
@@ -149,9 +150,9 @@ impl<'a> Cx<'a> {
                     };
                     let kv = self.eval(k);
                     let vv = self.eval(v);
-                    out.push((kv, vv, Self::span(k)));
+                    out.push((kv, vv, self.span(k)));
                 }
-                Val::Dict(out)
+                Val::Map(out)
             }
             "conditional_expression" => {
                 let mut c = node.walk();
@@ -171,10 +172,26 @@ impl<'a> Cx<'a> {
                 })
             }
             "lambda" => Val::Unknown,
+            "yield" => {
+                let v = node.named_child(0).map_or(Val::Unknown, |e| self.eval(e));
+                if self.yields {
+                    self.returns.push(v);
+                }
+                Val::Unknown
+            }
             _ => {
                 self.eval_children(node);
                 Val::opaque(self.name_of(node))
             }
+        }
+    }
+
+    /// A value as a list element written at `node`.
+    pub(super) fn elem(&self, val: Val, node: Node<'_>) -> Elem {
+        Elem {
+            val,
+            span: self.span(node),
+            text: self.name_of(node),
         }
     }
 
@@ -192,14 +209,31 @@ impl<'a> Cx<'a> {
 
     fn lookup(&mut self, node: Node<'a>) -> Val {
         let name = self.text(node);
+        if name == "__file__" {
+            if let Some(v) = self.this_file() {
+                return v;
+            }
+        }
         if let Some(v) = self.env.get(name) {
             return v.clone();
         }
-        if let Some(v) = self.module_env.get(name) {
+        if let Some(v) = self.md().env.get(name) {
             return v.clone();
         }
-        if let Some(q) = self.imports.get(name) {
-            return Val::RedisName(q.clone());
+        if let Some(import) = self.md().imports.get(name).cloned() {
+            if let Some(v) = self.imported(import) {
+                return v;
+            }
+        }
+        let module = self.cur;
+        if self.md().funcs.contains_key(name) {
+            return Val::Ext(Py::Func(module, name.to_string()));
+        }
+        if self.md().classes.contains_key(name) {
+            return Val::Ext(Py::Class(super::ClassRef {
+                module,
+                name: name.to_string(),
+            }));
         }
         Val::opaque(name)
     }
@@ -217,12 +251,21 @@ impl<'a> Cx<'a> {
         };
         let attr = self.text(attr);
         match self.eval(obj) {
-            Val::SelfRef => self
-                .class
-                .clone()
-                .and_then(|c| self.class_attr(&c, attr))
-                .unwrap_or_else(|| Val::opaque(full)),
-            Val::RedisName(q) => Val::RedisName(format!("{q}.{attr}")),
+            recv @ Val::Ext(Py::SelfRef | Py::Instance(_) | Py::Class(_)) => {
+                let class = match recv {
+                    Val::Ext(Py::Instance(c) | Py::Class(c)) => Some(c),
+                    _ => self.class.clone(),
+                };
+                class
+                    .and_then(|c| self.attr_of(node, &c, attr))
+                    .unwrap_or_else(|| Val::opaque(full))
+            }
+            Val::Ext(Py::Module(m)) => self.member(m, attr).unwrap_or_else(|| Val::opaque(full)),
+            Val::Ext(Py::Path(p)) if attr == "parent" => p.parent().map_or_else(
+                || Val::opaque(full),
+                |d| Val::Ext(Py::Path(d.to_path_buf())),
+            ),
+            Val::Ext(Py::RedisName(q)) => Val::Ext(Py::RedisName(format!("{q}.{attr}"))),
             _ => {
                 let domain = match attr {
                     "month" => Some(12),
@@ -238,6 +281,26 @@ impl<'a> Cx<'a> {
                 })
             }
         }
+    }
+
+    /// An attribute of an instance of `class`: a class or instance
+    /// attribute, or what a `@property` of that name returns.
+    fn attr_of(&mut self, node: Node<'a>, class: &super::ClassRef, attr: &str) -> Option<Val> {
+        if let Some(v) = self.class_attr(class, attr) {
+            return Some(v);
+        }
+        if !self.is_property(class, attr) {
+            return None;
+        }
+        let (owner, def) = self.method(class, attr)?;
+        let module = owner.module;
+        Some(self.call_function(
+            node,
+            module,
+            def,
+            Some(owner),
+            &super::calls::Args::default(),
+        ))
     }
 
     /// The operator of a binary node and its two operands, evaluated.
@@ -276,17 +339,29 @@ impl<'a> Cx<'a> {
                 Val::Str(p, None)
             }
             ("+", Val::List(a), Val::List(b)) => Val::List(a.iter().chain(b).cloned().collect()),
+            ("/", Val::Ext(Py::Path(p)), Val::Str(..)) => match rv.literal_bytes() {
+                Some(rel) => Val::Ext(Py::Path(p.join(String::from_utf8_lossy(&rel).as_ref()))),
+                None => Val::opaque(self.name_of(node)),
+            },
             ("%", Val::Str(t, _), _) => {
                 let args = match (&rv, r.kind()) {
                     (Val::List(vs), "tuple" | "parenthesized_expression") => {
                         let mut c = r.walk();
                         let names: Vec<String> =
                             r.named_children(&mut c).map(|n| self.name_of(n)).collect();
-                        vs.iter().cloned().zip(names).collect()
+                        vs.iter().map(|e| e.val.clone()).zip(names).collect()
                     }
                     _ => vec![(rv.clone(), self.name_of(r))],
                 };
                 Val::Str(percent_format(t, &args, &rv), None)
+            }
+            ("//" | "/", Val::Opaque(o), Val::Int(n)) if o.period == Some("instant") => {
+                Val::Opaque(Opaque {
+                    name: self.name_of(node),
+                    numeric: true,
+                    period: super::calls::division_period(*n).or(Some("instant")),
+                    ..Opaque::default()
+                })
             }
             ("%", _, _) => Val::Opaque(Opaque {
                 name: self.name_of(node),
@@ -348,7 +423,7 @@ impl<'a> Cx<'a> {
             .collect();
         let saved = self.env.clone();
         let mut vars = Vec::new();
-        let mut expand: Option<(String, Vec<Val>)> = None;
+        let mut expand: Option<(String, Vec<Elem>)> = None;
         for clause in &clauses {
             if clause.kind() != "for_in_clause" {
                 continue;
@@ -381,8 +456,9 @@ impl<'a> Cx<'a> {
         let out = if let Some((name, items)) = expand {
             let mut vals = Vec::new();
             for item in items {
-                self.env.insert(name.clone(), item);
-                vals.push(self.eval(body));
+                self.env.insert(name.clone(), item.val);
+                let val = self.eval(body);
+                vals.push(self.elem(val, body));
             }
             Val::List(vals)
         } else {

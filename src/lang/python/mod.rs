@@ -13,6 +13,8 @@
 mod calls;
 mod clients;
 mod exprs;
+mod files;
+mod modules;
 mod pipes;
 mod scripts;
 mod stmts;
@@ -22,13 +24,16 @@ mod tests;
 mod value;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use tree_sitter::{Node, Parser};
 
-use crate::lang::holes::ClientTable;
+use crate::lang::builder::Builder;
 use crate::lang::Output;
-use crate::model::{GroupKind, Span};
+use crate::model::Span;
+use crate::project::Project;
+pub(crate) use value::Py;
 use value::{Opaque, Val};
 
 /// The Python front-end.
@@ -40,15 +45,37 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     fences: &["python"],
     comments: super::CommentSyntax::Code(&["#"]),
     prefilter,
-    parse: |file| Ok(parse(&file.text)),
+    parse: |file, project| Ok(parse_in(&file.text, file.location.as_deref(), project)),
+    reparse: Some(|file, project, old| {
+        parse_incremental(&file.text, file.location.as_deref(), project, old)
+    }),
 };
 
 /// redis-py imports and clients (`redis`, `RedisCluster`, `aioredis`,
-/// `self.redis`) or the receivers the front-end takes for a client whatever
-/// the imports (`r.`, `rc.`, `rds.`; see `clients::is_redisish_name`).
+/// `self.redis`), the receivers the front-end takes for a client whatever
+/// the imports (`r.`, `rc.`, `rds.`; see `clients::is_redisish_name`), or a
+/// call of a method only Redis clients have (`.hset(`, `.pipeline(`) on a
+/// client the file got from elsewhere.
 fn prefilter(text: &[u8]) -> bool {
-    static RE: std::sync::LazyLock<regex::bytes::Regex> =
-        std::sync::LazyLock::new(|| regex::bytes::Regex::new("(?i:redis)").expect("valid regex"));
+    static RE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        let mut names: Vec<String> = crate::commands::all()
+            .map(|s| s.name().to_ascii_lowercase())
+            .chain(
+                [
+                    "pipeline",
+                    "register_script",
+                    "execute_command",
+                    "send_command",
+                ]
+                .map(String::from),
+            )
+            .filter(|m| clients::is_redis_only(m))
+            .collect();
+        names.sort();
+        names.dedup();
+        regex::bytes::Regex::new(&format!(r"(?i:redis)|\.(?:{})\s*\(", names.join("|")))
+            .expect("valid regex")
+    });
     RE.is_match(text) || has_short_receiver(text)
 }
 
@@ -68,312 +95,237 @@ fn has_short_receiver(text: &[u8]) -> bool {
 
 /// Nesting deeper than this (statements or expressions) is not followed.
 const MAX_DEPTH: usize = 96;
-/// Same-file helper calls followed inside each other.
+/// Helper calls followed inside each other.
 const MAX_CALL_DEPTH: usize = 3;
 
 type Env = HashMap<String, Val>;
 
-/// A class defined in the file.
+/// A class: the module it is defined in and its name there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ClassRef {
+    pub(crate) module: usize,
+    pub(crate) name: String,
+}
+
+/// A class defined in a module.
 struct Class<'a> {
-    bases: Vec<String>,
-    attrs: Env,
+    /// The base classes as written (`Base`, `mod.Base`).
+    bases: Vec<Node<'a>>,
     node: Node<'a>,
+    /// Class attributes and every `self.x` the methods assign, once computed.
+    attrs: Option<Env>,
+    /// Methods decorated with `@property`.
+    properties: Vec<String>,
 }
 
-/// A pipeline being filled.
-#[derive(Debug, Clone)]
-struct Pipe {
-    client: Option<usize>,
-    kind: GroupKind,
-    span: Span,
-    ops: Vec<usize>,
-    /// WATCH ops, and the ops run right away while watching (before MULTI).
-    watch_ops: Vec<usize>,
-    /// After WATCH and before MULTI, commands run immediately.
-    immediate: bool,
+/// What an import binds a name to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Import {
+    /// A name from redis (`redis.cluster.RedisCluster`).
+    Redis(String),
+    /// A module of the project (`import pkg.keys as k`).
+    Module(PathBuf),
+    /// A name in a module of the project (`from .keys import job_key`).
+    Name(PathBuf, String),
 }
 
-/// The interpreter state for one file.
-struct Cx<'a> {
+/// Whether a module's top level has been run for its bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Fresh,
+    Running,
+    Ready,
+}
+
+/// A module the analysis reads: the linted file (index 0) or one it imports.
+struct Module<'a> {
+    /// Where it is on disk.
+    path: Option<PathBuf>,
     src: &'a [u8],
-    out: Output,
-    /// Import alias → qualified name (`rc` → `redis.cluster.RedisCluster`).
-    imports: HashMap<String, String>,
+    root: Node<'a>,
+    /// Import alias → what it names.
+    imports: HashMap<String, Import>,
+    /// Whether the module imports a Redis client library.
     imports_redis: bool,
     /// Module functions by name, methods by `Class.name`.
     funcs: HashMap<String, Node<'a>>,
     classes: HashMap<String, Class<'a>>,
-    module_env: Env,
+    /// The module's top-level bindings.
     env: Env,
-    class: Option<String>,
-    pipes: Vec<Pipe>,
+    state: State,
+    /// Receivers a Redis-only method is called on, once computed.
+    evidence: Option<Evidence>,
+}
+
+/// Which values of a module are evidently Redis clients: a Redis-only
+/// method (`pipeline`, `hset`, `zadd`, `evalsha`…) is called on them.
+#[derive(Debug, Default)]
+struct Evidence {
+    /// Plain names (`client`, `conn`), anywhere in the module.
+    names: std::collections::HashSet<String>,
+    /// `self.x` receivers, by the class whose methods use them.
+    attrs: std::collections::HashSet<(String, String)>,
+}
+
+/// A module parsed once per run and shared through the project.
+struct Parsed {
+    text: Arc<[u8]>,
+    tree: tree_sitter::Tree,
+}
+
+/// The interpreter state for one file.
+struct Cx<'a> {
+    /// The linted file's module, then the modules its imports led to.
+    mods: Vec<Module<'a>>,
+    /// The module whose code is being run.
+    cur: usize,
+    /// Modules by path (`None`: not a Python module of the project).
+    loaded: HashMap<PathBuf, Option<usize>>,
+    project: &'a Project,
+    /// Keeps the imported modules' trees alive while their nodes are used.
+    arena: &'a typed_arena::Arena<Arc<Parsed>>,
+    /// While code of another module runs: the call in the linted file that
+    /// led there, which every op and key made there is placed at.
+    site: Option<Span>,
+    /// Modules being loaded inside each other.
+    loading: usize,
+    /// Other files the code reads (package data).
+    read_files: Vec<PathBuf>,
+    /// The model being built.
+    m: Builder<clients::ClientKind>,
+    env: Env,
+    class: Option<ClassRef>,
     depth: usize,
     call_depth: usize,
-    recording: bool,
     returns: Vec<Val>,
     /// Whether a local bound to an opaque value takes the local's name.
     rename_locals: bool,
-    /// The clients met so far, with the kind of each.
-    clients: ClientTable<clients::ClientKind>,
     /// How many function bodies are being run inside each other.
     fn_level: usize,
-    op_ids: HashMap<(usize, usize, String), usize>,
+    /// The function being run is a `@contextmanager`: what it yields is what
+    /// it gives.
+    yields: bool,
 }
 
-/// Reads a Python file. Never panics, whatever the bytes.
+/// Reads a Python file on its own. Never panics, whatever the bytes.
 pub fn parse(source: &[u8]) -> Output {
-    if !mentions_redis(source) {
-        return Output::default();
-    }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        return Output::default();
-    }
-    let Some(tree) = crate::budget::parse_tree(&mut parser, source) else {
-        return Output::default();
-    };
-    let mut cx = Cx::new(source);
-    cx.run(tree.root_node());
-    cx.out
+    parse_in(source, None, &Project::new())
 }
 
-/// The cheap prefilter: a file that never mentions Redis-ish tokens has no
-/// Redis calls worth a parse.
-fn mentions_redis(source: &[u8]) -> bool {
-    static RE: OnceLock<Option<regex::bytes::Regex>> = OnceLock::new();
-    RE.get_or_init(|| {
-        regex::bytes::Regex::new(
-            r"(?i)redis|pipeline\(|execute_command|register_script|\.eval(sha)?\(|\.mget\(|\.hset\(",
-        )
-        .ok()
-    })
-    .as_ref()
-    .is_none_or(|re| re.is_match(source))
+/// Reads a Python file found at `path`, following its imports into the
+/// modules of `project`. Never panics, whatever the bytes.
+pub fn parse_in(source: &[u8], path: Option<&std::path::Path>, project: &Project) -> Output {
+    parse_incremental(source, path, project, None).0
+}
+
+/// [`parse_in`] for an editor: `old` is the tree of the text before its
+/// latest edits, already told of them (`Tree::edit`), so that tree-sitter
+/// parses again only what changed. Also returns the new tree.
+pub fn parse_incremental(
+    source: &[u8],
+    path: Option<&std::path::Path>,
+    project: &Project,
+    old: Option<&tree_sitter::Tree>,
+) -> (Output, Option<tree_sitter::Tree>) {
+    if !prefilter(source) {
+        return (Output::default(), None);
+    }
+    let Some(tree) = parse_tree(source, old) else {
+        return (Output::default(), None);
+    };
+    let out = {
+        let arena = typed_arena::Arena::new();
+        let mut cx = Cx::new(project, &arena);
+        cx.add_module(path.map(crate::project::normal), source, tree.root_node());
+        cx.run();
+        let mut out = cx.m.out;
+        out.deps = cx
+            .loaded
+            .into_iter()
+            .filter_map(|(p, i)| i.filter(|&i| i > 0).map(|_| p))
+            .chain(cx.read_files)
+            .collect();
+        out.deps.sort();
+        out.deps.dedup();
+        out
+    };
+    (out, Some(tree))
+}
+
+fn parse_tree(source: &[u8], old: Option<&tree_sitter::Tree>) -> Option<tree_sitter::Tree> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .ok()?;
+    crate::budget::parse_tree(&mut parser, source, old)
 }
 
 impl<'a> Cx<'a> {
-    fn new(src: &'a [u8]) -> Self {
+    fn new(project: &'a Project, arena: &'a typed_arena::Arena<Arc<Parsed>>) -> Self {
         Cx {
-            src,
-            out: Output::default(),
-            imports: HashMap::new(),
-            imports_redis: false,
-            funcs: HashMap::new(),
-            classes: HashMap::new(),
-            module_env: Env::new(),
+            mods: Vec::new(),
+            cur: 0,
+            loaded: HashMap::new(),
+            project,
+            arena,
+            site: None,
+            loading: 0,
+            read_files: Vec::new(),
+            m: Builder::default(),
             env: Env::new(),
             class: None,
-            pipes: Vec::new(),
             depth: 0,
             call_depth: 0,
-            recording: false,
             returns: Vec::new(),
             rename_locals: true,
-            clients: ClientTable::default(),
             fn_level: 0,
-            op_ids: HashMap::new(),
+            yields: false,
         }
+    }
+
+    /// The module whose code is running.
+    fn md(&self) -> &Module<'a> {
+        &self.mods[self.cur]
     }
 
     fn text(&self, node: Node<'_>) -> &'a str {
-        std::str::from_utf8(&self.src[node.byte_range()]).unwrap_or("")
+        let src: &'a [u8] = self.mods[self.cur].src;
+        std::str::from_utf8(src.get(node.byte_range()).unwrap_or(&[])).unwrap_or("")
     }
 
-    fn span(node: Node<'_>) -> Span {
-        Span::new(node.start_byte(), node.end_byte())
-    }
-
-    /// Two passes: collect imports, functions, classes and module constants
-    /// without recording; then run the module body and every function.
-    fn run(&mut self, root: Node<'a>) {
-        self.collect(root, None, 0);
-        self.exec_block(root);
-        self.module_env = std::mem::take(&mut self.env);
-        let class_names: Vec<String> = self.classes.keys().cloned().collect();
-        for name in class_names {
-            let Some(node) = self.classes.get(&name).map(|c| c.node) else {
-                continue;
-            };
-            self.class_attrs(&name, node);
+    /// Where `node` is in the linted file: itself there, else the call that
+    /// led to the module it is in.
+    fn span(&self, node: Node<'_>) -> Span {
+        match self.site {
+            Some(site) if self.cur != 0 => site,
+            _ => Span::new(node.start_byte(), node.end_byte()),
         }
-        self.recording = true;
-        self.env = self.module_env.clone();
+    }
+
+    /// Runs the module body without recording (its bindings), then again
+    /// recording, then every function and method on its own.
+    fn run(&mut self) {
+        self.ready(0);
+        self.m.recording = true;
+        self.env = self.md().env.clone();
+        let root = self.md().root;
         self.exec_block(root);
         self.flush_pipes();
-        let mut defs: Vec<(String, Node<'a>)> =
-            self.funcs.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut defs: Vec<(String, Node<'a>)> = self
+            .md()
+            .funcs
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         defs.sort_by_key(|(_, n)| n.start_byte());
         for (name, def) in defs {
-            let class = name.split_once('.').map(|(c, _)| c.to_string());
-            let outer = self.module_env.clone();
+            let class = name.split_once('.').map(|(c, _)| ClassRef {
+                module: 0,
+                name: c.to_string(),
+            });
+            let outer = self.md().env.clone();
             self.run_function(def, class, &outer);
         }
-    }
-
-    /// Records functions, classes and imports, through nested blocks.
-    fn collect(&mut self, node: Node<'a>, class: Option<&str>, depth: usize) {
-        if depth > MAX_DEPTH {
-            return;
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "import_statement" | "import_from_statement" => self.import(child),
-                "decorated_definition" => {
-                    if let Some(def) = child.child_by_field_name("definition") {
-                        self.collect_def(def, class, depth);
-                    }
-                }
-                "function_definition" | "class_definition" => {
-                    self.collect_def(child, class, depth);
-                }
-                // Each child once: following a field as well would double the
-                // work at every nesting level.
-                "if_statement" | "try_statement" | "block" | "else_clause" | "except_clause"
-                | "finally_clause" | "elif_clause" | "with_statement" => {
-                    self.collect(child, class, depth + 1);
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn collect_def(&mut self, def: Node<'a>, class: Option<&str>, depth: usize) {
-        let Some(name) = def.child_by_field_name("name").map(|n| self.text(n)) else {
-            return;
-        };
-        if def.kind() == "class_definition" {
-            let bases = def
-                .child_by_field_name("superclasses")
-                .map(|s| {
-                    let mut c = s.walk();
-                    s.named_children(&mut c)
-                        .map(|b| self.text(b).rsplit('.').next().unwrap_or("").to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            self.classes.insert(
-                name.to_string(),
-                Class {
-                    bases,
-                    attrs: Env::new(),
-                    node: def,
-                },
-            );
-            if let Some(body) = def.child_by_field_name("body") {
-                self.collect(body, Some(name), depth + 1);
-            }
-        } else if depth == 0 || class.is_some() {
-            let key = class.map_or_else(|| name.to_string(), |c| format!("{c}.{name}"));
-            self.funcs.entry(key).or_insert(def);
-        }
-    }
-
-    fn import(&mut self, node: Node<'a>) {
-        let text = self.text(node);
-        let module = node
-            .child_by_field_name("module_name")
-            .map(|m| self.text(m).to_string());
-        let mut cursor = node.walk();
-        for name in node.children_by_field_name("name", &mut cursor) {
-            let (full, alias) = if name.kind() == "aliased_import" {
-                let n = name
-                    .child_by_field_name("name")
-                    .map_or("", |n| self.text(n));
-                let a = name
-                    .child_by_field_name("alias")
-                    .map_or(n, |a| self.text(a));
-                (n, a)
-            } else {
-                let n = self.text(name);
-                (n, n.split('.').next().unwrap_or(n))
-            };
-            let qualified = match &module {
-                Some(m) => format!("{m}.{full}"),
-                None if name.kind() == "aliased_import" => full.to_string(),
-                None => alias.to_string(),
-            };
-            if qualified.starts_with("redis")
-                || qualified.starts_with("rediscluster")
-                || qualified.starts_with("aioredis")
-            {
-                self.imports_redis = true;
-                self.imports.insert(alias.to_string(), qualified);
-            }
-        }
-        if text.contains("redis") {
-            self.imports_redis = true;
-        }
-    }
-
-    /// Class-level assignments, then `self.x = …` in `__init__`.
-    fn class_attrs(&mut self, name: &str, node: Node<'a>) {
-        let Some(body) = node.child_by_field_name("body") else {
-            return;
-        };
-        let saved = std::mem::replace(&mut self.env, self.module_env.clone());
-        let saved_class = self.class.replace(name.to_string());
-        let mut cursor = body.walk();
-        for stmt in body.named_children(&mut cursor) {
-            if stmt.kind() == "expression_statement" {
-                self.exec_stmt(stmt);
-            }
-        }
-        let mut attrs: Env = std::mem::take(&mut self.env)
-            .into_iter()
-            .filter(|(k, _)| !self.module_env.contains_key(k))
-            .collect();
-        if let Some(c) = self.classes.get_mut(name) {
-            c.attrs.clone_from(&attrs);
-        }
-        if let Some(init) = self.funcs.get(&format!("{name}.__init__")).copied() {
-            let outer = self.module_env.clone();
-            let recording = std::mem::replace(&mut self.recording, false);
-            let (env, _) = self.function_env(init, Some(name.to_string()), &outer, None);
-            self.env = env;
-            if let Some(b) = init.child_by_field_name("body") {
-                self.exec_block(b);
-            }
-            self.recording = recording;
-            for (k, v) in std::mem::take(&mut self.env) {
-                if let Some(attr) = k.strip_prefix("self.") {
-                    attrs.insert(attr.to_string(), v);
-                }
-            }
-        }
-        if let Some(c) = self.classes.get_mut(name) {
-            c.attrs = attrs;
-        }
-        self.env = saved;
-        self.class = saved_class;
-    }
-
-    /// A class attribute, looked up through same-file base classes.
-    fn class_attr(&self, class: &str, attr: &str) -> Option<Val> {
-        let mut current = class.to_string();
-        for _ in 0..8 {
-            let c = self.classes.get(&current)?;
-            if let Some(v) = c.attrs.get(attr) {
-                return Some(v.clone());
-            }
-            current = c.bases.first()?.clone();
-        }
-        None
-    }
-
-    /// A method, looked up through same-file base classes.
-    fn method(&self, class: &str, name: &str) -> Option<(String, Node<'a>)> {
-        let mut current = class.to_string();
-        for _ in 0..8 {
-            if let Some(f) = self.funcs.get(&format!("{current}.{name}")) {
-                return Some((current, *f));
-            }
-            current.clone_from(self.classes.get(&current)?.bases.first()?);
-        }
-        None
     }
 
     /// The environment a function body starts with: parameters bound to the
@@ -383,9 +335,22 @@ impl<'a> Cx<'a> {
     fn function_env(
         &mut self,
         def: Node<'a>,
-        class: Option<String>,
+        class: Option<&ClassRef>,
         outer: &Env,
         args: Option<&calls::Args<'a>>,
+    ) -> (Env, bool) {
+        self.function_env_with(def, class, outer, args, None)
+    }
+
+    /// [`Self::function_env`], with the call's positional arguments as
+    /// elements (made in the caller's module) for a `*args` parameter.
+    fn function_env_with(
+        &mut self,
+        def: Node<'a>,
+        class: Option<&ClassRef>,
+        outer: &Env,
+        args: Option<&calls::Args<'a>>,
+        elems: Option<Vec<value::Elem>>,
     ) -> (Env, bool) {
         let mut env = outer.clone();
         let mut faithful = true;
@@ -396,6 +361,18 @@ impl<'a> Cx<'a> {
         let mut positional = 0usize;
         let mut first = true;
         for p in params.named_children(&mut cursor) {
+            // `*parts`: the rest of the positional arguments, as a list.
+            if p.kind() == "list_splat_pattern" {
+                if let Some(n) = p.named_child(0).filter(|n| n.kind() == "identifier") {
+                    let name = self.text(n).to_string();
+                    let rest = elems
+                        .as_ref()
+                        .map(|e| Val::List(e.get(positional..).unwrap_or_default().to_vec()));
+                    env.insert(name.clone(), rest.unwrap_or_else(|| Val::opaque(name)));
+                }
+                first = false;
+                continue;
+            }
             let name_node = match p.kind() {
                 "identifier" => Some(p),
                 "typed_parameter" => p.named_child(0),
@@ -407,7 +384,7 @@ impl<'a> Cx<'a> {
             };
             let name = self.text(name_node).to_string();
             if first && class.is_some() && (name == "self" || name == "cls") {
-                env.insert(name, Val::SelfRef);
+                env.insert(name, Val::Ext(Py::SelfRef));
                 first = false;
                 continue;
             }
@@ -457,8 +434,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Runs a function body on its own (recording), then flushes its pipelines.
-    fn run_function(&mut self, def: Node<'a>, class: Option<String>, outer: &Env) {
-        let (env, _) = self.function_env(def, class.clone(), outer, None);
+    fn run_function(&mut self, def: Node<'a>, class: Option<ClassRef>, outer: &Env) {
+        let (env, _) = self.function_env(def, class.as_ref(), outer, None);
         self.fn_level += 1;
         let saved_env = std::mem::replace(&mut self.env, env);
         let saved_class = std::mem::replace(&mut self.class, class);
@@ -475,8 +452,6 @@ impl<'a> Cx<'a> {
 
     /// Emits the groups of pipelines still holding ops.
     fn flush_pipes(&mut self) {
-        for i in 0..self.pipes.len() {
-            self.execute_pipe(i, None);
-        }
+        self.m.flush(0);
     }
 }

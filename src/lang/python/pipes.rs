@@ -1,14 +1,14 @@
 //! Pipelines and transactions: `r.pipeline(transaction=…)` and the calls
-//! queued on it, `execute()`, `multi()`/`watch()`, `r.transaction(fn, *watches)`,
-//! and the groups they make.
+//! queued on it, `execute()`, `multi()`/`watch()`, `r.transaction(fn, *watches)`.
+//! The builder makes their groups.
 
 use tree_sitter::Node;
 
 use super::calls::Args;
 use super::clients::Shape;
-use super::value::Val;
-use super::{Cx, Pipe};
-use crate::model::{Group, GroupKind, Span};
+use super::value::{Py, Val};
+use super::Cx;
+use crate::model::GroupKind;
 
 impl<'a> Cx<'a> {
     pub(super) fn pipeline_method(
@@ -20,75 +20,18 @@ impl<'a> Cx<'a> {
     ) -> Val {
         match method {
             "execute" | "exec" => {
-                self.execute_pipe(p, Some(Self::span(node)));
-                Val::Unknown
+                self.m.execute(p);
+                return Val::Unknown;
             }
-            "multi" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.kind = GroupKind::TxPipeline;
-                    pipe.immediate = false;
-                }
-                Val::Pipeline(p)
-            }
-            "reset" | "discard" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.ops.clear();
-                    pipe.watch_ops.clear();
-                }
-                Val::Pipeline(p)
-            }
-            "unwatch" => {
-                if let Some(pipe) = self.pipes.get_mut(p) {
-                    pipe.watch_ops.clear();
-                    pipe.immediate = false;
-                }
-                Val::Pipeline(p)
-            }
+            "multi" => self.m.multi(p),
+            "reset" | "discard" => self.m.discard(p),
+            "unwatch" => self.m.unwatch(p),
             _ => {
-                let client = self.pipes.get(p).and_then(|x| x.client);
+                let client = self.m.pipes.get(p).and_then(|x| x.client);
                 self.redis_method(client, Some(p), method, node, args);
-                Val::Pipeline(p)
             }
         }
-    }
-
-    /// Emits the group(s) of a pipeline's queued ops and empties it.
-    pub(super) fn execute_pipe(&mut self, p: usize, _at: Option<Span>) {
-        let Some(pipe) = self.pipes.get_mut(p) else {
-            return;
-        };
-        let ops = std::mem::take(&mut pipe.ops);
-        let watch = std::mem::take(&mut pipe.watch_ops);
-        pipe.immediate = false;
-        let (kind, span, client) = (pipe.kind, pipe.span, pipe.client);
-        if !self.recording || ops.is_empty() {
-            return;
-        }
-        self.out.model.groups.push(Group {
-            kind,
-            span,
-            ops: ops.clone(),
-            script: None,
-            client,
-        });
-        let watched = watch.iter().any(|&i| {
-            self.out
-                .model
-                .ops
-                .get(i)
-                .is_some_and(|o| o.command == "WATCH")
-        });
-        if watched && kind == GroupKind::TxPipeline {
-            let mut all = watch;
-            all.extend(ops);
-            self.out.model.groups.push(Group {
-                kind: GroupKind::Watch,
-                span,
-                ops: all,
-                script: None,
-                client,
-            });
-        }
+        Val::Pipeline(p)
     }
 
     pub(super) fn new_pipe(
@@ -97,36 +40,16 @@ impl<'a> Cx<'a> {
         node: Node<'a>,
         transaction: bool,
     ) -> usize {
-        self.pipes.push(Pipe {
-            client,
-            kind: if transaction {
-                GroupKind::TxPipeline
-            } else {
-                GroupKind::Pipeline
-            },
-            span: Self::span(node),
-            ops: Vec::new(),
-            watch_ops: Vec::new(),
-            immediate: false,
-        });
-        self.pipes.len() - 1
+        let kind = if transaction {
+            GroupKind::TxPipeline
+        } else {
+            GroupKind::Pipeline
+        };
+        self.m.new_pipe(client, self.span(node), kind)
     }
 
     pub(super) fn queue(&mut self, pipe: Option<usize>, op: Option<usize>, command: &str) {
-        let (Some(p), Some(op)) = (pipe, op) else {
-            return;
-        };
-        let Some(pipe) = self.pipes.get_mut(p) else {
-            return;
-        };
-        if command == "WATCH" {
-            pipe.watch_ops.push(op);
-            pipe.immediate = true;
-        } else if pipe.immediate {
-            pipe.watch_ops.push(op);
-        } else {
-            pipe.ops.push(op);
-        }
+        self.m.queue::<Py>(pipe, op, command);
     }
 
     /// `r.transaction(func, *watches)`: WATCH the keys, run `func(pipe)`, EXEC.
@@ -150,31 +73,33 @@ impl<'a> Cx<'a> {
         }
         if let Some(f) = args.pos_nodes.first().copied() {
             let def = match f.kind() {
-                "identifier" => self.funcs.get(self.text(f)).copied().map(|d| (d, None)),
+                "identifier" => self
+                    .md()
+                    .funcs
+                    .get(self.text(f))
+                    .copied()
+                    .map(|d| (self.cur, d, None)),
                 "attribute" if self.text(f).starts_with("self.") => {
                     let m = &self.text(f)[5..];
                     self.class
                         .clone()
                         .and_then(|c| self.method(&c, m))
-                        .map(|(c, d)| (d, Some(c)))
+                        .map(|(c, d)| (c.module, d, Some(c)))
                 }
                 _ => None,
             };
-            if let Some((def, class)) = def {
+            if let Some((module, def, class)) = def {
                 let fargs = Args {
                     pos: vec![Val::Pipeline(p)],
                     pos_nodes: vec![f],
                     star: vec![false],
                     ..Args::default()
                 };
-                self.call_function(node, def, class, &fargs);
+                self.call_function(node, module, def, class, &fargs);
             }
         }
-        if let Some(pipe) = self.pipes.get_mut(p) {
-            pipe.kind = GroupKind::TxPipeline;
-            pipe.immediate = false;
-        }
-        self.execute_pipe(p, None);
+        self.m.multi(p);
+        self.m.execute(p);
         Val::Unknown
     }
 }

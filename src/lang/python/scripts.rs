@@ -5,10 +5,10 @@
 use tree_sitter::Node;
 
 use super::calls::Args;
-use super::value::{Literal, Val};
+use super::value::{Literal, Py, Val};
 use super::Cx;
 use crate::lang::lua;
-use crate::model::{Group, GroupKind, Script, Span};
+use crate::model::Span;
 
 impl<'a> Cx<'a> {
     /// `eval(script, numkeys, *keys_and_args)` and friends.
@@ -58,15 +58,29 @@ impl<'a> Cx<'a> {
         let Some(op) = op else {
             return;
         };
-        let lit = match (command, args.pos.first()) {
-            ("EVAL" | "EVAL_RO", Some(Val::Str(_, Some(lit)))) => Some(&**lit),
-            _ => None,
-        };
+        let (lit, external) = args
+            .pos
+            .first()
+            .map_or((None, false), |v| script_text(command, v));
         let span = args
             .pos_nodes
             .first()
-            .map_or(Self::span(node), |n| Self::span(*n));
-        self.script_group(op, node, lit, span, count, client);
+            .map_or(self.span(node), |n| self.span(*n));
+        self.script_group(op, node, (lit, external), span, count, client);
+        let name = args.pos.first().and_then(Val::literal_bytes);
+        lua::name_fcall(&mut self.m.out.model, command, name.as_deref());
+    }
+
+    /// `function_load(code)`: the library, when its text is a literal.
+    pub(super) fn function_load(&mut self, args: &Args<'a>) {
+        if let Some(Val::Str(_, Some(lit))) = args.pos.first().or(args.kw("code")) {
+            lua::load_library(
+                &mut self.m.out.model,
+                &mut self.m.out.problems,
+                &lit.bytes,
+                &lit.offsets,
+            );
+        }
     }
 
     /// The group of a script call `op`: its script analyzed from the literal
@@ -75,51 +89,24 @@ impl<'a> Cx<'a> {
         &mut self,
         op: usize,
         node: Node<'a>,
-        lit: Option<&Literal>,
+        (lit, external): (Option<&Literal>, bool),
         span: Span,
         numkeys: Option<u32>,
         client: Option<usize>,
     ) {
-        let script = match lit {
-            Some(lit) => self.analyze_script(lit, numkeys),
-            None => self.push_script(Script {
-                span,
-                numkeys,
-                ..Script::default()
-            }),
-        };
-        self.out.model.groups.push(Group {
-            kind: GroupKind::Script,
-            span: Self::span(node),
-            ops: vec![op],
-            script: Some(script),
-            client,
-        });
-    }
-
-    fn push_script(&mut self, s: Script) -> usize {
-        self.out.model.scripts.push(s);
-        self.out.model.scripts.len() - 1
-    }
-
-    fn analyze_script(&mut self, lit: &Literal, numkeys: Option<u32>) -> usize {
-        let analysis = lua::analyze_full(&lit.bytes, &lit.offsets);
-        self.out.problems.extend(analysis.problems);
-        self.push_script(Script {
-            numkeys,
-            ..analysis.script
-        })
+        let script = self.m.script_text(lit, span, numkeys, external);
+        self.m.script_group(op, self.span(node), script, client);
     }
 
     /// `script(keys=[…], args=[…], client=pipe)` on a `register_script` object.
     pub(super) fn script_object_call(
         &mut self,
         node: Node<'a>,
-        lit: Option<&Literal>,
+        text: (Option<&Literal>, bool),
         span: Span,
         args: &Args<'a>,
     ) -> Val {
-        if !self.recording {
+        if !self.m.recording {
             return Val::Unknown;
         }
         let keys = match (args.kw("keys"), args.kw_node("keys")) {
@@ -135,7 +122,7 @@ impl<'a> Cx<'a> {
             _ => self.arg_keys(args, 0, true),
         };
         let (client, pipe) = match args.kw("client") {
-            Some(Val::Pipeline(p)) => (self.pipes.get(*p).and_then(|x| x.client), Some(*p)),
+            Some(Val::Pipeline(p)) => (self.m.pipes.get(*p).and_then(|x| x.client), Some(*p)),
             Some(Val::Client(c)) => (Some(*c), None),
             _ => (None, None),
         };
@@ -146,7 +133,19 @@ impl<'a> Cx<'a> {
         let Some(op) = op else {
             return Val::Unknown;
         };
-        self.script_group(op, node, lit, span, count, client);
+        self.script_group(op, node, text, span, count, client);
         Val::Unknown
+    }
+}
+
+/// The text a script call runs, when the code holds it: an EVAL's literal
+/// or file text, the text an EVALSHA's digest was loaded from; and whether
+/// it is a file of its own.
+pub(super) fn script_text<'v>(command: &str, v: &'v Val) -> (Option<&'v Literal>, bool) {
+    match (command, v) {
+        ("EVAL" | "EVAL_RO", Val::Str(_, Some(lit))) => (Some(lit), false),
+        ("EVAL" | "EVAL_RO", Val::Ext(Py::FileText(lit))) => (Some(lit), true),
+        ("EVALSHA" | "EVALSHA_RO", Val::Ext(Py::Sha(Some(lit), _, file))) => (Some(lit), *file),
+        _ => (None, false),
     }
 }

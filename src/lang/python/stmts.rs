@@ -3,22 +3,27 @@
 
 use tree_sitter::Node;
 
-use super::value::{merge, Opaque, Val};
-use super::{Cx, Env, MAX_DEPTH};
+use super::value::{Elem, Opaque, Val};
+use super::{Cx, MAX_DEPTH};
+use crate::lang::value::merge_envs;
+use crate::lang::walk::Blocks;
 use crate::model::Family;
+
+impl<'a> Blocks<'a> for Cx<'a> {
+    const MAX_DEPTH: usize = MAX_DEPTH;
+
+    fn depth(&mut self) -> &mut usize {
+        &mut self.depth
+    }
+
+    fn stmt(&mut self, stmt: Node<'a>) {
+        self.exec_stmt(stmt);
+    }
+}
 
 impl<'a> Cx<'a> {
     pub(super) fn exec_block(&mut self, block: Node<'a>) {
-        if self.depth > MAX_DEPTH {
-            return;
-        }
-        self.depth += 1;
-        let mut cursor = block.walk();
-        let stmts: Vec<Node<'a>> = block.named_children(&mut cursor).collect();
-        for stmt in stmts {
-            self.exec_stmt(stmt);
-        }
-        self.depth -= 1;
+        self.block(block);
     }
 
     pub(super) fn exec_stmt(&mut self, stmt: Node<'a>) {
@@ -47,13 +52,18 @@ impl<'a> Cx<'a> {
                 {
                     self.eval(right);
                 }
+                // The names the loop binds differ from one turn to the next.
+                let level = self.m.loop_vars.len();
                 if let Some(left) = stmt.child_by_field_name("left") {
                     self.bind_opaque(left);
+                    let names = self.names_in(left);
+                    self.m.loop_vars.extend(names);
                 }
                 let base = self.env.clone();
                 if let Some(body) = stmt.child_by_field_name("body") {
                     self.exec_block(body);
                 }
+                self.m.loop_vars.truncate(level);
                 let after = std::mem::take(&mut self.env);
                 self.env = merge_envs(vec![base, after]);
             }
@@ -84,7 +94,7 @@ impl<'a> Cx<'a> {
                     Some(stmt)
                 };
                 // Module functions and methods run on their own in `run`.
-                if let Some(def) = def.filter(|_| self.fn_level > 0 && self.recording) {
+                if let Some(def) = def.filter(|_| self.fn_level > 0 && self.m.recording) {
                     if def.kind() == "function_definition" && self.call_depth == 0 {
                         let outer = self.env.clone();
                         let class = self.class.clone();
@@ -197,8 +207,8 @@ impl<'a> Cx<'a> {
     /// A module-level list of literal keys named as such (`SESSION_KEYS = […]`,
     /// `good_prefixes = […]`) documents key families: each is judged like a
     /// schema family.
-    fn key_list(&mut self, left: Node<'a>, right: Node<'a>, items: &[Val]) {
-        if !self.recording || self.fn_level > 0 || left.kind() != "identifier" {
+    fn key_list(&mut self, left: Node<'a>, right: Node<'a>, items: &[Elem]) {
+        if !self.m.recording || self.fn_level > 0 || left.kind() != "identifier" {
             return;
         }
         let name = self.text(left);
@@ -214,7 +224,7 @@ impl<'a> Cx<'a> {
             .collect();
         let looks_like_keys = elems.len() == items.len()
             && items.iter().all(|v| {
-                v.literal_bytes().is_some_and(|b| {
+                v.val.literal_bytes().is_some_and(|b| {
                     !b.is_empty() && b.iter().any(|&c| c == b':' || c == b'{') && !b.contains(&b' ')
                 })
             });
@@ -222,14 +232,14 @@ impl<'a> Cx<'a> {
             return;
         }
         for (i, (v, e)) in items.iter().zip(elems).enumerate() {
-            let Some(pattern) = v.as_str().cloned() else {
+            let Some(pattern) = v.val.as_str().cloned() else {
                 continue;
             };
-            self.out.model.families.push(Family {
+            self.m.out.model.families.push(Family {
                 name: format!("{name}[{i}]"),
                 pattern,
-                span: Self::span(e),
-                pattern_span: Self::span(e),
+                span: self.span(e),
+                pattern_span: self.span(e),
                 cardinality: None,
                 qps: None,
             });
@@ -238,7 +248,7 @@ impl<'a> Cx<'a> {
 
     /// Binds a target: a name or attribute gets the value (opaque values take
     /// the target's name); anything else gets opaque values.
-    fn bind(&mut self, target: Node<'a>, value: Val) {
+    pub(super) fn bind(&mut self, target: Node<'a>, value: Val) {
         match target.kind() {
             "identifier" | "attribute" => {
                 let name = self.text(target).to_string();
@@ -255,6 +265,21 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The identifiers a target binds (`k`, `(i, k)`).
+    pub(super) fn names_in(&self, target: Node<'a>) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![target];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "identifier" {
+                out.push(self.text(n).to_string());
+            } else if stack.len() < 64 {
+                let mut c = n.walk();
+                stack.extend(n.named_children(&mut c).filter(|x| x.kind() != "attribute"));
+            }
+        }
+        out
+    }
+
     pub(super) fn bind_opaque(&mut self, target: Node<'a>) {
         let mut stack = vec![target];
         while let Some(n) = stack.pop() {
@@ -267,16 +292,4 @@ impl<'a> Cx<'a> {
             }
         }
     }
-}
-
-/// Joins environments from paths that meet: a name with different values becomes opaque.
-fn merge_envs(envs: Vec<Env>) -> Env {
-    let mut iter = envs.into_iter();
-    let Some(mut out) = iter.next() else {
-        return Env::new();
-    };
-    for env in iter {
-        crate::lang::holes::join_env(&mut out, env, merge);
-    }
-    out
 }

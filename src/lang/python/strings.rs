@@ -6,7 +6,8 @@ use tree_sitter::Node;
 
 use super::value::{is_prefixish, Literal, Val};
 use super::Cx;
-use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
+use crate::keypattern::{BraceField, BraceSyntax, Hole, KeyPattern, Layout, Segment};
+use crate::lang::fields::{self, Piece};
 use crate::lang::holes::in_field;
 use crate::model::Span;
 
@@ -31,10 +32,16 @@ impl<'a> Cx<'a> {
             bytes: Vec::new(),
             offsets: Vec::new(),
         });
+        // Where each token of an f-string's pattern is written (a plain
+        // string's are its literal's offsets).
+        let mut starts = Vec::new();
         for part in parts {
             match part.kind() {
                 "string_content" => {
                     let (bytes, offsets) = self.content(part, raw, is_f);
+                    if is_f {
+                        starts.extend_from_slice(&offsets);
+                    }
                     if let Some(l) = &mut lit {
                         l.bytes.extend_from_slice(&bytes);
                         l.offsets.extend_from_slice(&offsets);
@@ -58,23 +65,47 @@ impl<'a> Cx<'a> {
                             ..Hole::named(name)
                         })])
                     };
-                    let field = BraceField {
+                    // A field of another module's string cannot be edited here.
+                    let field = (self.cur == 0).then(|| BraceField {
                         span: Span::new(part.start_byte(), part.end_byte()),
                         text: self.text(part).to_string(),
                         literal: self.text(node).to_string(),
                         at: part.start_byte() - node.start_byte(),
-                    };
-                    pattern.extend(&in_field(p, Some(field)));
+                    });
+                    let p = in_field(p, field);
+                    starts.extend(std::iter::repeat_n(part.start_byte(), p.token_count()));
+                    pattern.extend(&p);
                 }
                 _ => {}
             }
         }
+        let end = parts_end(node);
         let lit = lit.map(|mut l| {
-            let end = parts_end(node);
             l.offsets.push(end);
+            // Another module's text: every byte is placed at the call that led there.
+            if let Some(site) = self.site.filter(|_| self.cur != 0) {
+                let last = l.offsets.len() - 1;
+                for (i, o) in l.offsets.iter_mut().enumerate() {
+                    *o = if i == last { site.end } else { site.start };
+                }
+            }
             Box::new(l)
         });
-        Val::Str(pattern, lit)
+        let layout = match &lit {
+            Some(l) if !is_f => l.layout(BraceSyntax::Plain),
+            _ => {
+                starts.push(end);
+                Layout {
+                    starts,
+                    braces: BraceSyntax::Doubled,
+                }
+            }
+        };
+        // Where another module writes a key cannot be edited from here.
+        if self.cur != 0 {
+            return Val::Str(pattern, lit);
+        }
+        Val::Str(pattern.with_layout(layout), lit)
     }
 
     /// Decoded bytes of a string content node and the file offset of each.
@@ -84,15 +115,15 @@ impl<'a> Cx<'a> {
         let mut pos = node.start_byte();
         let mut c = node.walk();
         let escapes: Vec<Node<'_>> = node.named_children(&mut c).collect();
+        let src = self.md().src;
         let push_raw = |from: usize, to: usize, bytes: &mut Vec<u8>, offsets: &mut Vec<usize>| {
-            for i in from..to.min(self.src.len()) {
-                bytes.push(self.src[i]);
-                offsets.push(i);
-            }
+            let to = to.min(src.len());
+            bytes.extend_from_slice(src.get(from..to).unwrap_or_default());
+            offsets.extend(from..to.max(from));
         };
         for e in escapes {
             push_raw(pos, e.start_byte(), &mut bytes, &mut offsets);
-            let text = &self.src[e.byte_range()];
+            let text = &src[e.byte_range()];
             match e.kind() {
                 "escape_interpolation" if is_f => {
                     bytes.push(text.first().copied().unwrap_or(b'{'));
@@ -169,13 +200,8 @@ pub(super) fn percent_format(
     args: &[(Val, String)],
     whole: &Val,
 ) -> KeyPattern {
-    let mut out = KeyPattern::default();
     let mut next = 0;
-    for seg in template.segments() {
-        let Segment::Lit(bytes) = seg else {
-            out.push(seg.clone());
-            continue;
-        };
+    template.map_literals(|bytes, out| {
         let mut i = 0;
         let mut lit = Vec::new();
         while i < bytes.len() {
@@ -210,9 +236,9 @@ pub(super) fn percent_format(
             out.push(Segment::Lit(std::mem::take(&mut lit)));
             let hole = if let Some(key) = key {
                 let found = match whole {
-                    Val::Dict(pairs) => pairs
+                    Val::Map(pairs) => pairs
                         .iter()
-                        .find(|(k, _, _)| k.literal_bytes() == Some(key.as_slice()))
+                        .find(|(k, _, _)| k.literal_bytes().as_deref() == Some(key.as_slice()))
                         .map(|(_, v, _)| v.clone()),
                     _ => None,
                 };
@@ -233,8 +259,7 @@ pub(super) fn percent_format(
             i = j + 1;
         }
         out.push(Segment::Lit(lit));
-    }
-    out
+    })
 }
 
 /// `template.format(*pos, **kw)`: `{}`, `{0}`, `{name}` fields; `{{`/`}}` are
@@ -254,25 +279,18 @@ pub(super) fn format_template(
             out.push(seg.clone());
             continue;
         };
-        let mut i = 0;
-        let mut text = Vec::new();
-        while i < bytes.len() {
-            let b = bytes[i];
-            if (b == b'{' || b == b'}') && bytes.get(i + 1) == Some(&b) {
-                text.push(b);
-                i += 2;
-                continue;
-            }
-            if b != b'{' {
-                text.push(b);
-                i += 1;
-                continue;
-            }
-            let Some(close) = bytes[i..].iter().position(|&c| c == b'}').map(|p| i + p) else {
-                text.extend_from_slice(&bytes[i..]);
-                break;
+        for piece in fields::scan(bytes) {
+            let (start, end, field) = match piece {
+                Piece::Text { bytes: text, .. } => {
+                    out.push(Segment::Lit(text));
+                    continue;
+                }
+                Piece::Unclosed { start } => {
+                    out.push(Segment::Lit(bytes[start..].to_vec()));
+                    break;
+                }
+                Piece::Field { start, end, inner } => (start, end, inner),
             };
-            let field = &bytes[i + 1..close];
             let name_end = field
                 .iter()
                 .position(|&c| matches!(c, b'!' | b':' | b'.' | b'['))
@@ -289,7 +307,6 @@ pub(super) fn format_template(
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| (v.clone(), name.clone()))
             };
-            out.push(Segment::Lit(std::mem::take(&mut text)));
             let hole = match value {
                 Some((v, n)) if plain || matches!(v, Val::Opaque(_)) => v.interpolated(&n),
                 Some((_, n)) => Val::opaque(n.clone()).interpolated(&n),
@@ -299,23 +316,21 @@ pub(super) fn format_template(
                 }
             };
             let field = lit.and_then(|l| {
-                let span = l.span(base + i, base + close + 1)?;
+                let span = l.span(base + start, base + end)?;
                 let (literal, at) = written
-                    .and_then(|(text, start)| {
-                        Some((text.to_string(), span.start.checked_sub(start)?))
+                    .and_then(|(text, from)| {
+                        Some((text.to_string(), span.start.checked_sub(from)?))
                     })
                     .unwrap_or_default();
                 Some(BraceField {
                     span,
-                    text: String::from_utf8_lossy(&bytes[i..=close]).into_owned(),
+                    text: String::from_utf8_lossy(&bytes[start..end]).into_owned(),
                     literal,
                     at,
                 })
             });
             out.extend(&in_field(hole, field));
-            i = close + 1;
         }
-        out.push(Segment::Lit(text));
         base += bytes.len();
     }
     out

@@ -238,3 +238,17 @@ def f(uid, x):
         ]
     );
 }
+
+#[test]
+#[ignore = "debugging aid: prints the model of $SLOTLINT_DUMP"]
+#[allow(clippy::print_stdout)]
+fn dump_model() {
+    let path = std::env::var("SLOTLINT_DUMP").unwrap_or_default();
+    let src = std::fs::read(&path).unwrap_or_default();
+    let out = super::parse_in(
+        &src,
+        Some(std::path::Path::new(&path)),
+        &crate::project::Project::new(),
+    );
+    println!("{:#?}", out.model);
+}

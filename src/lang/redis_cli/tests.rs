@@ -56,7 +56,8 @@ fn split_errors() {
     assert_eq!(split("ECHO \"ab\\\""), Err(SplitError::Unbalanced));
     assert_eq!(split("ECHO \"ab\"c"), Err(SplitError::TextAfterQuote));
     assert_eq!(split("ECHO 'ab'c"), Err(SplitError::TextAfterQuote));
-    assert!(split("ECHO \"ab\"\r").is_ok());
+    // A CR after the closing quote is the line ending, not text after it.
+    assert_eq!(split("ECHO \"ab\"\r").unwrap(), vec![b("ECHO"), b("ab")]);
 }
 
 #[test]

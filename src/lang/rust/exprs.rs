@@ -1,14 +1,17 @@
-//! Expressions: literals, paths (locals, same-file consts and statics, struct
-//! fields), `+` concatenation, control flow, closures, and the macros whose
-//! bodies matter for keys (`format!`, `concat!`, `write!`, `vec!`).
+//! Expressions: literals, paths (locals, consts and statics of this and
+//! other modules, struct fields), `+` concatenation, control flow, closures,
+//! and the macros whose bodies matter for keys (`format!`, `concat!`,
+//! `write!`, `vec!`, `include_str!`).
 
 use syn::punctuated::Punctuated;
 use syn::{Expr, Token};
 
-use super::value::{decode_literal, Elem, Val};
+use super::modules::segments;
+use super::structs::placed;
+use super::value::{decode_literal, Elem, Rs, Val};
 use super::{Cx, MAX_DEPTH};
-use crate::keypattern::BraceField;
-use crate::keypattern::KeyPattern;
+use crate::keypattern::{BraceField, BraceSyntax, KeyPattern, Layout, Segment};
+use crate::lang::fields::{self, Piece};
 use crate::lang::holes::in_field;
 
 impl Cx<'_> {
@@ -46,10 +49,18 @@ impl Cx<'_> {
             Expr::Binary(b) => self.binary(e, b),
             Expr::Assign(a) => {
                 let v = self.eval(&a.right);
-                if let Expr::Path(p) = &*a.left {
-                    if let Some(id) = p.path.get_ident() {
-                        self.env.insert(id.to_string(), v);
+                match &*a.left {
+                    Expr::Path(p) => {
+                        if let Some(id) = p.path.get_ident() {
+                            self.env.insert(id.to_string(), v);
+                        }
                     }
+                    Expr::Field(f) => {
+                        if let syn::Member::Named(id) = &f.member {
+                            self.assign_field(&f.base, &id.to_string(), v);
+                        }
+                    }
+                    _ => {}
                 }
                 Val::Unknown
             }
@@ -149,18 +160,7 @@ impl Cx<'_> {
                     _ => Val::opaque(self.text(e)),
                 }
             }
-            Expr::Struct(s) => {
-                for f in &s.fields {
-                    let v = self.eval(&f.expr);
-                    if let syn::Member::Named(id) = &f.member {
-                        self.set_field(id.to_string(), v);
-                    }
-                }
-                if let Some(rest) = &s.rest {
-                    self.eval(rest);
-                }
-                Val::Unknown
-            }
+            Expr::Struct(s) => self.struct_literal(s),
             Expr::Call(c) => self.call(e, c),
             Expr::MethodCall(m) => self.method_call(e, m),
             Expr::Macro(m) => self.eval_macro(&m.mac, e),
@@ -177,10 +177,18 @@ impl Cx<'_> {
                     syn::Lit::CStr(s) => s.token(),
                     _ => return Val::Unknown,
                 };
-                let start = self.span(tok.span()).start;
-                match decode_literal(&tok.to_string(), start) {
-                    Some(lit) => {
+                let at = self.raw(tok.span());
+                match decode_literal(&tok.to_string(), at.start) {
+                    // Another module's text: every byte is placed at the
+                    // call that led there.
+                    Some(lit) if self.cur != 0 => {
+                        let lit = placed(&lit, self.place(at));
                         Val::Str(KeyPattern::literal(lit.bytes.clone()), Some(Box::new(lit)))
+                    }
+                    Some(lit) => {
+                        let p = KeyPattern::literal(lit.bytes.clone())
+                            .with_layout(lit.layout(BraceSyntax::Plain));
+                        Val::Str(p, Some(Box::new(lit)))
                     }
                     None => Val::Unknown,
                 }
@@ -221,7 +229,8 @@ impl Cx<'_> {
         }
     }
 
-    /// A path: a local, a same-file const or static, or an opaque name.
+    /// A path: a local, a const or static of this module or another one, or
+    /// an opaque name.
     fn path(&mut self, p: &syn::Path) -> Val {
         let Some(last) = p.segments.last() else {
             return Val::Unknown;
@@ -231,8 +240,21 @@ impl Cx<'_> {
             if let Some(v) = self.env.get(&name) {
                 return v.clone();
             }
+            if let Some(v) = self.constant(self.cur, &name) {
+                return v;
+            }
         }
-        if let Some(v) = self.constant(&name) {
+        if let Some((k, item)) = self.resolve_item(&segments(p), |i, n| i.consts.contains_key(n)) {
+            if let Some(v) = self.constant(k, &item) {
+                return if k == 0 {
+                    v
+                } else {
+                    let at = self.span_of(p);
+                    self.relocate(v, at)
+                };
+            }
+        }
+        if let Some(v) = self.constant(self.cur, &name) {
             return v;
         }
         let text = self.text(p);
@@ -243,24 +265,30 @@ impl Cx<'_> {
         }
     }
 
-    /// A same-file const or static, evaluated once (not while recording).
-    fn constant(&mut self, name: &str) -> Option<Val> {
-        if let Some(v) = self.const_cache.get(name) {
+    /// A const or static of module `k`, evaluated once (in its module).
+    pub(super) fn constant(&mut self, k: usize, name: &str) -> Option<Val> {
+        let items = self.items(k)?;
+        if let Some(v) = items.const_cache.get(name) {
             return Some(v.clone());
         }
-        let expr = *self.consts.get(name)?;
-        if self.evaluating.iter().any(|n| n == name) || self.evaluating.len() > 8 {
+        let expr = *items.consts.get(name)?;
+        let key = (k, name.to_string());
+        if self.evaluating.contains(&key) || self.evaluating.len() > 8 {
             return None;
         }
-        self.evaluating.push(name.to_string());
+        self.evaluating.push(key);
         let saved_env = std::mem::take(&mut self.env);
+        let saved_cur = std::mem::replace(&mut self.cur, k);
+        let saved_impl = self.impl_ty.take();
         let v = self.eval(expr);
+        self.impl_ty = saved_impl;
+        self.cur = saved_cur;
         self.env = saved_env;
         self.evaluating.pop();
         let v = match v {
             Val::Unknown => Val::opaque(name),
             v @ (Val::Str(..) | Val::Int(_) | Val::List(_) | Val::Opaque(_)) => {
-                self.const_cache.insert(name.to_string(), v.clone());
+                self.cache_const(k, name, &v);
                 v
             }
             // Handles (a `Script` in a static) are built anew at each use.
@@ -269,30 +297,20 @@ impl Cx<'_> {
         Some(v)
     }
 
-    fn set_field(&mut self, name: String, v: Val) {
-        let keep = matches!(
-            v,
-            Val::Str(..) | Val::Int(_) | Val::Opaque(_) | Val::Conn(_)
-        );
-        let merged = match self.fields.get(&name) {
-            Some(old) if *old != v => Val::opaque(format!("self.{name}")),
-            _ if keep => v,
-            _ => Val::opaque(format!("self.{name}")),
-        };
-        self.fields.insert(name, merged);
-    }
-
     fn field(&mut self, e: &Expr, f: &syn::ExprField) -> Val {
         let base = self.eval(&f.base);
         match (&f.member, base) {
             (syn::Member::Unnamed(i), Val::List(items)) => items
                 .get(i.index as usize)
                 .map_or(Val::Unknown, |el| el.val.clone()),
+            (syn::Member::Named(id), Val::Ext(Rs::Struct(inst))) => {
+                self.struct_field(e, &inst, &id.to_string())
+            }
             (syn::Member::Named(id), _) => {
                 let name = id.to_string();
                 let is_self = matches!(&*f.base, Expr::Path(p) if p.path.is_ident("self"));
-                if is_self {
-                    if let Some(v) = self.fields.get(&name) {
+                if is_self && self.cur == 0 {
+                    if let Some(v) = self.loose_fields.get(&name) {
                         return match v {
                             Val::Opaque(o) => Val::Opaque(super::value::Opaque {
                                 name: self.text(e),
@@ -302,9 +320,12 @@ impl Cx<'_> {
                         };
                     }
                 }
-                if let Some(ty) = self.field_types.get(&name).cloned() {
+                let ty = self
+                    .items(self.cur)
+                    .and_then(|i| i.field_types.get(&name).cloned());
+                if let Some(ty) = ty {
                     if let Some(kind) = super::client_of_type(&ty, self.fred) {
-                        return Val::Conn(self.client(kind));
+                        return Val::Client(self.client(kind));
                     }
                     if let Some(n) = super::is_numeric_type(&ty) {
                         return Val::numeric(self.text(e), n.domain);
@@ -361,18 +382,26 @@ impl Cx<'_> {
         mac: &syn::Macro,
         whole: &(impl syn::spanned::Spanned + 'static),
     ) -> Val {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = super::last_ident(&mac.path);
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
         let text = self.text(whole);
         match name.as_str() {
             "format" | "concat" | "vec" | "write" | "writeln" | "println" | "print"
             | "eprintln" | "assert" | "assert_eq" | "debug_assert" | "info" | "debug" | "warn"
             | "error" | "trace" | "panic" => {}
+            "include_str" | "include_bytes" => {
+                return self
+                    .include(mac, whole)
+                    .unwrap_or_else(|| Val::opaque(text));
+            }
+            // fred's `cmd!("LRANGE", …)`: the command.
+            "cmd" if self.fred => {
+                return mac
+                    .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+                    .ok()
+                    .and_then(|args| args.first().map(|a| self.eval(a)))
+                    .unwrap_or_else(|| Val::opaque(text));
+            }
             _ => return Val::opaque(text),
         }
         let Ok(args) = mac.parse_body_with(parser) else {
@@ -439,23 +468,21 @@ impl Cx<'_> {
             positional.push((v, self.name_of(a)));
         }
         let mut out = KeyPattern::default();
-        let mut lit = Vec::new();
         let mut next = 0usize;
-        let mut i = 0;
-        while i < t.len() {
-            let c = t[i];
-            if (c == b'{' || c == b'}') && t.get(i + 1) == Some(&c) {
-                lit.push(c);
-                i += 2;
-                continue;
-            }
-            if c != b'{' {
-                lit.push(c);
-                i += 1;
-                continue;
-            }
-            let close = t[i..].iter().position(|&b| b == b'}')? + i;
-            let inner = String::from_utf8_lossy(&t[i + 1..close]).into_owned();
+        // Where each token of the result is written in the template.
+        let offset = |i: usize| t_lit.as_ref().and_then(|l| l.offsets.get(i).copied());
+        let mut starts: Vec<Option<usize>> = Vec::new();
+        for piece in fields::scan(&t) {
+            let (start, end, inner) = match piece {
+                Piece::Text { bytes, at } => {
+                    starts.extend(at.iter().map(|&k| offset(k)));
+                    out.push(Segment::Lit(bytes));
+                    continue;
+                }
+                Piece::Unclosed { .. } => return None,
+                Piece::Field { start, end, inner } => (start, end, inner),
+            };
+            let inner = String::from_utf8_lossy(inner);
             let arg = inner.split(':').next().unwrap_or("").trim().to_string();
             let (val, name) = if arg.is_empty() {
                 next += 1;
@@ -469,24 +496,68 @@ impl Cx<'_> {
                     .env
                     .get(&arg)
                     .cloned()
-                    .or_else(|| self.constant(&arg))
+                    .or_else(|| self.constant(self.cur, &arg))
                     .unwrap_or_else(|| Val::opaque(&arg));
                 (v, arg.clone())
             };
-            out.push(crate::keypattern::Segment::Lit(std::mem::take(&mut lit)));
-            let field = t_lit.as_ref().and_then(|l| {
-                let span = l.span(i, close + 1)?;
+            // A field of another module's string cannot be edited here.
+            let field = t_lit.as_ref().filter(|_| self.cur == 0).and_then(|l| {
+                let span = l.span(start, end)?;
                 Some(BraceField {
                     span,
-                    text: String::from_utf8_lossy(&t[i..=close]).into_owned(),
+                    text: String::from_utf8_lossy(&t[start..end]).into_owned(),
                     literal: self.text(*tmpl),
                     at: span.start.checked_sub(self.span_of(*tmpl).start)?,
                 })
             });
-            out.extend(&in_field(val.interpolated(&name), field));
-            i = close + 1;
+            let value = in_field(val.interpolated(&name), field);
+            starts.extend(std::iter::repeat_n(offset(start), value.token_count()));
+            out.extend(&value);
         }
-        out.push(crate::keypattern::Segment::Lit(lit));
+        starts.push(offset(t.len()));
+        if let Some(starts) = starts.into_iter().collect::<Option<Vec<usize>>>() {
+            out = out.with_layout(Layout {
+                starts,
+                braces: BraceSyntax::Doubled,
+            });
+        }
         Some(Val::Str(out, None))
+    }
+}
+
+impl Cx<'_> {
+    /// `include_str!("x.lua")`: the file beside the module, read through the
+    /// project; its bytes are placed at the macro (they are another file's).
+    fn include(
+        &mut self,
+        mac: &syn::Macro,
+        whole: &(impl syn::spanned::Spanned + 'static),
+    ) -> Option<Val> {
+        let arg: syn::LitStr = mac.parse_body().ok()?;
+        let dir = self
+            .mods
+            .get(self.cur)?
+            .path
+            .as_ref()?
+            .parent()?
+            .to_path_buf();
+        let path = crate::project::normal(&dir.join(arg.value()));
+        let bytes = self.project.read(&path)?;
+        if !self.read.contains(&path) {
+            self.read.push(path);
+        }
+        let at = self.span_of(whole);
+        self.included.insert(bytes.to_vec());
+        let n = bytes.len();
+        let lit = crate::lang::value::Literal {
+            bytes: bytes.to_vec(),
+            offsets: (0..=n)
+                .map(|i| if i == n { at.end } else { at.start })
+                .collect(),
+        };
+        Some(Val::Str(
+            KeyPattern::literal(lit.bytes.clone()),
+            Some(Box::new(lit)),
+        ))
     }
 }

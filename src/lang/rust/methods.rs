@@ -2,7 +2,7 @@
 //! how redis-rs and fred method names map to command argvs, and which
 //! receivers and methods look like Redis connections.
 
-use super::value::{family_instances, Elem, Val};
+use super::value::{Elem, Val};
 use crate::commands;
 use crate::model::Span;
 
@@ -65,8 +65,15 @@ pub(super) fn is_connection_method(m: &str) -> bool {
 }
 
 /// The Redis command argv of a typed method call (`mget(&[a, b])` →
-/// `MGET a b`), or `None` when the method is not a command.
-pub(super) fn method_argv(method: &str, args: &[Elem], span: Span) -> Option<Vec<Elem>> {
+/// `MGET a b`), or `None` when the method is not a command. fred's scripts
+/// take their keys and arguments as two lists (`eval(script, keys, args)`),
+/// and its custom commands name the command first (`custom(cmd, args)`).
+pub(super) fn method_argv(
+    method: &str,
+    args: &[Elem],
+    span: Span,
+    fred: bool,
+) -> Option<Vec<Elem>> {
     let word = |s: &str| Elem {
         val: Val::lit(s),
         span,
@@ -74,6 +81,29 @@ pub(super) fn method_argv(method: &str, args: &[Elem], span: Span) -> Option<Vec
     };
     let flat: Vec<Elem> = args.iter().flat_map(flatten).collect();
     let m = method.trim_start_matches("r#");
+    if fred {
+        match m {
+            "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+                let keys: Vec<Elem> = args.get(1).map(flatten).unwrap_or_default();
+                let n = i64::try_from(keys.len()).unwrap_or(0);
+                let mut v = vec![word(&m.to_ascii_uppercase()), args.first().cloned()?];
+                v.push(Elem {
+                    val: Val::Int(n),
+                    span,
+                    text: n.to_string(),
+                });
+                v.extend(keys);
+                v.extend(args.get(2).map(flatten).unwrap_or_default());
+                return Some(v);
+            }
+            "custom" | "custom_raw" => {
+                let mut v = vec![args.first().cloned()?];
+                v.extend(args.get(1).map(flatten).unwrap_or_default());
+                return Some(v);
+            }
+            _ => {}
+        }
+    }
     let special = match m {
         "zunionstore"
         | "zinterstore"
@@ -143,10 +173,11 @@ pub(super) fn method_argv(method: &str, args: &[Elem], span: Span) -> Option<Vec
 pub(super) fn flatten(e: &Elem) -> Vec<Elem> {
     match &e.val {
         Val::List(items) => items.iter().flat_map(flatten).collect(),
-        Val::Family(elem, vars) => family_instances(elem, vars, &e.text)
+        Val::Family(elem, vars) => elem
+            .family_instances(vars, &e.text)
             .into_iter()
-            .map(|val| Elem {
-                val,
+            .map(|p| Elem {
+                val: Val::Str(p, None),
                 span: e.span,
                 text: e.text.clone(),
             })

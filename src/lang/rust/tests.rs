@@ -90,12 +90,22 @@ fn f(con: &mut redis::Connection) {
 fn nesting_just_under_the_bound_parses() {
     for (open, close) in [("(", ")"), ("!", ""), ("{", "}"), ("|| ", "")] {
         let src = format!(
-            "fn f() {{ let y = {}x{}; }}",
+            "fn f(con: &mut redis::Connection) {{ let y = {}x{}; \
+             let _: () = redis::cmd(\"GET\").arg(\"after:deep\").query(con).unwrap(); }}",
             open.repeat(490),
             close.repeat(490)
         );
         let out = parse(src.as_bytes());
         assert!(out.problems.is_empty(), "{open}: {:?}", out.problems);
+        // Parsed and analyzed, not skipped: the call after the deep
+        // expression is found.
+        let keys: Vec<String> = out
+            .model
+            .ops
+            .iter()
+            .flat_map(|o| o.keys.iter().map(|k| k.pattern.to_string()))
+            .collect();
+        assert_eq!(keys, ["after:deep"], "{open}");
     }
 }
 
@@ -119,12 +129,28 @@ fn dump_fixture_model() {
     let Ok(path) = std::env::var("SLOTLINT_DUMP") else {
         return;
     };
-    let src = std::fs::read(path).unwrap();
-    let out = parse(&src);
+    let src = std::fs::read(&path).unwrap();
+    let out = super::parse_in(
+        &src,
+        Some(std::path::Path::new(&path)),
+        &crate::project::Project::new(),
+    );
     for o in &out.model.ops {
-        let keys: Vec<String> = o.keys.iter().map(|k| k.pattern.to_string()).collect();
+        let keys: Vec<String> = o
+            .keys
+            .iter()
+            .map(|k| {
+                let defaults: Vec<String> = k
+                    .pattern
+                    .holes()
+                    .filter_map(|h| Some(String::from_utf8_lossy(h.default.as_ref()?).into_owned()))
+                    .collect();
+                format!("{} {defaults:?}", k.pattern)
+            })
+            .collect();
         eprintln!("{} {:?} client={:?}", o.command, keys, o.client);
     }
+    eprintln!("deps {:?}", out.deps);
     for g in &out.model.groups {
         eprintln!("group {:?} ops={:?}", g.kind, g.ops);
     }
@@ -175,14 +201,41 @@ fn expression_spans_match_syn() {
         "x as u64 + y",
         "|a| a.b()",
         "S { a: 1 }.a",
+        "if a { b } else if c { d } else { e }",
+        "if a { b }",
+        "match x { _ => 1 }",
+        "[a, b]",
+        "(a, b)",
+        "&x.y",
+        "-x",
+        "!x.y()",
+        "x = y.z",
+        "S { a: 1 }",
+        "format!(\"{}\", a)",
+        "vec![a]",
+        "async { a }",
+        "unsafe { a }",
+        "loop { a }",
+        "while a { b }",
+        "for a in b { c }",
+        "return x",
+        "a::b::c",
+        "Vec::<u8>::new",
+        "{ a }",
+        "\"lit\"",
+        "x as u64",
     ];
     for src in sources {
         let src = src.to_string();
         // A thread of its own: proc-macro2 numbers bytes per thread.
         std::thread::spawn(move || {
             let e: syn::Expr = syn::parse_str(&src).unwrap();
-            let cx = super::Cx::new(&src);
-            assert_eq!(cx.span_of(&e), cx.span(e.span()), "{src}");
+            let project = crate::project::Project::new();
+            let arena = typed_arena::Arena::new();
+            let file = syn::parse_file("").unwrap();
+            let mut cx = super::Cx::new(&project, &arena, false);
+            cx.add_module(None, &src, &file);
+            assert_eq!(cx.span_of(&e), cx.raw(e.span()), "{src}");
             assert_eq!(cx.text(&e), src.replace(' ', ""), "{src}");
         })
         .join()
@@ -204,4 +257,140 @@ fn long_call_chains_are_read() {
     assert_eq!(parse(chain(150).as_bytes()).model.ops.len(), 1);
     let out = parse(chain(30_000).as_bytes());
     assert!(out.problems.is_empty(), "{:?}", out.problems);
+}
+
+/// Parses `main` (at `files[0]`) in a scratch crate holding `files`.
+fn crate_model(files: &[(&str, &str)]) -> crate::model::FileModel {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+    let (main, text) = files[0];
+    super::parse_in(
+        text.as_bytes(),
+        Some(&dir.path().join(main)),
+        &crate::project::Project::new(),
+    )
+    .model
+}
+
+/// Every key of every op, with the defaults of its holes.
+fn keys_with_defaults(m: &crate::model::FileModel) -> Vec<(String, Vec<String>)> {
+    m.ops
+        .iter()
+        .flat_map(|o| &o.keys)
+        .map(|k| {
+            let defaults = k
+                .pattern
+                .holes()
+                .filter_map(|h| Some(String::from_utf8_lossy(h.default.as_ref()?).into_owned()))
+                .collect();
+            (k.pattern.to_string(), defaults)
+        })
+        .collect()
+}
+
+#[test]
+fn field_defaults_from_unwrap_or_default_impls_and_builders() {
+    let src = r#"
+struct Rsmq { ns: String }
+impl Rsmq {
+    fn new(ns: Option<&str>) -> Self { Rsmq { ns: ns.unwrap_or("rsmq").to_string() } }
+    fn add(&self, con: &mut redis::Connection, q: &str) {
+        let _: () = con.sadd(format!("{}:QUEUES", self.ns), q).unwrap();
+    }
+}
+struct Jobs { prefix: String, limit: u32 }
+impl Default for Jobs {
+    fn default() -> Self { Jobs { prefix: "jobs".into(), limit: 10 } }
+}
+impl Jobs {
+    fn prefix(mut self, p: &str) -> Self { self.prefix = p.to_string(); self }
+    fn with(p: String) -> Self { Jobs { prefix: p, ..Default::default() } }
+    fn add(&self, con: &mut redis::Connection, id: u64) {
+        let _: () = con.incr(format!("{}:{}", self.prefix, id), 1).unwrap();
+    }
+}
+"#;
+    let out = parse(src.as_bytes());
+    assert_eq!(
+        keys_with_defaults(&out.model),
+        [
+            ("<self.ns>:QUEUES".to_string(), vec!["rsmq".to_string()]),
+            ("<self.prefix>:<id>".to_string(), vec!["jobs".to_string()]),
+        ]
+    );
+}
+
+#[test]
+fn keys_follow_paths_across_the_crate() {
+    let worker = r#"
+use crate::keys::{queue_key, ACTIVE};
+use super::util::*;
+fn take(con: &mut redis::Connection, q: &str) {
+    let _: () = redis::cmd("MGET").arg(queue_key(q)).arg(ACTIVE).arg(self::LOCAL).arg(tagged(q)).query(con).unwrap();
+    let _: () = redis::cmd("GET").arg(super::super::outside::KEY).query(con).unwrap();
+}
+const LOCAL: &str = "local";
+"#;
+    let m = crate_model(&[
+        ("src/jobs/worker.rs", worker),
+        ("Cargo.toml", "[package]\nname = \"x\"\n"),
+        ("src/lib.rs", "pub mod keys;\npub mod jobs;\n"),
+        ("src/keys.rs", "pub const ACTIVE: &str = \"{q}:active\";\npub use self::inner::queue_key;\nmod inner;\n"),
+        ("src/keys/inner.rs", "pub fn queue_key(q: &str) -> String { format!(\"jobs:{q}\") }\n"),
+        ("src/jobs/mod.rs", "mod worker;\nmod util;\n"),
+        ("src/jobs/util.rs", "pub fn tagged(q: &str) -> String { format!(\"{{{q}}}\") }\n"),
+        ("outside/KEY.rs", "pub const KEY: &str = \"never\";\n"),
+    ]);
+    let keys: Vec<String> = keys_with_defaults(&m).into_iter().map(|(k, _)| k).collect();
+    // `super::super::outside` leaves the crate: unknown, not a guess.
+    assert_eq!(
+        keys,
+        [
+            "jobs:<q>",
+            "{q}:active",
+            "local",
+            "{<q>}",
+            "<super::super::outside::KEY>"
+        ]
+    );
+}
+
+#[test]
+fn cyclic_reexports_and_missing_files_end() {
+    let m = crate_model(&[
+        (
+            "src/lib.rs",
+            "pub mod a;\npub mod b;\nmod gone;\nuse a::X;\nfn f(con: &mut redis::Connection) {\n    let _: () = con.get(X).unwrap();\n    let _: () = con.get(gone::Y).unwrap();\n    let s = redis::Script::new(include_str!(\"missing.lua\"));\n    let _: () = s.key(\"k\").invoke(con).unwrap();\n}\n",
+        ),
+        ("Cargo.toml", "[package]\nname = \"x\"\n"),
+        ("src/a.rs", "pub use super::b::X;\n"),
+        ("src/b.rs", "pub use super::a::X;\n"),
+    ]);
+    let keys: Vec<String> = keys_with_defaults(&m).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["<X>", "<gone::Y>", "k"]);
+    assert_eq!(m.scripts.len(), 1);
+}
+
+#[test]
+fn helpers_with_branches_give_an_unknown_key_beside_the_literal() {
+    let src = r#"
+struct Client { namespace: Option<String> }
+impl Client {
+    fn queue_name(&self, queue: &str) -> String {
+        if let Some(ref ns) = self.namespace { format!("{ns}:queue:{queue}") } else { format!("queue:{queue}") }
+    }
+    fn push(&self, con: &mut redis::Connection, q: &str) {
+        let _: () = redis::pipe().atomic().sadd("queues", q).lpush(self.queue_name(q), "job").query(con).unwrap();
+    }
+}
+"#;
+    let keys: Vec<String> = keys_with_defaults(&parse(src.as_bytes()).model)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, ["queues", "<self.queue_name(q)>"]);
 }

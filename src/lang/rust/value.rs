@@ -1,112 +1,50 @@
-//! Abstract values of Rust expressions as the front-end tracks them: strings as
-//! key patterns (with the file offset of each literal byte, for inline Lua),
-//! integers, opaque values, lists and families of keys, and redis-rs / fred
-//! handles (connections, command builders, pipelines, scripts).
+//! Rust's part of the shared value type: what only redis-rs and fred code
+//! has (command builders, scripts and their invocations being built) and its
+//! lexicon; and how Rust string literals decode, with the file offset of each
+//! byte (for inline Lua and replacement fields).
 
-use crate::keypattern::KeyPattern;
-use crate::lang::holes::Scalar;
-pub(crate) use crate::lang::holes::{Literal, Opaque};
-use crate::model::Span;
+use crate::lang::value::{Ext, Lexicon};
+pub(crate) use crate::lang::value::{Literal, Opaque};
 
+/// What a Rust expression evaluates to.
+pub(crate) type Val = crate::lang::value::Val<Rs>;
 /// One element of an argument list: its value, where it is written and its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Elem {
-    pub(crate) val: Val,
-    pub(crate) span: Span,
-    pub(crate) text: String,
-}
+pub(crate) type Elem = crate::lang::value::Elem<Rs>;
 
-/// What an expression evaluates to.
+/// Values only Rust code has.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Val {
-    /// A string (or bytes) as a pattern; the literal when fully literal.
-    Str(KeyPattern, Option<Box<Literal>>),
-    Int(i64),
-    Opaque(Opaque),
-    /// An array, slice, `vec!` or tuple whose elements are known.
-    List(Vec<Elem>),
-    /// An iterator/collection of any number of elements shaped like the
-    /// value, where the holes named in the list differ from one to the next.
-    Family(Box<Val>, Vec<String>),
-    /// A Redis client or connection: index into the model's clients.
-    Conn(usize),
+pub(crate) enum Rs {
     /// A `redis::cmd(..)` builder: index into the front-end's builders.
     Cmd(usize),
-    /// A pipeline or fred transaction: index into the front-end's pipelines.
-    Pipe(usize),
     /// A `redis::Script` or `ScriptInvocation`: index into the front-end's scripts.
     Script(usize),
-    Unknown,
+    /// A value of one of the project's structs.
+    Struct(Box<Inst>),
 }
 
-impl Val {
-    pub(crate) fn opaque(name: impl Into<String>) -> Val {
-        Val::Opaque(Opaque {
-            name: name.into(),
-            ..Opaque::default()
-        })
-    }
-
-    pub(crate) fn numeric(name: impl Into<String>, domain: Option<u64>) -> Val {
-        Val::Opaque(Opaque {
-            name: name.into(),
-            numeric: true,
-            domain,
-            ..Opaque::default()
-        })
-    }
-
-    pub(crate) fn lit(bytes: impl Into<Vec<u8>>) -> Val {
-        Val::Str(KeyPattern::literal(bytes), None)
-    }
-
-    pub(crate) fn literal_bytes(&self) -> Option<Vec<u8>> {
-        self.scalar().literal_bytes()
-    }
-
-    /// The value as key-building sees it.
-    fn scalar(&self) -> Scalar<'_> {
-        match self {
-            Val::Str(p, _) => Scalar::Str(p),
-            Val::Int(n) => Scalar::Int(*n),
-            Val::Opaque(o) => Scalar::Opaque(o),
-            _ => Scalar::Other,
-        }
-    }
-
-    /// The value used as a whole key: a hole that may hold a tag when unknown.
-    pub(crate) fn key_pattern(&self, text: &str) -> KeyPattern {
-        self.scalar().key_pattern(text, SEPARATORS)
-    }
-
-    /// The value interpolated into a string (`format!("{x}")`, `a + &x`).
-    pub(crate) fn interpolated(&self, text: &str) -> KeyPattern {
-        self.scalar().interpolated(text, SEPARATORS)
-    }
+/// A struct of the project: the module that defines it and its name there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct TypeRef {
+    pub(crate) module: usize,
+    pub(crate) name: String,
 }
 
-/// What splits a dotted path in a hole name.
-const SEPARATORS: &[char] = &['.', ':'];
-
-/// Renames the holes that mention one of `vars` (`k` → `k#2`) for the `n`th
-/// element of a family.
-fn instance(pattern: &KeyPattern, vars: &[String], n: usize) -> KeyPattern {
-    super::super::holes::instance(pattern, vars, n, IDENT)
+/// A value of a struct: its type, what the code calls it (fields read from
+/// it are named after it) and the fields a literal gave it; the others are
+/// what the type's constructions give them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Inst {
+    pub(crate) ty: TypeRef,
+    pub(crate) name: String,
+    pub(crate) fields: Vec<(String, Val)>,
 }
 
-/// Characters of an identifier in this language.
-const IDENT: fn(char) -> bool = |c: char| c.is_alphanumeric() || c == '_';
-
-/// Two element instances of a family, as strings (one when they cannot differ).
-pub(crate) fn family_instances(elem: &Val, vars: &[String], text: &str) -> Vec<Val> {
-    let p = elem.key_pattern(text);
-    let a = instance(&p, vars, 1);
-    let b = instance(&p, vars, 2);
-    if a == b {
-        vec![Val::Str(a, None)]
-    } else {
-        vec![Val::Str(a, None), Val::Str(b, None)]
-    }
+impl Ext for Rs {
+    const LEXICON: &'static Lexicon = &Lexicon {
+        ident: |c| c.is_alphanumeric() || c == '_',
+        separators: &['.', ':'],
+        bools: ["false", "true"],
+    };
 }
 
 /// Decodes a string or byte-string literal token (`"a\n"`, `r#"x"#`, `b"k"`)

@@ -39,11 +39,15 @@ pub const FRONT_END: super::FrontEnd = super::FrontEnd {
     comments: super::CommentSyntax::Yaml,
     prefilter: super::always,
     parse: parse_file,
+    reparse: None,
 };
 
 /// A schema file as a front-end reads it: its model, or the user error that
 /// stops the run (a topology kept in its own file must load, like an inline one).
-fn parse_file(file: &crate::source::SourceFile) -> Result<super::Output, String> {
+fn parse_file(
+    file: &crate::source::SourceFile,
+    _: &crate::project::Project,
+) -> Result<super::Output, String> {
     let schema = parse(&file.path, &file.text).map_err(|e| e.to_string())?;
     if let Some(path) = &schema.topology_file {
         if let Err(e) = Topology::load(path) {
@@ -53,7 +57,7 @@ fn parse_file(file: &crate::source::SourceFile) -> Result<super::Output, String>
     }
     Ok(super::Output {
         model: schema.model,
-        problems: Vec::new(),
+        ..super::Output::default()
     })
 }
 

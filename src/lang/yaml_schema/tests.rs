@@ -368,13 +368,36 @@ fn invalid_utf8_points_at_the_byte() {
     );
 }
 
-/// `fixtures/schema`: `err_*` give the error their first line names,
-/// the others parse.
+/// The family names written under `keys:` (two-space indented entries), in
+/// order: what a parse of the file must find.
+fn declared_families(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut in_keys = false;
+    for line in text.lines() {
+        if !line.starts_with([' ', '#']) && !line.is_empty() {
+            in_keys = line.trim_end() == "keys:";
+            continue;
+        }
+        let Some(entry) = line.strip_prefix("  ") else {
+            continue;
+        };
+        if in_keys && !entry.starts_with([' ', '#']) {
+            if let Some((name, _)) = entry.split_once(':') {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// `fixtures/schema`: `err_*` give the error their first line names, the
+/// others parse into the families they declare, each with the pattern
+/// written at its `pattern_span`.
 #[test]
 fn fixtures() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schema");
     let mut wrong = Vec::new();
-    let mut seen = 0;
+    let (mut seen, mut families) = (0, 0);
     for entry in std::fs::read_dir(&dir).expect("fixtures/schema") {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -398,11 +421,37 @@ fn fixtures() {
                     other.map(|_| ()).map_err(|e| e.to_string())
                 )),
             }
-        } else if let Err(e) = got {
-            wrong.push(format!("{name}: {e}"));
+        } else {
+            let text = String::from_utf8_lossy(&source);
+            match got {
+                Err(e) => wrong.push(format!("{name}: {e}")),
+                Ok(schema) => {
+                    let found: Vec<&str> = schema
+                        .model
+                        .families
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect();
+                    families += found.len();
+                    let declared = declared_families(&text);
+                    if found != declared {
+                        wrong.push(format!("{name}: families {found:?}, declared {declared:?}"));
+                    }
+                    for f in &schema.model.families {
+                        let written = text_of(&text, f.pattern_span).trim_matches(['"', '\'']);
+                        if f.pattern.to_string() != written {
+                            wrong.push(format!(
+                                "{name}: family {} has pattern `{}`, written `{written}`",
+                                f.name, f.pattern
+                            ));
+                        }
+                    }
+                }
+            }
         }
     }
     assert!(seen >= 10, "fixtures not found in {}", dir.display());
+    assert!(families >= 50, "only {families} families found");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 

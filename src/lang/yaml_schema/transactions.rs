@@ -70,6 +70,8 @@ impl Reader<'_> {
                 ops,
                 script: None,
                 client: None,
+                per_slot: false,
+                assumption: None,
             });
         }
         Ok(())

@@ -15,11 +15,11 @@ pub(super) fn driver() -> Driver {
             repository
         },
         version: env!("CARGO_PKG_VERSION"),
-        rules: rules::RULES.iter().map(|r| descriptor(*r)).collect(),
+        rules: rules::RULES.iter().map(descriptor).collect(),
     }
 }
 
-fn descriptor(rule: &'static dyn Rule) -> Descriptor {
+fn descriptor(rule: &'static Rule) -> Descriptor {
     let page = doc_body(rule.doc());
     Descriptor {
         id: rule.id(),

@@ -8,8 +8,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::super::util::{from_tokens, tokens, KeyUse, Tok};
+use super::super::fixes;
+use super::super::key_uses::KeyUse;
 use crate::finding::{Certainty, Finding, Severity};
+use crate::keypattern::{from_tokens, tokens, Tok};
 use crate::keypattern::{BraceField, HashTag, Hole, KeyPattern};
 use crate::model::{FileModel, Key, Op, Span};
 
@@ -88,10 +90,11 @@ impl<'m> SlotSet<'m> {
 fn slot_sets(model: &FileModel) -> Vec<SlotSet<'_>> {
     let mut sets = Vec::new();
     for group in &model.groups {
-        let one_slot = group.kind.is_atomic()
-            || model
-                .client(group.client)
-                .is_some_and(|c| c.pipeline_one_slot);
+        let one_slot = (group.kind.is_atomic() && group.assumption.is_none())
+            || (!group.per_slot
+                && model
+                    .client(group.client)
+                    .is_some_and(|c| c.pipeline_one_slot));
         if one_slot {
             let keys = model.group_keys(group).into_iter().map(|(_, k)| k);
             sets.push(SlotSet::new(
@@ -190,6 +193,7 @@ fn tag_around(toks: &[Tok<'_>], at: usize) -> KeyPattern {
 }
 
 fn finding(
+    model: &FileModel,
     pattern: &KeyPattern,
     toks: &[Tok<'_>],
     at: usize,
@@ -209,7 +213,7 @@ fn finding(
         Evidence::Tagged { .. } => (Severity::Info, Certainty::Possible),
     };
     let mut f = Finding::new(
-        "SL006",
+        super::ID,
         severity,
         field.span,
         format!(
@@ -231,7 +235,37 @@ fn finding(
             f.label(*span, format!("`{pattern}` is tagged by `{name}`"))
         }
     };
-    f
+    f.fix(field_fix(model, pattern, toks, at, ev))
+}
+
+/// The help as edits: the field's braces doubled wherever the key is
+/// written. Safe when the key then shares a slot with the keys it is used
+/// with, another key of them written with the value in a field getting the
+/// same fix.
+fn field_fix(
+    model: &FileModel,
+    pattern: &KeyPattern,
+    toks: &[Tok<'_>],
+    at: usize,
+    ev: &Evidence<'_>,
+) -> Option<crate::finding::Fix> {
+    let Tok::Hole(hole) = toks[at] else {
+        return None;
+    };
+    let name = hole.name.as_deref()?;
+    let mut also = Vec::new();
+    if let Evidence::Together { other, .. } = ev {
+        let theirs = tokens(&other.pattern);
+        let field_at = theirs
+            .iter()
+            .position(|t| matches!(t, Tok::Hole(h) if h.name == hole.name && h.field.is_some()));
+        if let (Some(i), HashTag::Untagged) = (field_at, other.pattern.hash_tag()) {
+            also.push((&other.pattern, tag_around(&theirs, i)));
+        }
+    }
+    let edits = fixes::double_field(model, pattern, at)?;
+    let title = format!("double the braces so that `{name}` becomes the hash tag");
+    fixes::rename_fix(model, pattern, edits, &tag_around(toks, at), &also, title)
 }
 
 /// Whether the token next to a field leaves it standing on its own, as a tag
@@ -274,7 +308,7 @@ pub(super) fn check(model: &FileModel, uses: &[KeyUse<'_>], out: &mut Vec<Findin
         });
         if let Some((at, field, ev)) = found {
             if seen.insert(field.span) {
-                out.push(finding(u.pattern, &toks, at, field, &ev));
+                out.push(finding(model, u.pattern, &toks, at, field, &ev));
             }
         }
     }
@@ -282,7 +316,7 @@ pub(super) fn check(model: &FileModel, uses: &[KeyUse<'_>], out: &mut Vec<Findin
 
 #[cfg(test)]
 mod tests {
-    use super::super::MalformedHashTag;
+    use super::super::check;
     use crate::finding::{Certainty, Severity};
     use crate::keypattern::{BraceField, Hole, KeyPattern, Segment};
     use crate::model::{Client, Span};
@@ -314,7 +348,7 @@ mod tests {
             op("INCR", vec![fstring("cart:", "uid", ":count", 40)]),
         ]);
         m.groups.push(transaction(vec![0, 1]));
-        let found = run(&MalformedHashTag, &m);
+        let found = run(check, &m);
         assert_eq!(
             messages(&found),
             [
@@ -347,7 +381,7 @@ mod tests {
                 vec![fstring("", "uid", ":a", 0), fstring("", "uid", ":b", 20)],
             )
         };
-        assert_eq!(run(&MalformedHashTag, &model(vec![mget()])).len(), 2);
+        assert_eq!(run(check, &model(vec![mget()])).len(), 2);
         let mut m = model(vec![mget()]);
         m.ops[0].client = Some(0);
         m.clients.push(Client {
@@ -357,7 +391,7 @@ mod tests {
             pipeline_one_slot: false,
             name: None,
         });
-        assert!(run(&MalformedHashTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
     }
 
     #[test]
@@ -367,7 +401,7 @@ mod tests {
             op("HGETALL", vec![tagged]),
             op("GET", vec![fstring("", "uid", ":cart", 10)]),
         ]);
-        let found = run(&MalformedHashTag, &m);
+        let found = run(check, &m);
         assert_eq!(found.len(), 1);
         let f = &found[0];
         assert_eq!(
@@ -381,7 +415,7 @@ mod tests {
                 op("HGETALL", vec![key(other, 100)]),
                 op("GET", vec![fstring("", "uid", ":cart", 10)]),
             ]);
-            assert!(run(&MalformedHashTag, &m).is_empty(), "{other}");
+            assert!(run(check, &m).is_empty(), "{other}");
         }
     }
 
@@ -399,7 +433,7 @@ mod tests {
             op("SET", vec![plain]),
         ]);
         m.groups.push(transaction(vec![2, 3]));
-        assert!(run(&MalformedHashTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
         // A word built from the value (`chain-{id}:a`) is not a would-be tag.
         let m = model(vec![op(
             "DEL",
@@ -408,6 +442,6 @@ mod tests {
                 fstring("chain-", "id", ":b", 30),
             ],
         )]);
-        assert!(run(&MalformedHashTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
     }
 }

@@ -6,13 +6,16 @@
 
 mod interpolation;
 
-use super::util::{from_tokens, key_uses, tag_bounds, tokens, KeyUse, Tok};
-use super::{Context, Rule};
+use super::fixes::{self, Change};
+use super::key_uses::{key_uses, KeyUse};
+use super::Context;
 use crate::finding::{Finding, Severity};
 use crate::keypattern::KeyPattern;
-use crate::model::Span;
+use crate::keypattern::{from_tokens, tag_bounds, tokens, Tok};
+use crate::model::{FileModel, Span};
 
-pub(crate) struct MalformedHashTag;
+/// The rule id; its page `rules/SL006.md` says the rest.
+pub(crate) const ID: &str = "SL006";
 
 /// What is wrong, as token ranges `(start, end)` of the pattern.
 #[derive(Clone, Copy)]
@@ -137,6 +140,8 @@ struct Described {
     help: String,
     /// A secondary label (the real tag, the ignored one).
     other: Option<((usize, usize), &'static str)>,
+    /// The tokens the help removes, and what that does, when it is mechanical.
+    fix: Option<(Vec<usize>, &'static str)>,
 }
 
 /// The tokens to drop to remove the `{}` at `open`: with one of the
@@ -156,6 +161,7 @@ fn empty_and_separator(toks: &[Tok<'_>], open: usize) -> Vec<usize> {
 }
 
 /// The message and help for `problem` in the key `toks` of `p`.
+#[allow(clippy::too_many_lines)] // one arm per problem, each a paragraph of text
 fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Described> {
     let hashed = p.hashed()?;
     let slot = p.slot().map(|s| format!(" (slot {s})")).unwrap_or_default();
@@ -174,6 +180,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                         without(toks, &empty_and_separator(toks, at.0))
                     ),
                     other: Some((l, "ignored")),
+                    fix: Some((empty_and_separator(toks, at.0), "remove the empty `{}`")),
                 },
                 None => Described {
                     range: at,
@@ -182,6 +189,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                     help: "remove the `{}`, or put the part the keys should share inside it"
                         .into(),
                     other: None,
+                    fix: None,
                 },
             }
         }
@@ -192,6 +200,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
             help: "close the tag with `}` after the part the keys should share, or remove the `{`"
                 .into(),
             other: None,
+            fix: None,
         },
         Problem::Nested { open, close } => {
             let tag = text((open + 1, close));
@@ -209,10 +218,10 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
             } else {
                 tag.rsplit('{').next().unwrap_or_default().to_string()
             };
+            let drop: Vec<usize> = (open + 1..=open + extra)
+                .chain(close + 1..=close + extra)
+                .collect();
             let help = if doubled {
-                let drop: Vec<usize> = (open + 1..=open + extra)
-                    .chain(close + 1..=close + extra)
-                    .collect();
                 format!("use one pair of braces: `{}`", without(toks, &drop))
             } else {
                 "keep one pair of braces around the part the keys should share".into()
@@ -225,6 +234,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                 ),
                 help,
                 other: None,
+                fix: doubled.then_some((drop, "use one pair of braces")),
             }
         }
         Problem::Second { first, second } => Described {
@@ -240,6 +250,10 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                 without(toks, &[second.0, second.1 - 1])
             ),
             other: Some((first, "the hash tag")),
+            fix: Some((
+                vec![second.0, second.1 - 1],
+                "remove the second pair of braces",
+            )),
         },
         Problem::Stray { at } => {
             let what = if hashed.tagged {
@@ -253,55 +267,44 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
                 message: format!("stray `}}` in `{p}` closes no `{{`: {what}{slot}"),
                 help: format!("remove the `}}`: `{}`", without(toks, &[at])),
                 other: None,
+                fix: Some((vec![at], "remove the stray `}`")),
             }
         }
     })
 }
 
-impl MalformedHashTag {
-    fn judge(u: &KeyUse<'_>) -> Option<Finding> {
-        // A hole that may hold braces decides the tag: nothing to say.
-        u.pattern.hashed()?;
-        let toks = tokens(u.pattern);
-        let d = describe(u.pattern, &toks, find_problem(&toks)?)?;
-        let place = Place::find(u, &toks);
-        let span = place.as_ref().map_or(u.span, |pl| pl.span(d.range));
-        let mut f = Finding::new("SL006", Severity::Warning, span, d.message)
-            .primary_label(d.label)
-            .help(d.help);
-        if let (Some(pl), Some((r, text))) = (&place, d.other) {
-            f = f.label(pl.span(r), text);
-        }
-        if let Some(note) = u.uses_note() {
-            f = f.note(note);
-        }
-        Some(f)
+fn judge(u: &KeyUse<'_>, model: &FileModel) -> Option<Finding> {
+    // A hole that may hold braces decides the tag: nothing to say.
+    u.pattern.hashed()?;
+    let toks = tokens(u.pattern);
+    let d = describe(u.pattern, &toks, find_problem(&toks)?)?;
+    let place = Place::find(u, &toks);
+    let span = place.as_ref().map_or(u.span, |pl| pl.span(d.range));
+    let mut f = Finding::new(ID, Severity::Warning, span, d.message)
+        .primary_label(d.label)
+        .help(d.help);
+    if let (Some(pl), Some((r, text))) = (&place, d.other) {
+        f = f.label(pl.span(r), text);
     }
+    if let Some(note) = u.uses_note() {
+        f = f.note(note);
+    }
+    let fix = d.fix.and_then(|(drop, title)| {
+        let changes: Vec<Change> = drop.iter().map(|&i| Change::Remove(i)).collect();
+        let edits = fixes::rename(model, u.pattern, &changes)?;
+        let fixed = without(&toks, &drop);
+        fixes::rename_fix(model, u.pattern, edits, &fixed, &[], title.into())
+    });
+    Some(f.fix(fix))
 }
 
-impl Rule for MalformedHashTag {
-    fn id(&self) -> &'static str {
-        "SL006"
+/// The rule's findings for one file.
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let uses = key_uses(cx.model);
+    for u in &uses {
+        out.extend(judge(u, cx.model));
     }
-    fn name(&self) -> &'static str {
-        "malformed-hash-tag"
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "braces in a key that do not make the hash tag they look like"
-    }
-    fn doc(&self) -> &'static str {
-        include_str!("../../../rules/SL006.md")
-    }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let uses = key_uses(cx.model);
-        for u in &uses {
-            out.extend(Self::judge(u));
-        }
-        interpolation::check(cx.model, &uses, out);
-    }
+    interpolation::check(cx.model, &uses, out);
 }
 
 #[cfg(test)]
@@ -320,7 +323,7 @@ mod tests {
             crate::keypattern::parse_placeholders(text),
             (4, 4 + src.len()),
         );
-        run(&MalformedHashTag, &model(vec![op("SET", vec![k])]))
+        run(check, &model(vec![op("SET", vec![k])]))
     }
 
     fn one(src: &str) -> Finding {
@@ -447,7 +450,7 @@ mod tests {
         // A hole that may hold braces decides the tag.
         let p = KeyPattern::new([Segment::Hole(Hole::opaque(Some("key".into()))), lit("{}")]);
         let m = model(vec![op("SET", vec![key_of(p, (0, 9))])]);
-        assert!(run(&MalformedHashTag, &m).is_empty());
+        assert!(run(check, &m).is_empty());
     }
 
     #[test]
@@ -456,7 +459,7 @@ mod tests {
             op("SET", vec![key("a{}", 30)]),
             op("GET", vec![key("a{}", 4)]),
         ]);
-        let found = run(&MalformedHashTag, &m);
+        let found = run(check, &m);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].span, Span::new(5, 7));
         assert_eq!(found[0].notes, ["used 2 times in this file"]);
@@ -469,7 +472,7 @@ mod tests {
             families: vec![family("cart", "{user:<user_id>}:{cart}", 10)],
             ..FileModel::default()
         };
-        let found = run(&MalformedHashTag, &m);
+        let found = run(check, &m);
         assert_eq!(found.len(), 1);
         // Pattern text starts at 10 + len("cart: \"") = 17.
         assert_eq!(found[0].span, Span::new(17 + 17, 17 + 23));
