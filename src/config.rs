@@ -10,7 +10,7 @@ use marked_yaml::{Node, Span as YamlSpan};
 
 use crate::finding::{Certainty, Finding, Severity};
 use crate::model::{ClientHint, Topology as ClientTopology};
-use crate::rules::{self, NamingRule, Options};
+use crate::rules::{self, Options};
 use crate::topology::Topology;
 
 mod per_path;
@@ -20,21 +20,28 @@ pub use per_path::PerPath;
 /// File names looked for, in order, in each directory walking up.
 pub const FILE_NAMES: &[&str] = &["slotlint.yaml", ".slotlint.yaml"];
 
-/// The top-level keys of the config file.
-pub const KNOWN_KEYS: &[&str] = &[
+/// The top-level keys of the config file besides the rules' own (see
+/// [`known_keys`]).
+const KEYS: &[&str] = &[
     "schema",
     "include",
     "exclude",
     "rules",
     "per-path",
-    "naming",
-    "low-cardinality-max",
     "topology",
     "clients",
     "min-certainty",
     "max-file-size",
     "max-file-time",
 ];
+
+/// Every top-level key of the config file: the run's, then the rules' own.
+pub fn known_keys() -> Vec<&'static str> {
+    let rules = rules::RULES
+        .iter()
+        .filter_map(|r| r.setting().map(|s| s.key));
+    KEYS.iter().copied().chain(rules).collect()
+}
 
 /// The default of `max-file-time`: how long one file may take.
 pub const DEFAULT_MAX_FILE_TIME: Duration = Duration::from_secs(30);
@@ -150,7 +157,6 @@ impl Config {
                 }
                 "include" => config.include = globs("include", value, &err)?,
                 "exclude" => config.exclude = globs("exclude", value, &err)?,
-                "naming" => config.options.naming = naming(value, &err)?,
                 "topology" => config.options.topology = topology(path, value, &err)?,
                 "clients" => config.options.clients = client_hints(value, &err)?,
                 "min-certainty" => {
@@ -187,27 +193,18 @@ impl Config {
                         )
                     })?);
                 }
-                "low-cardinality-max" => {
-                    let n = value
-                        .as_scalar()
-                        .and_then(|s| s.as_str().parse::<u64>().ok())
-                        .filter(|&n| n > 0);
-                    config.options.low_cardinality_max = n.ok_or_else(|| {
-                        err(
-                            value.span(),
-                            "`low-cardinality-max` must be a positive integer".into(),
-                        )
-                    })?;
-                }
-                other => {
-                    return Err(err(
-                        key.span(),
-                        format!(
-                            "unknown config key `{other}` (known: {})",
-                            KNOWN_KEYS.join(", ")
-                        ),
-                    ))
-                }
+                other => match rules::setting(other) {
+                    Some(setting) => (setting.read)(value, &err, &mut config.options)?,
+                    None => {
+                        return Err(err(
+                            key.span(),
+                            format!(
+                                "unknown config key `{other}` (known: {})",
+                                known_keys().join(", ")
+                            ),
+                        ))
+                    }
+                },
             }
         }
         Ok(config)
@@ -528,56 +525,6 @@ fn client_hints(
     Ok(out)
 }
 
-/// `naming: { keys: REGEX, families: { NAME: REGEX } }`.
-fn naming(
-    value: &Node,
-    err: &dyn Fn(&YamlSpan, String) -> String,
-) -> Result<Vec<NamingRule>, String> {
-    let regex = |node: &Node, family: Option<String>| -> Result<NamingRule, String> {
-        let text = node.as_scalar().ok_or_else(|| {
-            err(
-                node.span(),
-                "a naming rule must be a regular expression".into(),
-            )
-        })?;
-        let regex = regex::Regex::new(text.as_str()).map_err(|e| {
-            err(
-                node.span(),
-                format!(
-                    "bad regular expression: {}",
-                    e.to_string().replace('\n', " ")
-                ),
-            )
-        })?;
-        Ok(NamingRule { regex, family })
-    };
-    let shape = "`naming` takes `keys: REGEX` and `families: { NAME: REGEX }`";
-    let map = value
-        .as_mapping()
-        .ok_or_else(|| err(value.span(), shape.into()))?;
-    let mut out = Vec::new();
-    for (key, node) in map.iter() {
-        match key.as_str() {
-            "keys" => out.push(regex(node, None)?),
-            "families" => {
-                let families = node
-                    .as_mapping()
-                    .ok_or_else(|| err(node.span(), shape.into()))?;
-                for (name, re) in families.iter() {
-                    out.push(regex(re, Some(name.as_str().to_string()))?);
-                }
-            }
-            other => {
-                return Err(err(
-                    key.span(),
-                    format!("unknown key `{other}` in `naming`: {shape}"),
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -643,7 +590,7 @@ mod tests {
             value in "[ -~]{0,40}",
         ) {
             let _ = parse(&String::from_utf8_lossy(&bytes));
-            for key in KNOWN_KEYS {
+            for key in known_keys() {
                 let _ = parse(&format!("{key}: {value}\n"));
                 let _ = parse(&format!("{key}:\n  {value}: x\n"));
             }

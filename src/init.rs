@@ -33,17 +33,7 @@ include: []
 # Files to skip, as .gitignore-style globs, e.g. [\"vendor/\", \"**/testdata/\"].
 exclude: []
 
-# SL005 low-cardinality-tag: a hash tag drawn from at most this many distinct
-# values puts its key family on too few slots.
-low-cardinality-max: {}
-
-# SL012 key-naming: regular expressions keys must match, written with
-# interpolated values as <name>; for every key and per schema family, e.g.
-#   keys: '^[a-z0-9:{{}}<>_.-]+$'
-#   families:
-#     user_cart: '^\\{{user:<user_id>\\}}:cart$'
-naming: {{}}
-
+{}
 # Which node serves which slots, so findings name the nodes and a pipeline
 # that must reach one node is judged by node: inline, e.g.
 #   nodes: {{ A: \"0-5460\", B: \"5461-10922\", C: \"10923-16383\" }}
@@ -87,13 +77,22 @@ per-path: {{}}
 # rule; `slotlint: ignore[SL004] reason` in a comment silences one finding.
 rules:
 ",
-        defaults.low_cardinality_max
+        settings(&defaults)
     );
     for rule in RULES {
         let level = rule.default_severity().to_string();
         let _ = writeln!(out, "  {}: {level:<8} # {}", rule.id(), rule.name());
     }
     out
+}
+
+/// The rules' own keys (`naming`), each as its rule writes it.
+fn settings(defaults: &Options) -> String {
+    let parts: Vec<String> = RULES
+        .iter()
+        .filter_map(|r| r.setting().map(|s| (s.template)(defaults)))
+        .collect();
+    parts.join("\n")
 }
 
 /// Writes the starter config into `dir`; refuses to replace an existing
@@ -169,11 +168,11 @@ mod tests {
             .expect(&error);
         assert_eq!(
             known.split(", ").collect::<Vec<_>>(),
-            crate::config::KNOWN_KEYS
+            crate::config::known_keys()
         );
         let template = template();
         let lines: Vec<&str> = template.lines().collect();
-        for key in crate::config::KNOWN_KEYS {
+        for key in crate::config::known_keys() {
             let at = lines
                 .iter()
                 .position(|l| l.starts_with(&format!("{key}:")))

@@ -378,7 +378,9 @@ const BUDGET: Duration = Duration::from_secs(10);
 fn check_text(language: Language, name: &str, bytes: Vec<u8>, config: &Arc<Config>) -> bool {
     let options = Arc::new(config.run_options(&[]));
     let file = SourceFile::new(name, bytes);
-    let Some((file, result)) = analysis::lint_within(file, language, config, &options, BUDGET)
+    let project = Arc::new(slotlint::project::Project::new());
+    let Some((file, result)) =
+        analysis::lint_within(file, language, config, &options, &project, BUDGET)
     else {
         return false;
     };
@@ -556,9 +558,8 @@ fn fuzz_config() {
         "\"\\u00e9\"",
         "{ a: 1, a: 2 }",
     ];
-    let keys: Vec<&str> = slotlint::config::KNOWN_KEYS
-        .iter()
-        .copied()
+    let keys: Vec<&str> = slotlint::config::known_keys()
+        .into_iter()
         .chain(["unknown", "rules.SL001", ""])
         .collect();
     let line = (0..keys.len(), 0..VALUES.len(), any::<bool>()).prop_map(move |(k, v, nest)| {

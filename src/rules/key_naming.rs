@@ -1,12 +1,88 @@
 //! SL012 key-naming: keys that break the naming rules of the config
 //! (`naming:` in `slotlint.yaml`: a regex for every key, or per schema family).
 
+use marked_yaml::Node;
+
 use super::key_uses::key_uses;
-use super::Context;
+use super::{ConfigError, Context, Setting};
 use crate::finding::{Certainty, Finding, Severity};
 
 /// The rule id; its page `rules/SL012.md` says the rest.
 pub(crate) const ID: &str = "SL012";
+
+/// One naming rule: keys (written with holes as `<name>`) must match `regex`.
+#[derive(Debug, Clone)]
+pub struct NamingRule {
+    pub regex: regex::Regex,
+    /// Only this schema family, or every key when `None`.
+    pub family: Option<String>,
+}
+
+/// The rule's key in the config: `naming: { keys: REGEX, families: { NAME: REGEX } }`.
+pub(crate) const SETTING: Setting = Setting {
+    key: "naming",
+    template: |_| {
+        "\
+# SL012 key-naming: regular expressions keys must match, written with
+# interpolated values as <name>; for every key and per schema family, e.g.
+#   keys: '^[a-z0-9:{}<>_.-]+$'
+#   families:
+#     user_cart: '^\\{user:<user_id>\\}:cart$'
+naming: {}
+"
+        .to_string()
+    },
+    read: |value, err, options| {
+        options.naming = read(value, err)?;
+        Ok(())
+    },
+};
+
+fn read(value: &Node, err: &ConfigError<'_>) -> Result<Vec<NamingRule>, String> {
+    let regex = |node: &Node, family: Option<String>| -> Result<NamingRule, String> {
+        let text = node.as_scalar().ok_or_else(|| {
+            err(
+                node.span(),
+                "a naming rule must be a regular expression".into(),
+            )
+        })?;
+        let regex = regex::Regex::new(text.as_str()).map_err(|e| {
+            err(
+                node.span(),
+                format!(
+                    "bad regular expression: {}",
+                    e.to_string().replace('\n', " ")
+                ),
+            )
+        })?;
+        Ok(NamingRule { regex, family })
+    };
+    let shape = "`naming` takes `keys: REGEX` and `families: { NAME: REGEX }`";
+    let map = value
+        .as_mapping()
+        .ok_or_else(|| err(value.span(), shape.into()))?;
+    let mut out = Vec::new();
+    for (key, node) in map.iter() {
+        match key.as_str() {
+            "keys" => out.push(regex(node, None)?),
+            "families" => {
+                let families = node
+                    .as_mapping()
+                    .ok_or_else(|| err(node.span(), shape.into()))?;
+                for (name, re) in families.iter() {
+                    out.push(regex(re, Some(name.as_str().to_string()))?);
+                }
+            }
+            other => {
+                return Err(err(
+                    key.span(),
+                    format!("unknown key `{other}` in `naming`: {shape}"),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
 
 /// The rule's findings for one file.
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -52,7 +128,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::rules::test_support::{family, key, messages, model, op, run_with};
-    use crate::rules::{NamingRule, Options};
+    use crate::rules::Options;
 
     fn options(rules: &[(&str, Option<&str>)]) -> Options {
         Options {

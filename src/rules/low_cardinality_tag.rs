@@ -3,13 +3,42 @@
 
 use super::key_uses::{key_uses, KeyUse};
 use super::labels::{defaults_note, plural};
-use super::Context;
+use super::{Context, Setting};
 use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{HashTag, KeyPattern};
 use crate::slot::SLOT_COUNT;
 
 /// The rule id; its page `rules/SL005.md` says the rest.
 pub(crate) const ID: &str = "SL005";
+
+/// The rule's key in the config: the most distinct values a low-cardinality
+/// tag takes (SL004 spares a constant-tag family no bigger).
+pub(crate) const SETTING: Setting = Setting {
+    key: "low-cardinality-max",
+    template: |defaults| {
+        format!(
+            "\
+# SL005 low-cardinality-tag: a hash tag drawn from at most this many distinct
+# values puts its key family on too few slots.
+low-cardinality-max: {}
+",
+            defaults.low_cardinality_max
+        )
+    },
+    read: |value, err, options| {
+        let n = value
+            .as_scalar()
+            .and_then(|s| s.as_str().parse::<u64>().ok())
+            .filter(|&n| n > 0);
+        options.low_cardinality_max = n.ok_or_else(|| {
+            err(
+                value.span(),
+                "`low-cardinality-max` must be a positive integer".into(),
+            )
+        })?;
+        Ok(())
+    },
+};
 
 /// The number of values a tag can take, when every hole in it has a known
 /// domain: the product of the domains.

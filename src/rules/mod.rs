@@ -49,13 +49,7 @@ pub struct Options {
     pub functions: Option<std::sync::Arc<crate::functions::FunctionTable>>,
 }
 
-/// One naming rule: keys (written with holes as `<name>`) must match `regex`.
-#[derive(Debug, Clone)]
-pub struct NamingRule {
-    pub regex: regex::Regex,
-    /// Only this schema family, or every key when `None`.
-    pub family: Option<String>,
-}
+pub use key_naming::NamingRule;
 
 impl Default for Options {
     fn default() -> Self {
@@ -83,7 +77,25 @@ pub struct Rule {
     id: &'static str,
     page: &'static str,
     check: fn(&Context<'_>, &mut Vec<Finding>),
+    /// The rule's own key in the config file, if it has options.
+    setting: Option<Setting>,
 }
+
+/// A rule's key in the config file (selene's way: the rule owns its
+/// options, the config only hands it the value).
+pub struct Setting {
+    /// The top-level key (`naming`).
+    pub key: &'static str,
+    /// What `slotlint init` writes for it: comment lines, then the key at
+    /// its default.
+    pub template: fn(&Options) -> String,
+    /// Reads the key's value into the options; `err` places a message at a
+    /// node of the config.
+    pub read: fn(&marked_yaml::Node, &ConfigError<'_>, &mut Options) -> Result<(), String>,
+}
+
+/// How a setting's reader says what is wrong, and where.
+pub type ConfigError<'a> = dyn Fn(&marked_yaml::Span, String) -> String + 'a;
 
 impl Rule {
     /// `SL001`.
@@ -110,6 +122,10 @@ impl Rule {
     pub fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         (self.check)(cx, out);
     }
+    /// Its key in the config file, if it has options.
+    pub fn setting(&self) -> Option<&Setting> {
+        self.setting.as_ref()
+    }
 }
 
 /// The value of `key` in a page's front matter (`key: value` lines between
@@ -130,71 +146,85 @@ pub static RULES: &[Rule] = &[
         id: cross_slot_transaction::ID,
         page: include_str!("../../rules/SL001.md"),
         check: cross_slot_transaction::check,
+        setting: None,
     },
     Rule {
         id: cross_slot_command::ID,
         page: include_str!("../../rules/SL002.md"),
         check: cross_slot_command::check,
+        setting: None,
     },
     Rule {
         id: unhashed_multi_key::ID,
         page: include_str!("../../rules/SL003.md"),
         check: unhashed_multi_key::check,
+        setting: None,
     },
     Rule {
         id: hot_slot_tag::ID,
         page: include_str!("../../rules/SL004.md"),
         check: hot_slot_tag::check,
+        setting: None,
     },
     Rule {
         id: low_cardinality_tag::ID,
         page: include_str!("../../rules/SL005.md"),
         check: low_cardinality_tag::check,
+        setting: Some(low_cardinality_tag::SETTING),
     },
     Rule {
         id: malformed_hash_tag::ID,
         page: include_str!("../../rules/SL006.md"),
         check: malformed_hash_tag::check,
+        setting: None,
     },
     Rule {
         id: script_undeclared_key::ID,
         page: include_str!("../../rules/SL007.md"),
         check: script_undeclared_key::check,
+        setting: None,
     },
     Rule {
         id: node_local_command::ID,
         page: include_str!("../../rules/SL008.md"),
         check: node_local_command::check,
+        setting: None,
     },
     Rule {
         id: cross_slot_pipeline::ID,
         page: include_str!("../../rules/SL009.md"),
         check: cross_slot_pipeline::check,
+        setting: None,
     },
     Rule {
         id: non_atomic_split::ID,
         page: include_str!("../../rules/SL010.md"),
         check: non_atomic_split::check,
+        setting: None,
     },
     Rule {
         id: undeclared_key::ID,
         page: include_str!("../../rules/SL011.md"),
         check: undeclared_key::check,
+        setting: None,
     },
     Rule {
         id: key_naming::ID,
         page: include_str!("../../rules/SL012.md"),
         check: key_naming::check,
+        setting: Some(key_naming::SETTING),
     },
     Rule {
         id: script_flag_violation::ID,
         page: include_str!("../../rules/SL013.md"),
         check: script_flag_violation::check,
+        setting: None,
     },
     Rule {
         id: unused_suppression::ID,
         page: include_str!("../../rules/SL100.md"),
         check: unused_suppression::check,
+        setting: None,
     },
 ];
 
@@ -202,6 +232,14 @@ pub static RULES: &[Rule] = &[
 pub(crate) fn command_spec(canonical: &str) -> Option<&'static crate::commands::CommandSpec> {
     let mut words = canonical.splitn(2, ' ');
     crate::commands::lookup(words.next()?, words.next())
+}
+
+/// The rule owning config key `key`, and its setting.
+pub fn setting(key: &str) -> Option<&'static Setting> {
+    RULES
+        .iter()
+        .filter_map(Rule::setting)
+        .find(|s| s.key == key)
 }
 
 /// Finds a rule by id (`SL004`, case-insensitive) or name (`hot-slot-tag`).
