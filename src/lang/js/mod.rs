@@ -37,14 +37,13 @@ use crate::model::Span;
 use crate::project::Project;
 use value::{Js, Lib, Literal, Opaque, Val};
 
-/// A JavaScript or TypeScript front-end row, one per grammar.
-const fn front_end(
+/// A JavaScript or TypeScript front-end row, one per grammar (`D`: the
+/// [`Dialect`] as its number).
+const fn front_end<const D: u8>(
     name: &'static str,
     extensions: &'static [&'static str],
     editor_ids: &'static [&'static str],
     fences: &'static [&'static str],
-    parse: fn(&crate::source::SourceFile, &Project) -> Result<Output, String>,
-    reparse: super::Reparse,
 ) -> super::FrontEnd {
     super::FrontEnd {
         name,
@@ -54,85 +53,36 @@ const fn front_end(
         fences,
         comments: super::CommentSyntax::Code(&["//"]),
         prefilter,
-        parse,
-        reparse: Some(reparse),
+        parse: |file, project| {
+            let path = file.location.as_deref();
+            Ok(parse_in(&file.text, Dialect::number(D), path, project))
+        },
+        reparse: Some(|file, project, old| {
+            let path = file.location.as_deref();
+            parse_incremental(&file.text, Dialect::number(D), path, project, old)
+        }),
     }
 }
 
 /// JavaScript (ioredis, node-redis).
-pub const JAVASCRIPT: super::FrontEnd = front_end(
+pub const JAVASCRIPT: super::FrontEnd = front_end::<{ Dialect::JavaScript as u8 }>(
     "javascript",
     &["js", "mjs", "cjs", "jsx"],
     &["javascript", "javascriptreact"],
     &["javascript", "js"],
-    |file, project| {
-        Ok(parse_in(
-            &file.text,
-            Dialect::JavaScript,
-            file.location.as_deref(),
-            project,
-        ))
-    },
-    |file, project, old| {
-        parse_incremental(
-            &file.text,
-            Dialect::JavaScript,
-            file.location.as_deref(),
-            project,
-            old,
-        )
-    },
 );
 
 /// TypeScript.
-pub const TYPESCRIPT: super::FrontEnd = front_end(
+pub const TYPESCRIPT: super::FrontEnd = front_end::<{ Dialect::TypeScript as u8 }>(
     "typescript",
     &["ts", "mts", "cts"],
     &["typescript"],
     &["typescript", "ts"],
-    |file, project| {
-        Ok(parse_in(
-            &file.text,
-            Dialect::TypeScript,
-            file.location.as_deref(),
-            project,
-        ))
-    },
-    |file, project, old| {
-        parse_incremental(
-            &file.text,
-            Dialect::TypeScript,
-            file.location.as_deref(),
-            project,
-            old,
-        )
-    },
 );
 
 /// TypeScript with JSX.
-pub const TSX: super::FrontEnd = front_end(
-    "tsx",
-    &["tsx"],
-    &["typescriptreact"],
-    &["tsx"],
-    |file, project| {
-        Ok(parse_in(
-            &file.text,
-            Dialect::Tsx,
-            file.location.as_deref(),
-            project,
-        ))
-    },
-    |file, project, old| {
-        parse_incremental(
-            &file.text,
-            Dialect::Tsx,
-            file.location.as_deref(),
-            project,
-            old,
-        )
-    },
-);
+pub const TSX: super::FrontEnd =
+    front_end::<{ Dialect::Tsx as u8 }>("tsx", &["tsx"], &["typescriptreact"], &["tsx"]);
 
 /// The client libraries and their calls.
 fn prefilter(text: &[u8]) -> bool {
@@ -154,6 +104,7 @@ const MAX_LINE: usize = 10_000;
 
 /// Which grammar reads the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum Dialect {
     JavaScript,
     TypeScript,
@@ -161,6 +112,15 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The dialect of number `n` (`Dialect::Tsx as u8`).
+    const fn number(n: u8) -> Dialect {
+        match n {
+            1 => Dialect::TypeScript,
+            2 => Dialect::Tsx,
+            _ => Dialect::JavaScript,
+        }
+    }
+
     /// The grammar of a file by its extension.
     fn of(path: &Path) -> Dialect {
         match path.extension().and_then(|e| e.to_str()) {

@@ -49,13 +49,9 @@ impl<'a> Cx<'a> {
 
     /// The text of `path`, placed at `node`: every byte at the call that reads it.
     fn read_text(&mut self, path: &Path, node: Node<'a>) -> Val {
-        let path = crate::project::normal(path);
-        let Some(text) = self.project.read(&path) else {
+        let Some(text) = self.files.read(path) else {
             return Val::opaque(self.name_of(node));
         };
-        if !self.read_files.contains(&path) {
-            self.read_files.push(path);
-        }
         let site = self.span(node);
         let mut offsets = vec![site.start; text.len()];
         offsets.push(site.end);

@@ -25,11 +25,11 @@ mod value;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use tree_sitter::{Node, Parser};
 
 use crate::lang::builder::Builder;
+use crate::lang::modules::{Loader, State};
 use crate::lang::Output;
 use crate::model::Span;
 use crate::project::Project;
@@ -129,14 +129,6 @@ enum Import {
     Name(PathBuf, String),
 }
 
-/// Whether a module's top level has been run for its bindings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Fresh,
-    Running,
-    Ready,
-}
-
 /// A module the analysis reads: the linted file (index 0) or one it imports.
 struct Module<'a> {
     /// Where it is on disk.
@@ -167,30 +159,19 @@ struct Evidence {
     attrs: std::collections::HashSet<(String, String)>,
 }
 
-/// A module parsed once per run and shared through the project.
-struct Parsed {
-    text: Arc<[u8]>,
-    tree: tree_sitter::Tree,
-}
-
 /// The interpreter state for one file.
 struct Cx<'a> {
     /// The linted file's module, then the modules its imports led to.
     mods: Vec<Module<'a>>,
     /// The module whose code is being run.
     cur: usize,
-    /// Modules by path (`None`: not a Python module of the project).
-    loaded: HashMap<PathBuf, Option<usize>>,
-    project: &'a Project,
-    /// Keeps the imported modules' trees alive while their nodes are used.
-    arena: &'a typed_arena::Arena<Arc<Parsed>>,
+    /// The modules and files read, through the project.
+    files: Loader<'a>,
     /// While code of another module runs: the call in the linted file that
     /// led there, which every op and key made there is placed at.
     site: Option<Span>,
     /// Modules being loaded inside each other.
     loading: usize,
-    /// Other files the code reads (package data).
-    read_files: Vec<PathBuf>,
     /// The model being built.
     m: Builder<clients::ClientKind>,
     env: Env,
@@ -235,18 +216,11 @@ pub fn parse_incremental(
     };
     let out = {
         let arena = typed_arena::Arena::new();
-        let mut cx = Cx::new(project, &arena);
+        let mut cx = Cx::new(Loader::new(project, &arena, modules::MAX_MODULES));
         cx.add_module(path.map(crate::project::normal), source, tree.root_node());
         cx.run();
         let mut out = cx.m.out;
-        out.deps = cx
-            .loaded
-            .into_iter()
-            .filter_map(|(p, i)| i.filter(|&i| i > 0).map(|_| p))
-            .chain(cx.read_files)
-            .collect();
-        out.deps.sort();
-        out.deps.dedup();
+        out.deps = cx.files.deps();
         out
     };
     (out, Some(tree))
@@ -261,16 +235,13 @@ fn parse_tree(source: &[u8], old: Option<&tree_sitter::Tree>) -> Option<tree_sit
 }
 
 impl<'a> Cx<'a> {
-    fn new(project: &'a Project, arena: &'a typed_arena::Arena<Arc<Parsed>>) -> Self {
+    fn new(files: Loader<'a>) -> Self {
         Cx {
             mods: Vec::new(),
             cur: 0,
-            loaded: HashMap::new(),
-            project,
-            arena,
+            files,
             site: None,
             loading: 0,
-            read_files: Vec::new(),
             m: Builder::default(),
             env: Env::new(),
             class: None,

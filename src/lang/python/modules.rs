@@ -6,15 +6,15 @@
 //! attributes and methods inherited through base classes in other modules.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use tree_sitter::Node;
 
 use super::value::{Py, Val};
-use super::{Class, ClassRef, Cx, Env, Evidence, Import, Module, Parsed, State, MAX_DEPTH};
+use super::{Class, ClassRef, Cx, Env, Evidence, Import, Module, MAX_DEPTH};
+use crate::lang::modules::State;
 
 /// Most modules one analysis reads.
-const MAX_MODULES: usize = 64;
+pub(super) const MAX_MODULES: usize = 64;
 /// Modules loaded inside each other (one's top level needing the next).
 const MAX_LOADING: usize = 8;
 /// Base classes followed from a class.
@@ -42,7 +42,7 @@ impl<'a> Cx<'a> {
         });
         let index = self.mods.len() - 1;
         if let Some(path) = path {
-            self.loaded.insert(path, Some(index));
+            self.files.record(path, index);
         }
         let saved = std::mem::replace(&mut self.cur, index);
         self.collect(root, None, 0);
@@ -52,26 +52,13 @@ impl<'a> Cx<'a> {
 
     /// The module at `path`, loaded through the project on first use.
     pub(super) fn load(&mut self, path: &Path) -> Option<usize> {
-        if let Some(&known) = self.loaded.get(path) {
-            return known;
+        if self.files.tried(path) {
+            return self.files.index(path);
         }
-        if self.mods.len() >= MAX_MODULES {
-            return None;
-        }
-        let parsed = self.project.parsed(path, "python", |text| {
-            let tree = super::parse_tree(&text, None)?;
-            Some(Parsed { text, tree })
-        });
-        let Some(parsed) = parsed else {
-            self.loaded.insert(path.to_path_buf(), None);
-            return None;
-        };
-        let parsed: &'a Arc<Parsed> = self.arena.alloc(parsed);
-        Some(self.add_module(
-            Some(path.to_path_buf()),
-            &parsed.text,
-            parsed.tree.root_node(),
-        ))
+        let (text, root) = self.files.parse(path, "python", self.mods.len(), |text| {
+            super::parse_tree(text, None)
+        })?;
+        Some(self.add_module(Some(path.to_path_buf()), text, root))
     }
 
     /// Runs a module's top level for its bindings, once, without recording.
@@ -249,7 +236,7 @@ impl<'a> Cx<'a> {
             if let Some(found) = self.module_file(b, &parts) {
                 return Some(found);
             }
-            if !self.project.is_file(&b.join("__init__.py")) {
+            if !self.files.project.is_file(&b.join("__init__.py")) {
                 break;
             }
             base = b.parent();
@@ -265,14 +252,15 @@ impl<'a> Cx<'a> {
         }
         if parts.is_empty() {
             let init = dir.join("__init__.py");
-            return self.project.is_file(&init).then_some(init);
+            return self.files.project.is_file(&init).then_some(init);
         }
         let file = dir.with_extension("py");
-        if self.project.is_file(&file) {
+        if self.files.project.is_file(&file) {
             return Some(crate::project::normal(&file));
         }
         let init = dir.join("__init__.py");
-        self.project
+        self.files
+            .project
             .is_file(&init)
             .then(|| crate::project::normal(&init))
     }
