@@ -50,7 +50,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         for (_, mut f, n) in built {
             if n > 1 {
-                f.message = format!("{} (and {} more uses)", f.message, n - 1);
+                let more = if n == 2 { "use" } else { "uses" };
+                f.message = format!("{} (and {} more {more})", f.message, n - 1);
             }
             out.push(decorate(f, script));
         }
