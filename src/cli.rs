@@ -220,7 +220,9 @@ enum ColorChoice {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     let stdout = &mut io::stdout().lock();
-    let stderr = &mut io::stderr().lock();
+    // Not locked for the run: a worker's panic message (caught, and reported
+    // as an internal error) must not wait on it.
+    let stderr = &mut io::stderr();
     let result = match cli.command {
         None => check(&cli.check, stdout, stderr),
         Some(Command::Check(args)) => check(&args, stdout, stderr),

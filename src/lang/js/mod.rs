@@ -212,6 +212,9 @@ struct Module<'a> {
     /// Whether it computes hash slots (`calculateSlot`, `cluster-key-slot`):
     /// its functions that deal in slots batch their keys per slot.
     computes_slots: bool,
+    /// Whether it deals with Sentinel and never with a cluster: the clients
+    /// it names reach standalone servers.
+    sentinel: bool,
     /// Top-level function declarations by name.
     funcs: HashMap<String, Node<'a>>,
     /// Classes by name: indices into the analysis' classes.
@@ -220,6 +223,8 @@ struct Module<'a> {
     exports: HashMap<String, Export<'a>>,
     /// `export * from '…'`, `__exportStar(require('…'), exports)`.
     star_exports: Vec<PathBuf>,
+    /// The project modules its code `require`s, as it runs.
+    required: Vec<usize>,
     /// The module's top-level bindings.
     env: Env,
     state: State,
@@ -276,6 +281,9 @@ struct Cx<'a> {
     /// Names modules were found not to export (a barrel of barrels is
     /// searched once per name).
     misses: HashSet<(usize, String)>,
+    /// The Redis libraries each module uses, itself or through the project
+    /// modules it imports (see [`Cx::libs_near`]).
+    libs_near: HashMap<usize, (bool, bool)>,
     /// Function values a call gave back (`createEval(script, 1)` returns a
     /// function): the bindings they see, the call's.
     closures: HashMap<usize, Env>,
@@ -382,6 +390,7 @@ impl<'a> Cx<'a> {
             memo: HashMap::new(),
             closures: HashMap::new(),
             misses: HashSet::new(),
+            libs_near: HashMap::new(),
         }
     }
 

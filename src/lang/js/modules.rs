@@ -48,11 +48,13 @@ impl<'a> Cx<'a> {
                 || has("clusterKeySlot")
                 || has("KEYSLOT")
                 || has("keyslot"),
+            sentinel: (has("sentinel") || has("Sentinel")) && !has("luster"),
             funcs: std::collections::HashMap::new(),
             classes: std::collections::HashMap::new(),
             imports: std::collections::HashMap::new(),
             exports: std::collections::HashMap::new(),
             star_exports: Vec::new(),
+            required: Vec::new(),
             env: Env::new(),
             state: State::Fresh,
         });
@@ -64,6 +66,44 @@ impl<'a> Cx<'a> {
         self.collect(root);
         self.cur = saved;
         index
+    }
+
+    /// Whether a module uses ioredis and node-redis: itself, or through a
+    /// module of the project it imports (a wrapper such as `./redis` that
+    /// makes the clients). Either makes a receiver named like a client
+    /// (`client`, `conn`) a Redis client when a Redis command is called on it.
+    pub(super) fn libs_near(&mut self, module: usize) -> (bool, bool) {
+        let m = &self.mods[module];
+        let mut out = (m.ioredis, m.node_redis);
+        for &i in &m.required {
+            out.0 |= self.mods[i].ioredis;
+            out.1 |= self.mods[i].node_redis;
+        }
+        if out.0 || out.1 {
+            return out;
+        }
+        if let Some(&known) = self.libs_near.get(&module) {
+            return known;
+        }
+        // ES imports are known before the code runs: looked at once.
+        let mut paths: Vec<PathBuf> = self.mods[module]
+            .imports
+            .values()
+            .filter_map(|i| match i {
+                Import::Module(p) | Import::Name(p, _) => Some(p.clone()),
+                Import::Lib(_) => None,
+            })
+            .collect();
+        paths.sort();
+        paths.dedup();
+        for path in paths {
+            if let Some(i) = self.load(&path) {
+                out.0 |= self.mods[i].ioredis;
+                out.1 |= self.mods[i].node_redis;
+            }
+        }
+        self.libs_near.insert(module, out);
+        out
     }
 
     /// The module at `path`, loaded through the project on first use.
@@ -546,8 +586,14 @@ impl<'a> Cx<'a> {
             return self.json_module(&path);
         }
         // Its top level runs when something of it is used.
-        self.load(&path)
-            .map_or(Val::Unknown, |i| Val::Ext(Js::Module(i)))
+        let Some(i) = self.load(&path) else {
+            return Val::Unknown;
+        };
+        let here = self.cur;
+        if !self.mods[here].required.contains(&i) {
+            self.mods[here].required.push(i);
+        }
+        Val::Ext(Js::Module(i))
     }
 
     /// A module used as a value (called, constructed, a receiver): its

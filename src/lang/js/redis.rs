@@ -26,13 +26,13 @@ impl<'a> Cx<'a> {
         let obj_text = self.text(obj);
         let looks_redis = method_is_redis(method) || self.defined.contains_key(method);
         if looks_redis {
-            if let Some(kind) =
-                clients::from_name(obj_text, self.md().ioredis, self.md().node_redis)
-            {
-                let kind = if kind == clients::UNKNOWN && self.cluster_aware {
-                    clients::CLUSTER_CHECKED
-                } else {
-                    kind
+            let (ioredis, node_redis) = self.libs_near(self.cur);
+            if let Some(kind) = clients::from_name(obj_text, ioredis, node_redis) {
+                let kind = match kind {
+                    clients::UNKNOWN if self.cluster_aware => clients::CLUSTER_CHECKED,
+                    // Sentinel serves standalone masters and replicas.
+                    clients::UNKNOWN if self.md().sentinel => clients::STANDALONE,
+                    kind => kind,
                 };
                 let c = self.named_client(kind, Some(obj_text));
                 return self.client_method(c, method, node, args);
