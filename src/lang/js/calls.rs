@@ -204,10 +204,10 @@ impl<'a> Cx<'a> {
         let f = self.lookup_callee(func);
         let f = match f {
             Val::Ext(Js::Func(_) | Js::Lib(_) | Js::Module(_)) => f,
-            _ if self.md().node_redis && name == "createCluster" => {
+            _ if self.md().says.node_redis && name == "createCluster" => {
                 Val::Ext(Js::Lib(Lib::CreateCluster))
             }
-            _ if self.md().node_redis && name == "createClient" => {
+            _ if self.md().says.node_redis && name == "createClient" => {
                 Val::Ext(Js::Lib(Lib::CreateClient))
             }
             _ => Val::Unknown,

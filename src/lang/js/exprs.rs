@@ -534,7 +534,7 @@ impl<'a> Cx<'a> {
         let v = self.eval(ctor);
         let v = self.resolved(v);
         let text = self.text(ctor);
-        let ioredis = self.md().ioredis;
+        let ioredis = self.md().says.ioredis;
         let kind = match v {
             Val::Ext(Js::Class(c)) => return Val::Ext(Js::Instance(c)),
             Val::Ext(Js::Lib(Lib::IoCluster)) => Some(super::clients::IOREDIS_CLUSTER),

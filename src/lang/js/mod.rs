@@ -200,21 +200,28 @@ enum Export<'a> {
     Expr(Node<'a>),
 }
 
+/// What a module's text mentions, looked for once.
+#[allow(clippy::struct_excessive_bools)]
+struct Mentions {
+    /// ioredis, node-redis.
+    ioredis: bool,
+    node_redis: bool,
+    /// Hash slots (`calculateSlot`, `cluster-key-slot`): its functions that
+    /// deal in slots batch their keys per slot.
+    computes_slots: bool,
+    /// Sentinel, and never a cluster: the clients it names reach standalone
+    /// servers.
+    sentinel: bool,
+}
+
 /// A module the analysis reads: the linted file (index 0) or one it imports.
 struct Module<'a> {
     /// Where it is on disk.
     path: Option<PathBuf>,
     src: &'a [u8],
     root: Node<'a>,
-    /// Whether it mentions ioredis, node-redis.
-    ioredis: bool,
-    node_redis: bool,
-    /// Whether it computes hash slots (`calculateSlot`, `cluster-key-slot`):
-    /// its functions that deal in slots batch their keys per slot.
-    computes_slots: bool,
-    /// Whether it deals with Sentinel and never with a cluster: the clients
-    /// it names reach standalone servers.
-    sentinel: bool,
+    /// What its text mentions.
+    says: Mentions,
     /// Top-level function declarations by name.
     funcs: HashMap<String, Node<'a>>,
     /// Classes by name: indices into the analysis' classes.
@@ -488,7 +495,8 @@ impl<'a> Cx<'a> {
     fn run_body(&mut self, def: Node<'a>, args: Option<&[Val]>) {
         let saved_guard = (self.per_slot, self.cluster_aware);
         self.per_slot |= groups_by_slot(self.text(def))
-            || (self.md().computes_slots && self.text(def).to_ascii_lowercase().contains("slot"));
+            || (self.md().says.computes_slots
+                && self.text(def).to_ascii_lowercase().contains("slot"));
         self.cluster_aware |= walks_nodes(self.text(def));
         let pipes_before = self.m.pipes.len();
         let pending = self.pending.len();

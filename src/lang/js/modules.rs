@@ -38,17 +38,19 @@ impl<'a> Cx<'a> {
             path: path.clone(),
             src,
             root,
-            ioredis: has("ioredis"),
-            node_redis: has("'redis'")
-                || has("\"redis\"")
-                || has("@redis/")
-                || has("createCluster"),
-            computes_slots: has("calculateSlot")
-                || has("cluster-key-slot")
-                || has("clusterKeySlot")
-                || has("KEYSLOT")
-                || has("keyslot"),
-            sentinel: (has("sentinel") || has("Sentinel")) && !has("luster"),
+            says: super::Mentions {
+                ioredis: has("ioredis"),
+                node_redis: has("'redis'")
+                    || has("\"redis\"")
+                    || has("@redis/")
+                    || has("createCluster"),
+                computes_slots: has("calculateSlot")
+                    || has("cluster-key-slot")
+                    || has("clusterKeySlot")
+                    || has("KEYSLOT")
+                    || has("keyslot"),
+                sentinel: (has("sentinel") || has("Sentinel")) && !has("luster"),
+            },
             funcs: std::collections::HashMap::new(),
             classes: std::collections::HashMap::new(),
             imports: std::collections::HashMap::new(),
@@ -74,10 +76,10 @@ impl<'a> Cx<'a> {
     /// (`client`, `conn`) a Redis client when a Redis command is called on it.
     pub(super) fn libs_near(&mut self, module: usize) -> (bool, bool) {
         let m = &self.mods[module];
-        let mut out = (m.ioredis, m.node_redis);
+        let mut out = (m.says.ioredis, m.says.node_redis);
         for &i in &m.required {
-            out.0 |= self.mods[i].ioredis;
-            out.1 |= self.mods[i].node_redis;
+            out.0 |= self.mods[i].says.ioredis;
+            out.1 |= self.mods[i].says.node_redis;
         }
         if out.0 || out.1 {
             return out;
@@ -98,8 +100,8 @@ impl<'a> Cx<'a> {
         paths.dedup();
         for path in paths {
             if let Some(i) = self.load(&path) {
-                out.0 |= self.mods[i].ioredis;
-                out.1 |= self.mods[i].node_redis;
+                out.0 |= self.mods[i].says.ioredis;
+                out.1 |= self.mods[i].says.node_redis;
             }
         }
         self.libs_near.insert(module, out);

@@ -31,7 +31,7 @@ impl<'a> Cx<'a> {
                 let kind = match kind {
                     clients::UNKNOWN if self.cluster_aware => clients::CLUSTER_CHECKED,
                     // Sentinel serves standalone masters and replicas.
-                    clients::UNKNOWN if self.md().sentinel => clients::STANDALONE,
+                    clients::UNKNOWN if self.md().says.sentinel => clients::STANDALONE,
                     kind => kind,
                 };
                 let c = self.named_client(kind, Some(obj_text));

@@ -266,7 +266,7 @@ impl<'a> Cx<'a> {
     /// An unbound parameter: typed as a Redis client, or opaque with its default.
     fn param_value(&mut self, p: Node<'a>, pattern: Node<'a>, default: Option<Node<'a>>) -> Val {
         if let Some(ty) = p.child_by_field_name("type") {
-            if let Some(kind) = clients::from_annotation(self.text(ty), self.md().ioredis) {
+            if let Some(kind) = clients::from_annotation(self.text(ty), self.md().says.ioredis) {
                 return Val::Client(self.client(kind));
             }
         }
