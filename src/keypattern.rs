@@ -667,7 +667,9 @@ fn variables_verdict(a: &Hashed, b: &Hashed) -> Verdict {
 /// Two keys that start with the same value, which may hold braces, and then
 /// the same tag (`<prefix>:{<key>}:a`, `<prefix>:{<key>}:b`): whatever the
 /// value, they hash alike — its own tag, or the shared one, or a tag it
-/// opens and the shared text closes.
+/// opens and the shared text closes. (A value whose first braces are an
+/// empty `{}` would make Redis hash each key whole; braces a user configures
+/// make a tag, and the analyzer takes them to.)
 fn same_prefix_then_tag(left: &KeyPattern, right: &KeyPattern) -> Option<Verdict> {
     let (Some(Segment::Hole(prefix)), Some(Segment::Hole(other))) =
         (left.segments.first(), right.segments.first())
