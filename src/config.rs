@@ -160,38 +160,22 @@ impl Config {
                 "topology" => config.options.topology = topology(path, value, &err)?,
                 "clients" => config.options.clients = client_hints(value, &err)?,
                 "min-certainty" => {
-                    let level = value.as_scalar().and_then(|s| match s.as_str() {
+                    let level = |s: &str| match s {
                         "proven" => Some(Certainty::Proven),
                         "likely" => Some(Certainty::Likely),
                         "possible" => Some(Certainty::Possible),
                         _ => None,
-                    });
-                    config.min_certainty = Some(level.ok_or_else(|| {
-                        err(
-                            value.span(),
-                            "`min-certainty` must be proven, likely or possible".into(),
-                        )
-                    })?);
+                    };
+                    let shape = "`min-certainty` must be proven, likely or possible";
+                    config.min_certainty = Some(scalar(value, level, shape, &err)?);
                 }
                 "max-file-size" => {
-                    let size = value.as_scalar().and_then(|s| byte_size(s.as_str()));
-                    config.max_file_size = Some(size.ok_or_else(|| {
-                        err(
-                            value.span(),
-                            "`max-file-size` must be a positive size: bytes, or with a unit (512K, 10M, 1G)"
-                                .into(),
-                        )
-                    })?);
+                    let shape = "`max-file-size` must be a positive size: bytes, or with a unit (512K, 10M, 1G)";
+                    config.max_file_size = Some(scalar(value, byte_size, shape, &err)?);
                 }
                 "max-file-time" => {
-                    let time = value.as_scalar().and_then(|s| duration(s.as_str()));
-                    config.max_file_time = Some(time.ok_or_else(|| {
-                        err(
-                            value.span(),
-                            "`max-file-time` must be a positive time: seconds, or with a unit (500ms, 30s, 2m)"
-                                .into(),
-                        )
-                    })?);
+                    let shape = "`max-file-time` must be a positive time: seconds, or with a unit (500ms, 30s, 2m)";
+                    config.max_file_time = Some(scalar(value, duration, shape, &err)?);
                 }
                 other => match rules::setting(other) {
                     Some(setting) => (setting.read)(value, &err, &mut config.options)?,
@@ -487,15 +471,38 @@ fn topology(
         })
 }
 
+/// `value` as a mapping, else the error `shape` says what it should be.
+pub(crate) fn mapping<'n>(
+    value: &'n Node,
+    shape: &str,
+    err: &dyn Fn(&YamlSpan, String) -> String,
+) -> Result<&'n marked_yaml::types::MarkedMappingNode, String> {
+    value
+        .as_mapping()
+        .ok_or_else(|| err(value.span(), shape.into()))
+}
+
+/// `value` as a scalar `read` accepts, else the error `shape` says what it
+/// should be.
+pub(crate) fn scalar<T>(
+    value: &Node,
+    read: impl Fn(&str) -> Option<T>,
+    shape: &str,
+    err: &dyn Fn(&YamlSpan, String) -> String,
+) -> Result<T, String> {
+    value
+        .as_scalar()
+        .and_then(|s| read(s.as_str()))
+        .ok_or_else(|| err(value.span(), shape.into()))
+}
+
 /// `clients: { RECEIVER: cluster | standalone, … }`, in the order written.
 fn client_hints(
     value: &Node,
     err: &dyn Fn(&YamlSpan, String) -> String,
 ) -> Result<Vec<ClientHint>, String> {
     let shape = "`clients` maps a receiver as written in code (`self.redis`, `*.cache`, `*`) to cluster or standalone";
-    let map = value
-        .as_mapping()
-        .ok_or_else(|| err(value.span(), shape.into()))?;
+    let map = mapping(value, shape, err)?;
     let mut out = Vec::new();
     for (name, kind) in map.iter() {
         if name.as_str().trim().is_empty() {

@@ -111,9 +111,7 @@ impl PerPath {
         err: &dyn Fn(&YamlSpan, String) -> String,
     ) -> Result<PerPath, String> {
         let shape = "`per-path` maps globs to rule levels, e.g. `\"tests/**\": { SL001: off }`";
-        let map = value
-            .as_mapping()
-            .ok_or_else(|| err(value.span(), shape.into()))?;
+        let map = super::mapping(value, shape, err)?;
         let mut entries = Vec::new();
         for (glob, table) in map.iter() {
             let glob_text = glob.as_str();

@@ -58,17 +58,13 @@ fn read(value: &Node, err: &ConfigError<'_>) -> Result<Vec<NamingRule>, String> 
         Ok(NamingRule { regex, family })
     };
     let shape = "`naming` takes `keys: REGEX` and `families: { NAME: REGEX }`";
-    let map = value
-        .as_mapping()
-        .ok_or_else(|| err(value.span(), shape.into()))?;
+    let map = crate::config::mapping(value, shape, err)?;
     let mut out = Vec::new();
     for (key, node) in map.iter() {
         match key.as_str() {
             "keys" => out.push(regex(node, None)?),
             "families" => {
-                let families = node
-                    .as_mapping()
-                    .ok_or_else(|| err(node.span(), shape.into()))?;
+                let families = crate::config::mapping(node, shape, err)?;
                 for (name, re) in families.iter() {
                     out.push(regex(re, Some(name.as_str().to_string()))?);
                 }

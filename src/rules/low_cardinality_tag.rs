@@ -26,16 +26,9 @@ low-cardinality-max: {}
         )
     },
     read: |value, err, options| {
-        let n = value
-            .as_scalar()
-            .and_then(|s| s.as_str().parse::<u64>().ok())
-            .filter(|&n| n > 0);
-        options.low_cardinality_max = n.ok_or_else(|| {
-            err(
-                value.span(),
-                "`low-cardinality-max` must be a positive integer".into(),
-            )
-        })?;
+        let positive = |s: &str| s.parse::<u64>().ok().filter(|&n| n > 0);
+        let shape = "`low-cardinality-max` must be a positive integer";
+        options.low_cardinality_max = crate::config::scalar(value, positive, shape, err)?;
         Ok(())
     },
 };
