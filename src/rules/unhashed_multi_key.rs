@@ -87,18 +87,34 @@ fn judge(
                 names.push(name);
             }
         }
-        let finding = Finding::new(
-            ID,
-            Severity::Info,
-            span,
-            format!(
-                "{what} over keys that all come from elsewhere ({}): whether they share a slot is up to the code that builds them",
-                names.join(", ")
-            ),
-        )
-        .certainty(Certainty::Possible)
-        .primary_label(format!("{} keys passed in", distinct.len()))
-        .help("have the callers build these keys under one hash tag, or split the call per slot");
+        let names = names.join(", ");
+        // Keys built here on one value from elsewhere (`<prefix>:a`,
+        // `<prefix>:b`): only a tag in that value joins them.
+        let finding = match shared_prefix(&distinct) {
+            Some(prefix) => Finding::new(
+                ID,
+                Severity::Info,
+                span,
+                format!(
+                    "{what} over keys built on `<{prefix}>`, a value from elsewhere ({names}): they share a slot only if it holds their hash tag"
+                ),
+            )
+            .primary_label(format!("{} keys on `<{prefix}>`", distinct.len()))
+            .help(format!(
+                "give the keys a tag of their own after the prefix (`<{prefix}>:{{<id>}}:…`), or require `<{prefix}>` to hold one"
+            )),
+            None => Finding::new(
+                ID,
+                Severity::Info,
+                span,
+                format!(
+                    "{what} over keys that all come from elsewhere ({names}): whether they share a slot is up to the code that builds them"
+                ),
+            )
+            .primary_label(format!("{} keys passed in", distinct.len()))
+            .help("have the callers build these keys under one hash tag, or split the call per slot"),
+        }
+        .certainty(Certainty::Possible);
         out.push(label_keys(finding, keys));
         return;
     }
@@ -128,4 +144,28 @@ fn judge(
         .help(same_tag_help(&distinct_patterns(keys)))
         .fix(shared_tag_fix(model, &distinct_patterns(keys)));
     out.push(label_keys(finding, keys));
+}
+
+/// The value every key starts with, when each is that value (which may
+/// hold braces) followed by text of its own: `<prefix>` of `<prefix>:a`
+/// and `<prefix>:b`.
+fn shared_prefix(keys: &[(usize, &Key)]) -> Option<String> {
+    let mut name = None;
+    for (_, k) in keys {
+        let segments = k.pattern.segments();
+        let (Some(crate::keypattern::Segment::Hole(h)), true) =
+            (segments.first(), segments.len() > 1)
+        else {
+            return None;
+        };
+        if !h.may_contain_braces || h.name.is_none() {
+            return None;
+        }
+        match &name {
+            None => name = Some(h.shown_name().to_string()),
+            Some(n) if n == h.shown_name() => {}
+            Some(_) => return None,
+        }
+    }
+    name
 }
