@@ -39,7 +39,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .primary_label(format!("one `{}` over {} keys", op.command, keys.len()))
         .help(same_tag_help(&x.patterns.iter().collect::<Vec<_>>()))
         // Under defaults a configured value may differ: no mechanical fix.
-        .fix(shared_tag_fix(model, &distinct_patterns(&keys)).filter(|_| !x.under_defaults))
+        .fix(shared_tag_fix(cx, &distinct_patterns(&keys)).filter(|_| !x.under_defaults))
         .note("a cluster rejects a command whose keys hash to different slots with CROSSSLOT")
         .notes(topology_note(&slots_by_node(
             cx.options.topology.as_deref(),

@@ -55,7 +55,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .certainty(certainty)
             .primary_label("this pipeline")
             .help(same_tag_help(&x.patterns.iter().collect::<Vec<_>>()))
-            .fix(shared_tag_fix(cx.model, &patterns).filter(|_| !x.under_defaults))
+            .fix(shared_tag_fix(cx, &patterns).filter(|_| !x.under_defaults))
             .note(format!(
                 "{who} sends a pipeline to one node: keys of slots served elsewhere fail (ioredis: `All keys in the pipeline should belong to the same slots allocation group`)"
             ))

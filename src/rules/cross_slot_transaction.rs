@@ -59,7 +59,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .primary_label(format!("this {what}"))
             .help(same_tag_help(&x.patterns.iter().collect::<Vec<_>>()))
             .fix(
-                shared_tag_fix(cx.model, &distinct_patterns(&keys))
+                shared_tag_fix(cx, &distinct_patterns(&keys))
                     .filter(|_| !x.under_defaults && assumption.is_none()),
             )
             .note(note_for(group.kind))

@@ -7,6 +7,9 @@ use super::suggest::{shared_tag_positions, with_tag};
 use crate::finding::{Edit, Fix, Safety};
 use crate::keypattern::{tokens, Tok};
 use crate::keypattern::{BraceSyntax, KeyPattern, SameSlot};
+use std::collections::HashMap;
+
+use super::Context;
 use crate::model::{FileModel, Key, Span};
 
 /// One change to a key, by token index.
@@ -18,13 +21,84 @@ pub(crate) enum Change {
     Remove(usize),
 }
 
-/// The keys of the file's ops that are `pattern`.
-fn occurrences<'m>(model: &'m FileModel, pattern: &'m KeyPattern) -> impl Iterator<Item = &'m Key> {
-    model
-        .ops
-        .iter()
-        .flat_map(|op| &op.keys)
-        .filter(move |k| k.pattern == *pattern)
+/// Where a file's keys are, found once for all its findings' fixes (each
+/// fix asking the whole model again cost the product of findings and keys).
+pub(crate) struct KeyIndex<'m> {
+    /// The keys of the file's ops, by pattern.
+    by_pattern: HashMap<&'m KeyPattern, Vec<&'m Key>>,
+    /// Keys written as literals: their first and last written byte and
+    /// pattern, by first byte.
+    written: Vec<(usize, usize, &'m KeyPattern)>,
+    /// The greatest last byte of `written` up to each entry.
+    reach: Vec<usize>,
+    /// The keys each one-slot set holds (a transaction, script call,
+    /// one-slot pipeline, multi-key command its client does not split).
+    sets: Vec<Vec<&'m KeyPattern>>,
+    /// The sets a pattern is in.
+    sets_of: HashMap<&'m KeyPattern, Vec<usize>>,
+}
+
+impl<'m> KeyIndex<'m> {
+    pub(crate) fn new(model: &'m FileModel) -> Self {
+        let mut by_pattern: HashMap<&KeyPattern, Vec<&Key>> = HashMap::new();
+        let mut written = Vec::new();
+        for k in model.ops.iter().flat_map(|op| &op.keys) {
+            by_pattern.entry(&k.pattern).or_default().push(k);
+            let starts = k.pattern.layout().map(|l| &l.starts);
+            if let Some((&first, &last)) = starts.and_then(|s| s.first().zip(s.last())) {
+                written.push((first, last, &k.pattern));
+            }
+        }
+        written.sort_by_key(|w| w.0);
+        let reach = written
+            .iter()
+            .scan(0, |max, w| {
+                *max = w.1.max(*max);
+                Some(*max)
+            })
+            .collect();
+        let sets = slot_sets(model);
+        let mut sets_of: HashMap<&KeyPattern, Vec<usize>> = HashMap::new();
+        for (i, set) in sets.iter().enumerate() {
+            for &k in set {
+                let of = sets_of.entry(k).or_default();
+                if of.last() != Some(&i) {
+                    of.push(i);
+                }
+            }
+        }
+        KeyIndex {
+            by_pattern,
+            written,
+            reach,
+            sets,
+            sets_of,
+        }
+    }
+
+    /// The keys of the file's ops that are `pattern`.
+    fn occurrences(&self, pattern: &KeyPattern) -> impl Iterator<Item = &'m Key> + '_ {
+        self.by_pattern.get(pattern).into_iter().flatten().copied()
+    }
+
+    /// The patterns of the keys written where `span` touches.
+    fn touched(&self, span: Span) -> impl Iterator<Item = &'m KeyPattern> + '_ {
+        let end = self.written.partition_point(|w| w.0 <= span.end);
+        (0..end)
+            .rev()
+            .take_while(move |&i| self.reach[i] >= span.start)
+            .filter(move |&i| self.written[i].1 >= span.start)
+            .map(|i| self.written[i].2)
+    }
+
+    /// The keys `pattern` must share a slot with, set by set.
+    fn slot_sets(&self, pattern: &KeyPattern) -> impl Iterator<Item = &Vec<&'m KeyPattern>> {
+        self.sets_of
+            .get(pattern)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.sets[i])
+    }
 }
 
 /// Edits of a key, and where the key is written (each place).
@@ -45,14 +119,14 @@ impl Rewrite {
 /// `None` when one of those places cannot take them (not written as one
 /// literal, or a change would fall inside an interpolated value or an escape).
 pub(crate) fn rename(
-    model: &FileModel,
+    cx: &Context<'_>,
     pattern: &KeyPattern,
     changes: &[Change],
 ) -> Option<Rewrite> {
     let toks = tokens(pattern);
     let mut edits = Vec::new();
     let mut places = Vec::new();
-    for key in occurrences(model, pattern) {
+    for key in cx.key_index().occurrences(pattern) {
         let layout = key.pattern.layout()?;
         let (&first, &last) = (layout.starts.first()?, layout.starts.last()?);
         places.push(Span::new(first, last));
@@ -120,31 +194,23 @@ pub(crate) fn merged(mut edits: Vec<Edit>) -> Option<Vec<Edit>> {
 /// Whether every key that `edits` would change is one of `renamed`: a
 /// literal shared by two keys (a helper building several) is not renamed
 /// for one of them behind the other's back.
-fn only_renamed(model: &FileModel, renamed: &[&KeyPattern], edits: &[Edit]) -> bool {
-    model.ops.iter().flat_map(|op| &op.keys).all(|k| {
-        let Some(layout) = k.pattern.layout() else {
-            return true;
-        };
-        let (Some(&first), Some(&last)) = (layout.starts.first(), layout.starts.last()) else {
-            return true;
-        };
-        let touched = edits
-            .iter()
-            .any(|e| e.span.start <= last && e.span.end >= first);
-        !touched || renamed.contains(&&k.pattern)
-    })
+fn only_renamed(cx: &Context<'_>, renamed: &[&KeyPattern], edits: &[Edit]) -> bool {
+    let index = cx.key_index();
+    edits
+        .iter()
+        .all(|e| index.touched(e.span).all(|k| renamed.contains(&k)))
 }
 
 /// The fix that gives `keys` (untagged, used together) one hash tag, as
 /// `same_tag_help` describes it: safe when the renamed keys then share a
 /// slot for every value.
-pub(crate) fn shared_tag_fix(model: &FileModel, keys: &[&KeyPattern]) -> Option<Fix> {
+pub(crate) fn shared_tag_fix(cx: &Context<'_>, keys: &[&KeyPattern]) -> Option<Fix> {
     let positions = shared_tag_positions(keys)?;
     let mut rewrite = Rewrite::default();
     let mut fixed = Vec::new();
     for (key, &(open, close)) in keys.iter().zip(&positions) {
         rewrite.extend(rename(
-            model,
+            cx,
             key,
             &[
                 Change::Brace {
@@ -160,7 +226,7 @@ pub(crate) fn shared_tag_fix(model: &FileModel, keys: &[&KeyPattern]) -> Option<
         fixed.push(with_tag(key, open, close));
     }
     let edits = merged(rewrite.edits)?;
-    if !only_renamed(model, keys, &edits) {
+    if !only_renamed(cx, keys, &edits) {
         return None;
     }
     let same = fixed
@@ -184,32 +250,27 @@ pub(crate) fn shared_tag_fix(model: &FileModel, keys: &[&KeyPattern]) -> Option<
     })
 }
 
-/// The keys `pattern` must share a slot with: the other keys of each
-/// transaction, script call, one-slot pipeline and multi-key command (not
-/// split by its client) that uses it.
-fn slot_sets<'m>(model: &'m FileModel, pattern: &KeyPattern) -> Vec<Vec<&'m KeyPattern>> {
+/// The sets of keys that must share a slot: the keys of each transaction,
+/// script call, one-slot pipeline and multi-key command (not split by its
+/// client).
+fn slot_sets(model: &FileModel) -> Vec<Vec<&KeyPattern>> {
     let mut sets = Vec::new();
     for group in &model.groups {
         let one_slot = group.kind.is_atomic()
             || model
                 .client(group.client)
                 .is_some_and(|c| c.pipeline_one_slot);
-        let keys: Vec<&KeyPattern> = model
-            .group_keys(group)
-            .into_iter()
-            .map(|(_, k)| &k.pattern)
-            .collect();
-        if one_slot && keys.contains(&pattern) {
-            sets.push(keys);
+        if one_slot {
+            let keys = model.group_keys(group).into_iter().map(|(_, k)| &k.pattern);
+            sets.push(keys.collect());
         }
     }
     for op in &model.ops {
         let split = model
             .client(op.client)
             .is_some_and(|c| c.splits_per_slot.contains(&op.command));
-        let keys: Vec<&KeyPattern> = op.keys.iter().map(|k| &k.pattern).collect();
-        if keys.len() > 1 && !split && keys.contains(&pattern) {
-            sets.push(keys);
+        if op.keys.len() > 1 && !split {
+            sets.push(op.keys.iter().map(|k| &k.pattern).collect());
         }
     }
     sets
@@ -219,14 +280,14 @@ fn slot_sets<'m>(model: &'m FileModel, pattern: &KeyPattern) -> Vec<Vec<&'m KeyP
 /// every key it must share one with (keys in `also` renamed as they say),
 /// and must share one with some key at all.
 pub(crate) fn renamed_shares_slot(
-    model: &FileModel,
+    cx: &Context<'_>,
     old: &KeyPattern,
     new: &KeyPattern,
     also: &[(&KeyPattern, KeyPattern)],
 ) -> bool {
-    let sets = slot_sets(model, old);
-    !sets.is_empty()
-        && sets.iter().flatten().all(|&k| {
+    let index = cx.key_index();
+    index.slot_sets(old).next().is_some()
+        && index.slot_sets(old).flatten().all(|&k| {
             let k = if k == old {
                 new
             } else {
@@ -239,10 +300,10 @@ pub(crate) fn renamed_shares_slot(
 /// The edits that double the braces of the replacement field that writes
 /// token `at` (a hole) of `pattern`, wherever the file writes the key:
 /// `f"{uid}:cart"` → `f"{{{uid}}}:cart"`, the value then the hash tag.
-pub(crate) fn double_field(model: &FileModel, pattern: &KeyPattern, at: usize) -> Option<Rewrite> {
+pub(crate) fn double_field(cx: &Context<'_>, pattern: &KeyPattern, at: usize) -> Option<Rewrite> {
     let mut edits = Vec::new();
     let mut places = Vec::new();
-    for key in occurrences(model, pattern) {
+    for key in cx.key_index().occurrences(pattern) {
         let Some(Tok::Hole(hole)) = tokens(&key.pattern).get(at).copied() else {
             return None;
         };
@@ -275,7 +336,7 @@ fn places(mut spans: Vec<Span>) -> Vec<Span> {
 /// key then shares a slot with the keys it is used with (keys in `also`
 /// renamed too).
 pub(crate) fn rename_fix(
-    model: &FileModel,
+    cx: &Context<'_>,
     pattern: &KeyPattern,
     rewrite: Rewrite,
     fixed: &KeyPattern,
@@ -283,10 +344,10 @@ pub(crate) fn rename_fix(
     title: String,
 ) -> Option<Fix> {
     let edits = merged(rewrite.edits)?;
-    if !only_renamed(model, &[pattern], &edits) {
+    if !only_renamed(cx, &[pattern], &edits) {
         return None;
     }
-    let safe = renamed_shares_slot(model, pattern, fixed, also);
+    let safe = renamed_shares_slot(cx, pattern, fixed, also);
     Some(Fix {
         title,
         edits,
@@ -298,6 +359,13 @@ pub(crate) fn rename_fix(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    static OPTIONS: std::sync::LazyLock<crate::rules::Options> =
+        std::sync::LazyLock::new(crate::rules::Options::default);
+
+    fn cx(m: &FileModel) -> Context<'_> {
+        Context::new(m, &OPTIONS)
+    }
     use crate::keypattern::{parse_placeholders, Layout};
     use crate::rules::test_support::*;
 
@@ -349,7 +417,7 @@ mod tests {
             parse_placeholders("user:1:name"),
             parse_placeholders("user:1:email"),
         );
-        let fix = shared_tag_fix(&m, &[&a, &b]).unwrap();
+        let fix = shared_tag_fix(&cx(&m), &[&a, &b]).unwrap();
         assert_eq!(fix.title, "give the keys the hash tag `{user:1}`");
         assert_eq!(fix.safety, Safety::Safe);
         assert_eq!(
@@ -373,7 +441,7 @@ mod tests {
             parse_placeholders("order:<oid>"),
             parse_placeholders("archive:order:<oid>"),
         );
-        let fix = shared_tag_fix(&m, &[&a, &b]).unwrap();
+        let fix = shared_tag_fix(&cx(&m), &[&a, &b]).unwrap();
         assert_eq!(
             apply(text, &fix.edits),
             "{{order:{oid}}} archive:{{order:{oid}}}"
@@ -392,8 +460,8 @@ mod tests {
             before,
             brace: b'{',
         };
-        assert!(rename(&m, &a, &[brace(0)]).is_some());
-        assert!(rename(&m, &a, &[brace(1)]).is_none());
+        assert!(rename(&cx(&m), &a, &[brace(0)]).is_some());
+        assert!(rename(&cx(&m), &a, &[brace(1)]).is_none());
     }
 
     #[test]
@@ -407,7 +475,7 @@ mod tests {
             parse_placeholders("user:1:name"),
             parse_placeholders("user:1:email"),
         );
-        assert!(shared_tag_fix(&m, &[&a, &b]).is_none());
+        assert!(shared_tag_fix(&cx(&m), &[&a, &b]).is_none());
         // A token inside an interpolated value (all tokens at one offset).
         let p = parse_placeholders("user:1:name").with_layout(Layout {
             starts: vec![3; 12],
@@ -420,7 +488,7 @@ mod tests {
                 placed("user:1:email", 17, BraceSyntax::Plain),
             ],
         )]);
-        assert!(shared_tag_fix(&m, &[&a, &b]).is_none());
+        assert!(shared_tag_fix(&cx(&m), &[&a, &b]).is_none());
     }
 
     #[test]
@@ -432,9 +500,9 @@ mod tests {
         )]);
         let p = parse_placeholders("{{user:1}}:a");
         let fixed = parse_placeholders("{user:1}:a");
-        let rewrite = rename(&m, &p, &[Change::Remove(0), Change::Remove(9)]).unwrap();
+        let rewrite = rename(&cx(&m), &p, &[Change::Remove(0), Change::Remove(9)]).unwrap();
         let fix = rename_fix(
-            &m,
+            &cx(&m),
             &p,
             rewrite,
             &fixed,
@@ -450,6 +518,6 @@ mod tests {
             "GET",
             vec![placed("{{user:1}}:a", 4, BraceSyntax::Doubled)],
         )]);
-        assert!(rename(&m, &p, &[Change::Remove(0)]).is_none());
+        assert!(rename(&cx(&m), &p, &[Change::Remove(0)]).is_none());
     }
 }

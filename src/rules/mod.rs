@@ -68,6 +68,23 @@ impl Default for Options {
 pub struct Context<'a> {
     pub model: &'a FileModel,
     pub options: &'a Options,
+    /// Where the model's keys are, built when a fix first asks.
+    index: std::cell::OnceCell<fixes::KeyIndex<'a>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(model: &'a FileModel, options: &'a Options) -> Self {
+        Context {
+            model,
+            options,
+            index: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The model's keys by pattern, place and slot set (built once).
+    pub(crate) fn key_index(&self) -> &fixes::KeyIndex<'a> {
+        self.index.get_or_init(|| fixes::KeyIndex::new(self.model))
+    }
 }
 
 /// One lint: its id, its page (`rules/SLnnn.md`, whose front matter names
@@ -251,7 +268,7 @@ pub fn find(id_or_name: &str) -> Option<&'static Rule> {
 
 /// Runs every rule over one file's model.
 pub fn check_all(model: &FileModel, options: &Options) -> Vec<Finding> {
-    let cx = Context { model, options };
+    let cx = Context::new(model, options);
     let mut out = Vec::new();
     for rule in RULES {
         rule.check(&cx, &mut out);

@@ -51,7 +51,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .certainty(certainty)
         .primary_label(format!("one `{}` sent as one command per slot", op.command))
         .help(same_tag_help(&distinct_patterns(&keys)))
-        .fix(shared_tag_fix(cx.model, &distinct_patterns(&keys)))
+        .fix(shared_tag_fix(cx, &distinct_patterns(&keys)))
         .note("each slot's part runs on its own: some may succeed while others fail, and other clients can see a partial result");
         out.push(label_keys(finding, &keys));
     }

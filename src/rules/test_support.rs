@@ -87,7 +87,7 @@ pub(crate) type Check = fn(&Context<'_>, &mut Vec<Finding>);
 
 pub(crate) fn run_with(check: Check, model: &FileModel, options: &Options) -> Vec<Finding> {
     let mut out = Vec::new();
-    check(&Context { model, options }, &mut out);
+    check(&Context::new(model, options), &mut out);
     out
 }
 

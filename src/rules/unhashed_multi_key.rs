@@ -22,7 +22,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (i, op) in model.ops.iter().enumerate() {
         if op.keys.len() >= 2 && is_checked_multi_key(&op.command) {
             let keys: Vec<_> = op.keys.iter().map(|k| (i, k)).collect();
-            judge(cx.model, &format!("`{}`", op.command), op.span, &keys, out);
+            judge(cx, &format!("`{}`", op.command), op.span, &keys, out);
         }
     }
     for group in model
@@ -39,17 +39,11 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         })
     {
         let keys = model.group_keys(group);
-        judge(cx.model, group.kind.describe(), group.span, &keys, out);
+        judge(cx, group.kind.describe(), group.span, &keys, out);
     }
 }
 
-fn judge(
-    model: &crate::model::FileModel,
-    what: &str,
-    span: Span,
-    keys: &[(usize, &Key)],
-    out: &mut Vec<Finding>,
-) {
+fn judge(cx: &Context<'_>, what: &str, span: Span, keys: &[(usize, &Key)], out: &mut Vec<Finding>) {
     let distinct = distinct_keys(keys);
     if distinct.len() < 2 {
         return;
@@ -142,7 +136,7 @@ fn judge(
         .certainty(certainty)
         .primary_label(format!("{} keys, no shared hash tag", distinct.len()))
         .help(same_tag_help(&distinct_patterns(keys)))
-        .fix(shared_tag_fix(model, &distinct_patterns(keys)));
+        .fix(shared_tag_fix(cx, &distinct_patterns(keys)));
     out.push(label_keys(finding, keys));
 }
 

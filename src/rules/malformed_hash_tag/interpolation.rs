@@ -14,6 +14,7 @@ use crate::finding::{Certainty, Finding, Severity};
 use crate::keypattern::{from_tokens, tokens, Tok};
 use crate::keypattern::{BraceField, HashTag, Hole, KeyPattern};
 use crate::model::{FileModel, Key, Op, Span};
+use crate::rules::Context;
 
 /// Why a tag is evidently meant.
 enum Evidence<'m> {
@@ -193,7 +194,7 @@ fn tag_around(toks: &[Tok<'_>], at: usize) -> KeyPattern {
 }
 
 fn finding(
-    model: &FileModel,
+    cx: &Context<'_>,
     pattern: &KeyPattern,
     toks: &[Tok<'_>],
     at: usize,
@@ -235,7 +236,7 @@ fn finding(
             f.label(*span, format!("`{pattern}` is tagged by `{name}`"))
         }
     };
-    f.fix(field_fix(model, pattern, toks, at, ev))
+    f.fix(field_fix(cx, pattern, toks, at, ev))
 }
 
 /// The help as edits: the field's braces doubled wherever the key is
@@ -243,7 +244,7 @@ fn finding(
 /// with, another key of them written with the value in a field getting the
 /// same fix.
 fn field_fix(
-    model: &FileModel,
+    cx: &Context<'_>,
     pattern: &KeyPattern,
     toks: &[Tok<'_>],
     at: usize,
@@ -263,9 +264,9 @@ fn field_fix(
             also.push((&other.pattern, tag_around(&theirs, i)));
         }
     }
-    let edits = fixes::double_field(model, pattern, at)?;
+    let edits = fixes::double_field(cx, pattern, at)?;
     let title = format!("double the braces so that `{name}` becomes the hash tag");
-    fixes::rename_fix(model, pattern, edits, &tag_around(toks, at), &also, title)
+    fixes::rename_fix(cx, pattern, edits, &tag_around(toks, at), &also, title)
 }
 
 /// Whether the token next to a field leaves it standing on its own, as a tag
@@ -279,7 +280,8 @@ fn delimited(next: Option<&Tok<'_>>) -> bool {
 }
 
 /// The findings of this check over one file.
-pub(super) fn check(model: &FileModel, uses: &[KeyUse<'_>], out: &mut Vec<Finding>) {
+pub(super) fn check(cx: &Context<'_>, uses: &[KeyUse<'_>], out: &mut Vec<Finding>) {
+    let model = cx.model;
     let sets = slot_sets(model);
     let mut in_sets: HashMap<&KeyPattern, Vec<usize>> = HashMap::new();
     for (i, set) in sets.iter().enumerate() {
@@ -308,7 +310,7 @@ pub(super) fn check(model: &FileModel, uses: &[KeyUse<'_>], out: &mut Vec<Findin
         });
         if let Some((at, field, ev)) = found {
             if seen.insert(field.span) {
-                out.push(finding(model, u.pattern, &toks, at, field, &ev));
+                out.push(finding(cx, u.pattern, &toks, at, field, &ev));
             }
         }
     }

@@ -12,7 +12,7 @@ use super::Context;
 use crate::finding::{Finding, Severity};
 use crate::keypattern::KeyPattern;
 use crate::keypattern::{from_tokens, tag_bounds, tokens, Tok};
-use crate::model::{FileModel, Span};
+use crate::model::Span;
 
 /// The rule id; its page `rules/SL006.md` says the rest.
 pub(crate) const ID: &str = "SL006";
@@ -273,7 +273,7 @@ fn describe(p: &KeyPattern, toks: &[Tok<'_>], problem: Problem) -> Option<Descri
     })
 }
 
-fn judge(u: &KeyUse<'_>, model: &FileModel) -> Option<Finding> {
+fn judge(u: &KeyUse<'_>, cx: &Context<'_>) -> Option<Finding> {
     // A hole that may hold braces decides the tag: nothing to say.
     u.pattern.hashed()?;
     let toks = tokens(u.pattern);
@@ -291,9 +291,9 @@ fn judge(u: &KeyUse<'_>, model: &FileModel) -> Option<Finding> {
     }
     let fix = d.fix.and_then(|(drop, title)| {
         let changes: Vec<Change> = drop.iter().map(|&i| Change::Remove(i)).collect();
-        let edits = fixes::rename(model, u.pattern, &changes)?;
+        let edits = fixes::rename(cx, u.pattern, &changes)?;
         let fixed = without(&toks, &drop);
-        fixes::rename_fix(model, u.pattern, edits, &fixed, &[], title.into())
+        fixes::rename_fix(cx, u.pattern, edits, &fixed, &[], title.into())
     });
     Some(f.fix(fix))
 }
@@ -302,9 +302,9 @@ fn judge(u: &KeyUse<'_>, model: &FileModel) -> Option<Finding> {
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let uses = key_uses(cx.model);
     for u in &uses {
-        out.extend(judge(u, cx.model));
+        out.extend(judge(u, cx));
     }
-    interpolation::check(cx.model, &uses, out);
+    interpolation::check(cx, &uses, out);
 }
 
 #[cfg(test)]
