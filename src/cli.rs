@@ -220,8 +220,8 @@ enum ColorChoice {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     let stdout = &mut io::stdout().lock();
-    // Not locked for the run: a worker's panic message (caught, and reported
-    // as an internal error) must not wait on it.
+    // Not locked for the whole run: a line a worker thread writes there
+    // (a debugging print) must not wait on the main thread.
     let stderr = &mut io::stderr();
     let result = match cli.command {
         None => check(&cli.check, stdout, stderr),

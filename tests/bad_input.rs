@@ -20,10 +20,16 @@ const HANG: Duration = Duration::from_secs(120);
 
 /// Runs slotlint in `dir` with `stdin`, killing it (and failing) after [`HANG`].
 fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    run_env(dir, args, stdin, &[])
+}
+
+/// [`run`] with more environment variables.
+fn run_env(dir: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_slotlint"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -551,6 +557,35 @@ fn oversize_files_are_skipped_with_a_note() {
         "{}",
         r.stderr
     );
+}
+
+/// A panic while analyzing one file (asked for on purpose; debug builds) is
+/// an internal error for that file, reported as such (not as a file over
+/// `max-file-time`), and the run goes on to the other files.
+#[test]
+fn a_panic_in_one_file_is_an_internal_error_and_the_run_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(dir.join("slotlint.yaml"), "max-file-time: 60s\n").unwrap();
+    let py = "import redis\nr = redis.RedisCluster()\nr.mget('a', 'b')\n";
+    fs::write(dir.join("a.py"), py).unwrap();
+    fs::write(dir.join("b.redis"), "MGET a b\n").unwrap();
+    let r = run_env(
+        dir,
+        &["check", "--format", "gcc", "."],
+        b"",
+        &[("SLOTLINT_TEST_PANIC", "a.py")],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("b.redis:1:1: error"), "{}", r.stdout);
+    assert!(!r.stdout.contains("a.py"), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("a.py:1:1: note: internal error while analyzing this file"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("max-file-time"), "{}", r.stderr);
 }
 
 /// A file whose analysis outlasts `max-file-time` is skipped with a note
