@@ -330,7 +330,7 @@ impl<'a> Cx<'a> {
                 }
             }
             Val::List(_) | Val::Family(..) if matches!(method, "push" | "unshift") => {
-                self.push(recv, obj, &args)
+                self.push(recv, obj, &args, method == "unshift")
             }
             Val::List(_) | Val::Family(..) | Val::Opaque(_) | Val::Unknown
                 if matches!(
@@ -392,9 +392,10 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// `list.push(x)`: the list (as named) gains `x`; inside a loop, one
-    /// element per turn (a family of what is pushed).
-    fn push(&mut self, recv: Val, obj: Node<'a>, args: &[Elem]) -> Val {
+    /// `list.push(x)`: the list (as named) gains `x` (`unshift`: at its
+    /// front); inside a loop, one element per turn (a family of what is
+    /// pushed).
+    fn push(&mut self, recv: Val, obj: Node<'a>, args: &[Elem], front: bool) -> Val {
         let name = self.text(obj).to_string();
         let vars: Vec<String> = self.m.loop_vars.clone();
         let mut items = match recv {
@@ -405,15 +406,20 @@ impl<'a> Cx<'a> {
                 text: name.clone(),
             }],
         };
-        for a in args {
+        let added = args.iter().map(|a| {
             if vars.is_empty() {
-                items.push(a.clone());
+                a.clone()
             } else {
-                items.push(Elem {
+                Elem {
                     val: Val::Family(Box::new(a.val.clone()), vars.clone()),
                     ..a.clone()
-                });
+                }
             }
+        });
+        if front {
+            items.splice(0..0, added);
+        } else {
+            items.extend(added);
         }
         self.env.insert(name, Val::List(items));
         Val::Unknown

@@ -4,7 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::value::{Js, Opaque, Val};
+use super::value::{Elem, Js, Opaque, Val};
 use super::{clients, member_of_lib, module_lib, Cx, Env, MAX_DEPTH};
 use crate::lang::holes::join_env;
 use crate::lang::walk::{children, Blocks};
@@ -243,6 +243,27 @@ impl<'a> Cx<'a> {
                 _ => (Some(p), None),
             };
             let Some(pattern) = pattern else { continue };
+            // `...rest`: the arguments from here on, when the call is known.
+            if pattern.kind() == "rest_pattern" {
+                let Some(name) = pattern.named_child(0).filter(|n| n.kind() == "identifier") else {
+                    continue;
+                };
+                let text = self.text(name).to_string();
+                let val = match args {
+                    Some(a) => {
+                        let span = self.span(pattern);
+                        let rest = a.get(i..).unwrap_or_default().iter().map(|v| Elem {
+                            val: v.clone(),
+                            span,
+                            text: text.clone(),
+                        });
+                        Val::List(rest.collect())
+                    }
+                    None => Val::opaque(text.clone()),
+                };
+                self.env.insert(text, val);
+                continue;
+            }
             let passed = args.and_then(|a| a.get(i).cloned());
             let val = match passed {
                 Some(v) => v,
