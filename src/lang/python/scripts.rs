@@ -126,7 +126,14 @@ impl<'a> Cx<'a> {
             Some(Val::Client(c)) => (Some(*c), None),
             _ => (None, None),
         };
-        let known_count = !matches!(args.kw("keys"), Some(Val::Family(..) | Val::Opaque(_)));
+        // A list written out has a known length; a value from elsewhere
+        // (`self._script(keys, args)`) has not.
+        let keys_val = args.kw("keys").or_else(|| args.pos.first());
+        let known_count = match keys_val {
+            None => true,
+            Some(Val::List(items)) => !items.iter().any(|e| matches!(e.val, Val::Family(..))),
+            Some(_) => false,
+        };
         let count = u32::try_from(keys.len()).ok().filter(|_| known_count);
         let op = self.emit_op("EVALSHA", node, keys, Vec::new(), &Args::default(), client);
         self.queue(pipe, op, "EVALSHA");
