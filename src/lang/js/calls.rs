@@ -273,27 +273,16 @@ impl<'a> Cx<'a> {
         {
             return self.assign_objects(&args, arg_nodes, method == "defaults");
         }
-        if let Some(v) = self.path_call(&recv, method, &args, node) {
+        let builtin = self.path_call(&recv, method, &args, node);
+        if let Some(v) = builtin.or_else(|| array_builtin(obj_text, method, &args)) {
             return v;
         }
         match recv {
             Val::Client(c) => self.client_method(c, method, node, &args),
             Val::Pipeline(p) => self.pipe_method(p, method, node, &args),
-            Val::Ext(Js::Lib(lib @ (Lib::NodeRedis | Lib::Standalone)))
-                if method == "createClient" =>
-            {
-                let kind = if lib == Lib::Standalone {
-                    clients::STANDALONE
-                } else {
-                    clients::NODE_REDIS
-                };
+            Val::Ext(Js::Lib(lib)) if made_client(lib, method).is_some() => {
+                let kind = made_client(lib, method).unwrap_or(clients::UNKNOWN);
                 Val::Client(self.client(kind))
-            }
-            Val::Ext(Js::Lib(Lib::IoRedis)) if method == "createClient" => {
-                Val::Client(self.client(clients::IOREDIS))
-            }
-            Val::Ext(Js::Lib(Lib::NodeRedis)) if method == "createCluster" => {
-                Val::Client(self.client(clients::NODE_REDIS_CLUSTER))
             }
             Val::Ext(Js::Nodes(_)) if matches!(method, "map" | "forEach" | "flatMap") => {
                 let node_client = Val::Client(self.client(clients::CLUSTER_NODE));
@@ -473,6 +462,13 @@ impl<'a> Cx<'a> {
             e => e,
         };
         self.iterate_callbacks(args, e, &vars);
+        // `filter` keeps some of a known list: taken for all of it (a key
+        // builder drops empty parts; the parts are what the keys show).
+        if method == "filter" {
+            if let Val::List(_) = recv {
+                return recv.clone();
+            }
+        }
         Val::Unknown
     }
 
@@ -512,8 +508,17 @@ impl<'a> Cx<'a> {
         // A function of a module's top level called for its value gives the
         // same for the same arguments at the same place: computed once.
         let ready = self.mods[module].state == super::State::Ready;
-        let memo = (top && ready && !handed_redis && !self.learning)
-            .then(|| (id, class.or(def.class), site, format!("{args:?}")));
+        // The depth it starts at is part of the place: deeper, the calls
+        // inside are cut short sooner and may give less.
+        let memo = (top && ready && !handed_redis && !self.learning).then(|| {
+            (
+                id,
+                class.or(def.class),
+                site,
+                self.call_depth,
+                format!("{args:?}"),
+            )
+        });
         // A helper that walks a cluster's nodes gives clients of one node.
         let walks = super::walks_nodes(&String::from_utf8_lossy(
             &self.mods[module].src[f.byte_range()],
@@ -598,4 +603,44 @@ impl<'a> Cx<'a> {
 /// The values of arguments.
 pub(super) fn vals(args: &[Elem]) -> Vec<Val> {
     args.iter().map(|a| a.val.clone()).collect()
+}
+
+/// What `Array.isArray(x)` and `[].slice.call(list, n)` (or
+/// `Array.prototype.slice.call`) give on values known enough to say. A
+/// string, or a value whose default is one, is no array (judged under its
+/// default, as the keys built of it are).
+fn array_builtin(obj: &str, method: &str, args: &[Elem]) -> Option<Val> {
+    let first = args.first().map(|a| &a.val);
+    match (obj, method) {
+        ("Array", "isArray") => match first? {
+            Val::List(_) => Some(Val::Bool(true)),
+            Val::Str(..) | Val::Int(_) | Val::Bool(_) => Some(Val::Bool(false)),
+            Val::Opaque(o) if o.default.is_some() => Some(Val::Bool(false)),
+            _ => None,
+        },
+        ("[].slice" | "Array.prototype.slice", "call") => {
+            let Val::List(items) = first? else {
+                return None;
+            };
+            let from = match args.get(1).map(|a| &a.val) {
+                None => 0,
+                Some(Val::Int(n)) => usize::try_from(*n).ok()?,
+                Some(_) => return None,
+            };
+            Some(Val::List(items.get(from..).unwrap_or_default().to_vec()))
+        }
+        _ => None,
+    }
+}
+
+/// The client a library's factory method makes (`createClient`,
+/// `createCluster`).
+fn made_client(lib: Lib, method: &str) -> Option<clients::ClientKind> {
+    Some(match (lib, method) {
+        (Lib::Standalone, "createClient") => clients::STANDALONE,
+        (Lib::NodeRedis, "createClient") => clients::NODE_REDIS,
+        (Lib::IoRedis, "createClient") => clients::IOREDIS,
+        (Lib::NodeRedis, "createCluster") => clients::NODE_REDIS_CLUSTER,
+        _ => return None,
+    })
 }

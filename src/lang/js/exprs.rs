@@ -163,10 +163,17 @@ impl<'a> Cx<'a> {
     /// are `x` with its default.
     fn ternary(&mut self, node: Node<'a>) -> Val {
         let cond = node.child_by_field_name("condition");
-        if let Some(c) = cond {
-            self.eval(c);
-        }
+        let known = cond.map(|c| self.eval(c));
         let then = node.child_by_field_name("consequence");
+        // A condition the code settles (`arguments.length >= 1`): one branch.
+        if let Some(Val::Bool(b)) = known {
+            let branch = if b {
+                then
+            } else {
+                node.child_by_field_name("alternative")
+            };
+            return branch.map_or(Val::Unknown, |n| self.eval(n));
+        }
         let a = then.map_or(Val::Unknown, |n| self.eval(n));
         let b = node
             .child_by_field_name("alternative")
@@ -206,6 +213,25 @@ impl<'a> Cx<'a> {
                     Val::Unknown => Val::opaque(name.clone()),
                     other => other.clone(),
                 };
+                // `this.options = options`: what the code set on `options`'s
+                // properties (`options.prefix = options.prefix ?? 'app'`)
+                // is `this.options`'s (only for `this.` targets: a scan of
+                // the bindings).
+                let right = node.child_by_field_name("right");
+                if let Some(r) =
+                    right.filter(|r| r.kind() == "identifier" && name.starts_with("this."))
+                {
+                    let from = format!("{}.", self.text(r));
+                    let copied: Vec<(String, Val)> = self
+                        .env
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            k.strip_prefix(&from)
+                                .map(|rest| (format!("{name}.{rest}"), v.clone()))
+                        })
+                        .collect();
+                    self.env.extend(copied);
+                }
                 self.env.insert(name, stored);
             }
             _ => self.bind(left, v.clone()),
@@ -300,6 +326,14 @@ impl<'a> Cx<'a> {
         if let Some(v) = self.env.get(text) {
             return v.clone();
         }
+        // `this.options.prefix` the constructor set through `options`.
+        if let (Some(c), Some(attr)) = (self.class, text.strip_prefix("this.")) {
+            if attr.contains('.') {
+                if let Some(v) = self.class_attr(c, attr) {
+                    return v;
+                }
+            }
+        }
         let prop = node
             .child_by_field_name("property")
             .map_or("", |p| self.text(p));
@@ -345,6 +379,12 @@ impl<'a> Cx<'a> {
                 None => Val::opaque(text),
             },
             Val::Map(_) => obj.prop(prop).cloned().unwrap_or_else(|| Val::opaque(text)),
+            // A list whose every element is known by place.
+            Val::List(items)
+                if prop == "length" && !items.iter().any(|e| matches!(e.val, Val::Family(..))) =>
+            {
+                i64::try_from(items.len()).map_or_else(|_| numeric(text), Val::Int)
+            }
             _ if prop == "length" || prop == "size" => numeric(text),
             Val::Client(_) | Val::Pipeline(_) => Val::Unknown,
             _ => Val::opaque(text),
@@ -413,6 +453,18 @@ impl<'a> Cx<'a> {
             "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>" | "**" => {
                 numeric(self.text(node))
             }
+            // Known numbers compared (`arguments.length >= 1`).
+            ">" | ">=" | "<" | "<=" | "==" | "===" | "!=" | "!==" => match (&a, &b) {
+                (Val::Int(x), Val::Int(y)) => Val::Bool(match op {
+                    ">" => x > y,
+                    ">=" => x >= y,
+                    "<" => x < y,
+                    "<=" => x <= y,
+                    "==" | "===" => x == y,
+                    _ => x != y,
+                }),
+                _ => Val::Unknown,
+            },
             _ => Val::Unknown,
         }
     }

@@ -133,6 +133,10 @@ impl Dialect {
 
 type Env = HashMap<String, Val>;
 
+/// A call of a top-level function, memoized: the function, its class, the
+/// place in the linted file, the call depth it starts at, its arguments.
+type MemoKey = (usize, Option<usize>, Option<Span>, usize, String);
+
 /// A command made with ioredis `defineCommand`.
 #[derive(Debug, Clone)]
 struct Defined {
@@ -284,7 +288,7 @@ struct Cx<'a> {
     listed_dirs: Vec<PathBuf>,
     /// What calls of top-level functions gave, by function, class, place
     /// and arguments.
-    memo: HashMap<(usize, Option<usize>, Option<Span>, String), Val>,
+    memo: HashMap<MemoKey, Val>,
     /// Names modules were found not to export (a barrel of barrels is
     /// searched once per name).
     misses: HashSet<(usize, String)>,

@@ -916,7 +916,7 @@ impl<'a> Cx<'a> {
     fn this_bindings(&self) -> Env {
         self.env
             .iter()
-            .filter(|(k, _)| k.starts_with("this.") && !k[5..].contains('.'))
+            .filter(|(k, _)| k.starts_with("this."))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }

@@ -124,8 +124,18 @@ impl<'a> Cx<'a> {
     }
 
     fn exec_if(&mut self, stmt: Node<'a>) {
-        if let Some(c) = stmt.child_by_field_name("condition") {
-            self.eval(c);
+        let cond = stmt.child_by_field_name("condition").map(|c| self.eval(c));
+        // A condition the code settles (`Array.isArray` of a string): the
+        // branch it takes.
+        if let Some(Val::Bool(b)) = cond {
+            if b {
+                if let Some(then) = stmt.child_by_field_name("consequence") {
+                    self.stmt(then);
+                }
+            } else if let Some(alt) = stmt.child_by_field_name("alternative") {
+                self.exec_children(alt);
+            }
+            return;
         }
         let base = self.env.clone();
         if let Some(b) = stmt.child_by_field_name("consequence") {
@@ -218,6 +228,17 @@ impl<'a> Cx<'a> {
     /// opaque values named after them (or clients, by their type), with
     /// their defaults.
     pub(super) fn bind_params(&mut self, def: Node<'a>, args: Option<&[Val]>) {
+        // `arguments` of a known call (an arrow function sees its caller's).
+        if let (Some(a), false) = (args, def.kind() == "arrow_function") {
+            let span = self.span(def);
+            let all = a.iter().map(|v| Elem {
+                val: v.clone(),
+                span,
+                text: "arguments".into(),
+            });
+            self.env
+                .insert("arguments".into(), Val::List(all.collect()));
+        }
         let params = def
             .child_by_field_name("parameters")
             .or_else(|| def.child_by_field_name("parameter"));
