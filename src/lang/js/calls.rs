@@ -605,6 +605,17 @@ pub(super) fn vals(args: &[Elem]) -> Vec<Val> {
     args.iter().map(|a| a.val.clone()).collect()
 }
 
+/// Values as a list written at `span` under the name `text` (`arguments`,
+/// a rest parameter): [`vals`] the other way.
+pub(super) fn listed(values: &[Val], span: crate::model::Span, text: &str) -> Val {
+    let elems = values.iter().map(|v| Elem {
+        val: v.clone(),
+        span,
+        text: text.to_string(),
+    });
+    Val::List(elems.collect())
+}
+
 /// What `Array.isArray(x)` and `[].slice.call(list, n)` (or
 /// `Array.prototype.slice.call`) give on values known enough to say. A
 /// string, or a value whose default is one, is no array (judged under its

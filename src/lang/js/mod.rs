@@ -218,6 +218,13 @@ struct Mentions {
     sentinel: bool,
 }
 
+impl Mentions {
+    /// ioredis, node-redis, as a pair.
+    fn libs(&self) -> (bool, bool) {
+        (self.ioredis, self.node_redis)
+    }
+}
+
 /// A module the analysis reads: the linted file (index 0) or one it imports.
 struct Module<'a> {
     /// Where it is on disk.

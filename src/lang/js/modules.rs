@@ -75,13 +75,14 @@ impl<'a> Cx<'a> {
     /// makes the clients). Either makes a receiver named like a client
     /// (`client`, `conn`) a Redis client when a Redis command is called on it.
     pub(super) fn libs_near(&mut self, module: usize) -> (bool, bool) {
+        let either = |a: (bool, bool), b: (bool, bool)| (a.0 || b.0, a.1 || b.1);
         let m = &self.mods[module];
-        let mut out = (m.says.ioredis, m.says.node_redis);
-        for &i in &m.required {
-            out.0 |= self.mods[i].says.ioredis;
-            out.1 |= self.mods[i].says.node_redis;
-        }
-        if out.0 || out.1 {
+        let mut out = m
+            .required
+            .iter()
+            .map(|&i| self.mods[i].says.libs())
+            .fold(m.says.libs(), either);
+        if out != (false, false) {
             return out;
         }
         if let Some(&known) = self.libs_near.get(&module) {
@@ -100,8 +101,7 @@ impl<'a> Cx<'a> {
         paths.dedup();
         for path in paths {
             if let Some(i) = self.load(&path) {
-                out.0 |= self.mods[i].says.ioredis;
-                out.1 |= self.mods[i].says.node_redis;
+                out = either(out, self.mods[i].says.libs());
             }
         }
         self.libs_near.insert(module, out);

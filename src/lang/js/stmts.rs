@@ -4,7 +4,8 @@
 
 use tree_sitter::Node;
 
-use super::value::{Elem, Js, Opaque, Val};
+use super::calls::listed;
+use super::value::{Js, Opaque, Val};
 use super::{clients, member_of_lib, module_lib, Cx, Env, MAX_DEPTH};
 use crate::lang::holes::join_env;
 use crate::lang::walk::{children, Blocks};
@@ -230,14 +231,8 @@ impl<'a> Cx<'a> {
     pub(super) fn bind_params(&mut self, def: Node<'a>, args: Option<&[Val]>) {
         // `arguments` of a known call (an arrow function sees its caller's).
         if let (Some(a), false) = (args, def.kind() == "arrow_function") {
-            let span = self.span(def);
-            let all = a.iter().map(|v| Elem {
-                val: v.clone(),
-                span,
-                text: "arguments".into(),
-            });
-            self.env
-                .insert("arguments".into(), Val::List(all.collect()));
+            let all = listed(a, self.span(def), "arguments");
+            self.env.insert("arguments".into(), all);
         }
         let params = def
             .child_by_field_name("parameters")
@@ -271,15 +266,7 @@ impl<'a> Cx<'a> {
                 };
                 let text = self.text(name).to_string();
                 let val = match args {
-                    Some(a) => {
-                        let span = self.span(pattern);
-                        let rest = a.get(i..).unwrap_or_default().iter().map(|v| Elem {
-                            val: v.clone(),
-                            span,
-                            text: text.clone(),
-                        });
-                        Val::List(rest.collect())
-                    }
+                    Some(a) => listed(a.get(i..).unwrap_or_default(), self.span(pattern), &text),
                     None => Val::opaque(text.clone()),
                 };
                 self.env.insert(text, val);
