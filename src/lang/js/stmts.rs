@@ -240,10 +240,13 @@ impl<'a> Cx<'a> {
         let Some(params) = params else {
             return;
         };
+        // Comments among the parameters take no argument.
         let list: Vec<Node<'a>> = if params.kind() == "identifier" {
             vec![params]
         } else {
-            children(params)
+            let mut list = children(params);
+            list.retain(|p| p.kind() != "comment");
+            list
         };
         for (i, p) in list.into_iter().enumerate() {
             let (pattern, default) = match p.kind() {
@@ -255,7 +258,6 @@ impl<'a> Cx<'a> {
                     p.child_by_field_name("left"),
                     p.child_by_field_name("right"),
                 ),
-                "comment" => continue,
                 _ => (Some(p), None),
             };
             let Some(pattern) = pattern else { continue };

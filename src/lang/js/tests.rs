@@ -271,3 +271,15 @@ fn doubling_values_stop() {
     let out = parse(src.as_bytes(), Dialect::JavaScript);
     assert_eq!(out.model.ops.len(), 3);
 }
+
+#[test]
+fn a_comment_among_parameters_does_not_shift_the_arguments() {
+    let code = "const Redis = require('ioredis');\nconst r = new Redis.Cluster([]);\nfunction k(/* the queue */ q, kind) { return `jobs:${q}:${kind}`; }\nr.rename(k('a', 'x'), k('a', 'y'));\n";
+    let out = project_model(&[("a.js", code)], "a.js");
+    let keys: Vec<String> = out.model.ops[0]
+        .keys
+        .iter()
+        .map(|k| k.pattern.to_string())
+        .collect();
+    assert_eq!(keys, ["jobs:a:x", "jobs:a:y"]);
+}
