@@ -89,20 +89,20 @@ impl Config {
     /// The config file for a run: `explicit` if given, else the first
     /// `slotlint.yaml`/`.slotlint.yaml` from `start` upwards, else defaults.
     pub fn discover(start: &Path, explicit: Option<&Path>) -> Result<Config, String> {
-        let read = |path: &Path| -> Result<Config, String> {
+        let load = |path: &Path| -> Result<Config, String> {
             let text = read(path)?;
             let mut config = Config::parse(path, &text)?;
             config.anchor = start.to_path_buf();
             Ok(config)
         };
         if let Some(path) = explicit {
-            return read(path);
+            return load(path);
         }
         for dir in start.ancestors() {
             for name in FILE_NAMES {
                 let path = dir.join(name);
                 if path.is_file() {
-                    return read(&path);
+                    return load(&path);
                 }
             }
         }
