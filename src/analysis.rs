@@ -158,16 +158,11 @@ pub fn lint_within(
     // A budget past the end of time is no deadline.
     let deadline = std::time::Instant::now().checked_add(budget);
     let job: Job = Box::new(move || {
-        let result = match deadline {
-            // A parse stopped at the deadline gives no model: past the
-            // deadline, the result is not the file's, whatever it holds.
-            Some(d) => {
-                let result =
-                    crate::budget::with_deadline(d, || lint(&shared, language, &c, &o, &p));
-                (std::time::Instant::now() < d).then_some(result)
-            }
-            None => Some(lint(&shared, language, &c, &o, &p)),
-        };
+        let result = crate::budget::with_deadline(deadline, || lint(&shared, language, &c, &o, &p));
+        // A parse stopped at the deadline gives no model: past the deadline,
+        // the result is not the file's, whatever it holds.
+        let in_time = deadline.is_none_or(|d| std::time::Instant::now() < d);
+        let result = in_time.then_some(result);
         drop(shared);
         // The receiver is gone when the budget ran out: nothing to tell.
         let _ = tx.send(result);

@@ -11,9 +11,10 @@ thread_local! {
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
-/// Runs `f` with `deadline` as this thread's deadline.
-pub fn with_deadline<R>(deadline: Instant, f: impl FnOnce() -> R) -> R {
-    let before = DEADLINE.replace(Some(deadline));
+/// Runs `f` with `deadline` as this thread's deadline (`None`: none, as for
+/// a budget past the end of time).
+pub fn with_deadline<R>(deadline: Option<Instant>, f: impl FnOnce() -> R) -> R {
+    let before = DEADLINE.replace(deadline);
     let result = f();
     DEADLINE.set(before);
     result
@@ -60,7 +61,7 @@ mod tests {
         let source = b"x = (1)\n".repeat(1000);
         assert!(parse_tree(&mut parser, &source, None).is_some());
         let past = Instant::now().checked_sub(Duration::from_secs(1)).unwrap();
-        assert!(with_deadline(past, || parse_tree(&mut parser, &source, None)).is_none());
+        assert!(with_deadline(Some(past), || parse_tree(&mut parser, &source, None)).is_none());
         assert!(!passed());
     }
 }

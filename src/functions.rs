@@ -124,11 +124,9 @@ pub fn collect(
         // The main pass reports a file whose analysis fails; here it adds nothing.
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let deadline = std::time::Instant::now().checked_add(config.max_file_time());
-            let parse = || crate::analysis::front_end(&file, t.language, project).ok();
-            match deadline {
-                Some(d) => crate::budget::with_deadline(d, parse),
-                None => parse(),
-            }
+            crate::budget::with_deadline(deadline, || {
+                crate::analysis::front_end(&file, t.language, project).ok()
+            })
         }));
         let (model, _) = parsed.ok().flatten()?;
         (!model.libraries.is_empty()).then_some((file, model))
