@@ -10,6 +10,11 @@ pub(crate) fn children(node: Node<'_>) -> Vec<Node<'_>> {
     node.named_children(&mut cursor).collect()
 }
 
+/// The text of `node` in `src` (empty when it is not UTF-8 or out of range).
+pub(crate) fn text<'s>(src: &'s [u8], node: Node<'_>) -> &'s str {
+    std::str::from_utf8(src.get(node.byte_range()).unwrap_or(&[])).unwrap_or("")
+}
+
 /// An interpreter that runs blocks of statements.
 pub(crate) trait Blocks<'t> {
     /// Nesting deeper than this is not followed.

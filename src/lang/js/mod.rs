@@ -418,8 +418,7 @@ impl<'a> Cx<'a> {
     }
 
     fn text(&self, node: Node<'_>) -> &'a str {
-        let src: &'a [u8] = self.mods[self.cur].src;
-        std::str::from_utf8(src.get(node.byte_range()).unwrap_or(&[])).unwrap_or("")
+        crate::lang::walk::text(self.mods[self.cur].src, node)
     }
 
     /// Where `node` is in the linted file: itself there, else the place
@@ -471,7 +470,8 @@ impl<'a> Cx<'a> {
             .iter()
             .map(|(def, _)| {
                 def.child_by_field_name("name")
-                    .and_then(|n| std::str::from_utf8(&src[n.byte_range()]).ok())
+                    .map(|n| crate::lang::walk::text(src, n))
+                    .filter(|name| !name.is_empty())
                     .is_some_and(|name| {
                         let call = format!("{name}(");
                         memchr::memmem::find_iter(src, call.as_bytes()).count() > 1

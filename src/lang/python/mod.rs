@@ -260,8 +260,7 @@ impl<'a> Cx<'a> {
     }
 
     fn text(&self, node: Node<'_>) -> &'a str {
-        let src: &'a [u8] = self.mods[self.cur].src;
-        std::str::from_utf8(src.get(node.byte_range()).unwrap_or(&[])).unwrap_or("")
+        crate::lang::walk::text(self.mods[self.cur].src, node)
     }
 
     /// Where `node` is in the linted file: itself there, else the call that

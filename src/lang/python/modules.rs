@@ -543,7 +543,7 @@ impl Cx<'_> {
 
     fn collect_evidence(&self, module: usize) -> Evidence {
         let m = &self.mods[module];
-        let text = |n: Node<'_>| std::str::from_utf8(&m.src[n.byte_range()]).unwrap_or("");
+        let text = |n: Node<'_>| crate::lang::walk::text(m.src, n);
         let mut out = Evidence::default();
         let mut cursor = m.root.walk();
         // Every node once, in order, with the class each is in.
